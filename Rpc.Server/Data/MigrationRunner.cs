@@ -1,0 +1,62 @@
+using System.Reflection;
+using Dapper;
+
+namespace Rpc.Server.Data;
+
+/// <summary>
+/// Applies the numbered <c>Data/Migrations/NNNN_name.sql</c> files embedded in the server, each in
+/// its own transaction, and records them in <c>schema_migrations</c>.
+/// </summary>
+public sealed class MigrationRunner(DbConnectionFactory connections, TimeProvider clock, ILogger<MigrationRunner> logger)
+{
+    private const string CreateTable = """
+        CREATE TABLE IF NOT EXISTS schema_migrations (
+            version BIGINT PRIMARY KEY,
+            name TEXT NOT NULL,
+            applied_at BIGINT NOT NULL
+        )
+        """;
+
+    public static IReadOnlyList<(int Version, string Name, string Sql)> Embedded()
+    {
+        var assembly = typeof(MigrationRunner).Assembly;
+        return assembly.GetManifestResourceNames()
+            .Where(n => n.StartsWith("Migrations.", StringComparison.Ordinal) && n.EndsWith(".sql", StringComparison.Ordinal))
+            .Select(n =>
+            {
+                var name = n["Migrations.".Length..^".sql".Length];
+                using var reader = new StreamReader(assembly.GetManifestResourceStream(n)!);
+                return (int.Parse(name[..4], System.Globalization.CultureInfo.InvariantCulture), name, reader.ReadToEnd());
+            })
+            .OrderBy(m => m.Item1)
+            .ToList();
+    }
+
+    public async Task<int> ApplyAsync(CancellationToken cancellationToken)
+    {
+        await connections.InitializeFileAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await connection.ExecuteAsync(CreateTable).ConfigureAwait(false);
+        var applied = (await connection.QueryAsync<long>("SELECT version FROM schema_migrations").ConfigureAwait(false)).ToHashSet();
+        var count = 0;
+        foreach (var (version, name, sql) in Embedded())
+        {
+            if (applied.Contains(version))
+            {
+                continue;
+            }
+
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await connection.ExecuteAsync(sql, transaction: transaction).ConfigureAwait(false);
+            await connection.ExecuteAsync(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (@version, @name, @now)",
+                new { version, name, now = clock.GetUtcNow().ToUnixTimeMilliseconds() },
+                transaction).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            logger.LogInformation("Applied migration {Name}", name);
+            count++;
+        }
+
+        return count;
+    }
+}

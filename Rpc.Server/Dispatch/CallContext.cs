@@ -1,0 +1,60 @@
+using System.Globalization;
+using Rpc.Server.Security;
+
+namespace Rpc.Server.Dispatch;
+
+/// <summary>Where a request came from: the same for every member of a batch or every request of a connection.</summary>
+public sealed class RequestOrigin
+{
+    public required CultureInfo Culture { get; init; }
+
+    public string? ClientAddress { get; init; }
+
+    public string? UserAgent { get; init; }
+
+    /// <summary>The token of an HTTP <c>Authorization: Bearer</c> header.</summary>
+    public string? BearerToken { get; init; }
+
+    /// <summary>The WebSocket connection the request arrived on; null over HTTP.</summary>
+    public IRpcConnection? Connection { get; init; }
+}
+
+/// <summary>One call being dispatched: its origin, the token it carries and, once resolved, its caller.</summary>
+public sealed class CallContext
+{
+    public required RequestOrigin Origin { get; init; }
+
+    /// <summary>The token this call carries: its <c>auth</c> member, else the bearer header, else the connection's.</summary>
+    public string? Token { get; init; }
+
+    /// <summary>The authenticated caller; set by the dispatcher for methods that need one.</summary>
+    public Caller? Caller { get; set; }
+
+    /// <summary>The caller, for services behind methods that require authentication.</summary>
+    public Caller RequireCaller() => Caller ?? throw new InvalidOperationException("the dispatcher did not authenticate this call");
+}
+
+/// <summary>A WebSocket connection as the services see it: authentication binds to it.</summary>
+public interface IRpcConnection
+{
+    /// <summary>The token later requests on this connection use when they carry none.</summary>
+    string? Token { get; }
+
+    /// <summary>Authenticates the connection with <paramref name="token"/> for the caller it belongs to.</summary>
+    void Authenticate(string token, Caller caller);
+
+    /// <summary>Forgets the connection's token if it is <paramref name="token"/>.</summary>
+    void Deauthenticate(string token);
+}
+
+/// <summary>Gives services the call they are running for, as IHttpContextAccessor does for HTTP.</summary>
+public sealed class CallContextAccessor
+{
+    private static readonly AsyncLocal<CallContext?> CurrentContext = new();
+
+    public CallContext Current
+    {
+        get => CurrentContext.Value ?? throw new InvalidOperationException("no JSON-RPC call is running");
+        set => CurrentContext.Value = value;
+    }
+}

@@ -1,0 +1,148 @@
+using System.Text.Json;
+using Rpc.Contracts.Protocol;
+using Rpc.Server.Security;
+
+namespace Rpc.Server.Dispatch;
+
+/// <summary>
+/// Runs one request object: validates the envelope, finds the method, checks who may call it, binds
+/// the params, invokes the service and writes the response. Both transports go through here.
+/// </summary>
+public sealed class RpcDispatcher(
+    RpcMethodTable methods,
+    Authenticator authenticator,
+    CallContextAccessor callContext,
+    RpcErrorWriter errors,
+    ILogger<RpcDispatcher> logger)
+{
+    /// <summary>Dispatches <paramref name="request"/>; returns false when nothing was written (a notification).</summary>
+    public async ValueTask<bool> DispatchAsync(JsonElement request, RequestOrigin origin, Utf8JsonWriter writer, CancellationToken cancellationToken)
+    {
+        if (request.ValueKind != JsonValueKind.Object)
+        {
+            errors.Write(writer, null, RpcErrorCodes.InvalidRequest, "a request must be a JSON object", origin.Culture);
+            return true;
+        }
+
+        var hasId = request.TryGetProperty("id"u8, out var id);
+        if (hasId && id.ValueKind is not (JsonValueKind.String or JsonValueKind.Number or JsonValueKind.Null))
+        {
+            errors.Write(writer, null, RpcErrorCodes.InvalidRequest, "id must be a string, a number or null", origin.Culture);
+            return true;
+        }
+
+        JsonElement? replyId = hasId ? id : null;
+        var envelopeError = ValidateEnvelope(request, out var methodName, out var parameters, out var auth);
+        if (envelopeError is not null)
+        {
+            errors.Write(writer, replyId, RpcErrorCodes.InvalidRequest, envelopeError, origin.Culture);
+            return true;
+        }
+
+        try
+        {
+            var result = await InvokeAsync(methodName!, parameters, auth, origin, cancellationToken).ConfigureAwait(false);
+            if (!hasId)
+            {
+                return false;
+            }
+
+            writer.WriteStartObject();
+            writer.WriteString("jsonrpc"u8, "2.0"u8);
+            writer.WritePropertyName("id"u8);
+            id.WriteTo(writer);
+            writer.WritePropertyName("result"u8);
+            JsonSerializer.Serialize(writer, result.Value, result.Type, RpcJson.Options);
+            writer.WriteEndObject();
+            return true;
+        }
+        catch (RpcException e)
+        {
+            if (!hasId)
+            {
+                return false;
+            }
+
+            errors.Write(writer, replyId, e.Code, e.ErrorData, origin.Culture);
+            return true;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception e)
+        {
+            var correlationId = Guid.NewGuid().ToString("N")[..16];
+            logger.LogError(e, "Unexpected failure in {Method}, correlation id {CorrelationId}", methodName, correlationId);
+            if (!hasId)
+            {
+                return false;
+            }
+
+            errors.Write(writer, replyId, RpcErrorCodes.ApplicationError, ErrorData.Unexpected(correlationId), origin.Culture);
+            return true;
+        }
+    }
+
+    private async ValueTask<(object? Value, Type Type)> InvokeAsync(string methodName, JsonElement? parameters, string? auth, RequestOrigin origin, CancellationToken cancellationToken)
+    {
+        if (!methods.TryGet(methodName, out var method))
+        {
+            throw new RpcException(RpcErrorCodes.MethodNotFound, $"method '{methodName}' does not exist");
+        }
+
+        var context = new CallContext { Origin = origin, Token = auth ?? origin.BearerToken ?? origin.Connection?.Token };
+        if (method.Access != RpcAccess.Anonymous)
+        {
+            context.Caller = await authenticator.AuthenticateAsync(context.Token, cancellationToken).ConfigureAwait(false);
+            if (method.Access == RpcAccess.Staff && !context.Caller.IsStaff)
+            {
+                throw RpcException.App(ErrorData.StaffOnly);
+            }
+        }
+
+        var args = ParameterBinder.Bind(method, parameters);
+        callContext.Current = context;
+        var value = await method.Invoke(args, cancellationToken).ConfigureAwait(false);
+        return (value, method.ResultType);
+    }
+
+    private static string? ValidateEnvelope(JsonElement request, out string? method, out JsonElement? parameters, out string? auth)
+    {
+        method = null;
+        parameters = null;
+        auth = null;
+        if (!request.TryGetProperty("jsonrpc"u8, out var version) || version.ValueKind != JsonValueKind.String || !version.ValueEquals("2.0"u8))
+        {
+            return "jsonrpc must be \"2.0\"";
+        }
+
+        if (!request.TryGetProperty("method"u8, out var name) || name.ValueKind != JsonValueKind.String)
+        {
+            return "method must be a string";
+        }
+
+        if (request.TryGetProperty("params"u8, out var p))
+        {
+            if (p.ValueKind is not (JsonValueKind.Object or JsonValueKind.Array))
+            {
+                return "params must be an object or an array";
+            }
+
+            parameters = p;
+        }
+
+        if (request.TryGetProperty("auth"u8, out var token))
+        {
+            if (token.ValueKind is not (JsonValueKind.String or JsonValueKind.Null))
+            {
+                return "auth must be a token string or null";
+            }
+
+            auth = token.GetString();
+        }
+
+        method = name.GetString();
+        return null;
+    }
+}

@@ -1,0 +1,44 @@
+using System.Reflection;
+using Rpc.Contracts.Protocol;
+
+namespace Rpc.Server.Dispatch;
+
+/// <summary>One wire method: its name, who may call it, its parameters and how to invoke it.</summary>
+public sealed class RpcMethod
+{
+    public required string Name { get; init; }
+
+    public required RpcAccess Access { get; init; }
+
+    public required IReadOnlyList<RpcParameter> Parameters { get; init; }
+
+    /// <summary>Wire parameter names to their position, for binding named params.</summary>
+    public required IReadOnlyDictionary<string, RpcParameter> ParametersByName { get; init; }
+
+    public required Type ResultType { get; init; }
+
+    public required MethodInfo Method { get; init; }
+
+    /// <summary>Runs the method on its service with bound arguments and returns its boxed result.</summary>
+    public required Func<object?[], CancellationToken, Task<object?>> Invoke { get; init; }
+}
+
+/// <summary>A parameter of a wire method, with what binding needs to know.</summary>
+public sealed class RpcParameter
+{
+    public required string WireName { get; init; }
+
+    public required int Position { get; init; }
+
+    public required Type Type { get; init; }
+
+    public required bool IsOptional { get; init; }
+
+    public required object? DefaultValue { get; init; }
+
+    /// <summary>Whether JSON null is accepted (a nullable value type or a nullable reference).</summary>
+    public required bool AcceptsNull { get; init; }
+
+    /// <summary>A short English description of the JSON the parameter takes, for error data.</summary>
+    public required string Expected { get; init; }
+}

@@ -1,0 +1,101 @@
+using System.Collections.Frozen;
+using System.Linq.Expressions;
+using System.Reflection;
+using System.Text.Json;
+using Rpc.Contracts.Protocol;
+using StreamJsonRpc;
+
+namespace Rpc.Server.Dispatch;
+
+/// <summary>
+/// The methods the server answers, read from the <c>[JsonRpcMethod]</c> members of the Rpc.Contracts
+/// interfaces that services implement, so the server and the typed clients share one definition.
+/// </summary>
+public sealed class RpcMethodTable
+{
+    private readonly FrozenDictionary<string, RpcMethod> methods;
+
+    public RpcMethodTable(IEnumerable<RpcService> services)
+    {
+        var all = new Dictionary<string, RpcMethod>(StringComparer.Ordinal);
+        foreach (var service in services)
+        {
+            foreach (var method in service.Contract.GetMethods())
+            {
+                var attribute = method.GetCustomAttribute<JsonRpcMethodAttribute>()
+                    ?? throw new InvalidOperationException($"{service.Contract.Name}.{method.Name} has no [JsonRpcMethod] name");
+                var name = attribute.Name ?? throw new InvalidOperationException($"{method.Name} has an empty method name");
+                if (!all.TryAdd(name, Build(name, method, service.Implementation)))
+                {
+                    throw new InvalidOperationException($"two services register {name}");
+                }
+            }
+        }
+
+        methods = all.ToFrozenDictionary(StringComparer.Ordinal);
+    }
+
+    public IEnumerable<RpcMethod> All => methods.Values;
+
+    public bool TryGet(string name, out RpcMethod method) => methods.TryGetValue(name, out method!);
+
+    private static RpcMethod Build(string name, MethodInfo method, object target)
+    {
+        var nullability = new NullabilityInfoContext();
+        var parameters = new List<RpcParameter>();
+        foreach (var p in method.GetParameters())
+        {
+            if (p.ParameterType == typeof(CancellationToken))
+            {
+                continue;
+            }
+
+            var acceptsNull = Nullable.GetUnderlyingType(p.ParameterType) is not null
+                || (!p.ParameterType.IsValueType && nullability.Create(p).ReadState != NullabilityState.NotNull);
+            parameters.Add(new RpcParameter
+            {
+                WireName = p.GetCustomAttribute<RpcNameAttribute>()?.Name ?? JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Name!),
+                Position = parameters.Count,
+                Type = p.ParameterType,
+                IsOptional = p.IsOptional,
+                DefaultValue = p.IsOptional ? p.DefaultValue : null,
+                AcceptsNull = acceptsNull,
+                Expected = JsonTypeDescription.Of(p.ParameterType),
+            });
+        }
+
+        var resultType = method.ReturnType.IsGenericType && method.ReturnType.GetGenericTypeDefinition() == typeof(Task<>)
+            ? method.ReturnType.GetGenericArguments()[0]
+            : throw new InvalidOperationException($"{name} must return Task<T>");
+
+        return new RpcMethod
+        {
+            Name = name,
+            Access = method.GetCustomAttribute<RpcAccessAttribute>()?.Access ?? RpcAccess.User,
+            Parameters = parameters,
+            ParametersByName = parameters.ToFrozenDictionary(p => p.WireName, StringComparer.Ordinal),
+            ResultType = resultType,
+            Method = method,
+            Invoke = CompileInvoker(method, target, resultType),
+        };
+    }
+
+    private static Func<object?[], CancellationToken, Task<object?>> CompileInvoker(MethodInfo method, object target, Type resultType)
+    {
+        var args = Expression.Parameter(typeof(object?[]), "args");
+        var token = Expression.Parameter(typeof(CancellationToken), "cancellationToken");
+        var position = 0;
+        var callArgs = method.GetParameters().Select(p => p.ParameterType == typeof(CancellationToken)
+            ? (Expression)token
+            : Expression.Convert(Expression.ArrayIndex(args, Expression.Constant(position++)), p.ParameterType));
+        var call = Expression.Call(Expression.Constant(target, method.DeclaringType!), method, callArgs);
+        var box = typeof(RpcMethodTable).GetMethod(nameof(BoxResult), BindingFlags.NonPublic | BindingFlags.Static)!.MakeGenericMethod(resultType);
+        var body = Expression.Call(box, call);
+        return Expression.Lambda<Func<object?[], CancellationToken, Task<object?>>>(body, args, token).Compile();
+    }
+
+    private static async Task<object?> BoxResult<T>(Task<T> task) => await task.ConfigureAwait(false);
+}
+
+/// <summary>A service registered with the dispatcher: the contract interface and the object implementing it.</summary>
+public sealed record RpcService(Type Contract, object Implementation);

@@ -1,0 +1,49 @@
+using System.Security.Cryptography;
+using System.Text;
+using Rpc.Contracts.Protocol;
+using Rpc.Contracts.Users;
+using Rpc.Server.Data;
+using Rpc.Server.Dispatch;
+
+namespace Rpc.Server.Security;
+
+/// <summary>The authenticated caller of a request.</summary>
+public sealed record Caller(long UserId, long SessionId, long Flags)
+{
+    public bool IsStaff => (Flags & (1L << (int)UserFlag.Staff)) != 0;
+}
+
+/// <summary>Resolves a session token to its caller, or fails with a clear authentication error.</summary>
+public sealed class Authenticator(SessionRepository sessions, TimeProvider clock)
+{
+    private static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
+
+    public async Task<Caller> AuthenticateAsync(string? token, CancellationToken cancellationToken)
+    {
+        if (token is null)
+        {
+            throw RpcException.App(ErrorData.AuthenticationRequired);
+        }
+
+        if (!TokenService.IsWellFormed(token))
+        {
+            throw RpcException.App(ErrorData.InvalidToken);
+        }
+
+        var hash = TokenService.Hash(token);
+        var session = await sessions.FindActiveAsync(hash, cancellationToken).ConfigureAwait(false);
+        if (session is null || !CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(session.TokenHash), Encoding.ASCII.GetBytes(hash)))
+        {
+            throw RpcException.App(ErrorData.InvalidToken);
+        }
+
+        // Recording every use would turn each read into a write; a minute's resolution is enough to list sessions.
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        if (now - session.LastUsedAt > LastUsedResolution.TotalMilliseconds)
+        {
+            await sessions.TouchAsync(session.Id, now, cancellationToken).ConfigureAwait(false);
+        }
+
+        return new Caller(session.UserId, session.Id, session.Flags);
+    }
+}

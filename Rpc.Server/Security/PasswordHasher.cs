@@ -1,0 +1,160 @@
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using System.Text;
+using Konscious.Security.Cryptography;
+using Microsoft.Extensions.Options;
+
+namespace Rpc.Server.Security;
+
+/// <summary>
+/// Argon2id password hashes stored as PHC strings (<c>$argon2id$v=19$m=…,t=…,p=…$salt$hash</c>), so the
+/// parameters can be raised later while old hashes still verify. Each hash allocates m KiB, so the
+/// number running at once is bounded and a burst of logins queues instead of exhausting memory.
+/// </summary>
+public sealed class PasswordHasher : IDisposable
+{
+    private const int SaltBytes = 16;
+    private const int HashBytes = 32;
+    private readonly PasswordOptions options;
+    private readonly SemaphoreSlim slots;
+    private readonly Lazy<string> dummyHash;
+
+    public PasswordHasher(IOptions<PasswordOptions> options)
+    {
+        this.options = options.Value;
+        slots = new SemaphoreSlim(this.options.EffectiveMaxConcurrentHashes);
+        dummyHash = new Lazy<string>(() => Format(this.options.MemoryKiB, this.options.Iterations, this.options.Parallelism, RandomNumberGenerator.GetBytes(SaltBytes), new byte[HashBytes]));
+    }
+
+    /// <summary>Hashes <paramref name="password"/> with the configured parameters and a random salt.</summary>
+    public async Task<string> HashAsync(string password, CancellationToken cancellationToken)
+    {
+        var salt = RandomNumberGenerator.GetBytes(SaltBytes);
+        var hash = await ComputeAsync(password, salt, options.MemoryKiB, options.Iterations, options.Parallelism, HashBytes, cancellationToken).ConfigureAwait(false);
+        return Format(options.MemoryKiB, options.Iterations, options.Parallelism, salt, hash);
+    }
+
+    /// <summary>
+    /// Verifies <paramref name="password"/> against a stored PHC string. With a null
+    /// <paramref name="phc"/> it hashes against a dummy so that an unknown user costs the same time.
+    /// </summary>
+    public async Task<PasswordCheck> VerifyAsync(string password, string? phc, CancellationToken cancellationToken)
+    {
+        if (!TryParse(phc ?? dummyHash.Value, out var m, out var t, out var p, out var salt, out var expected))
+        {
+            return PasswordCheck.Failed;
+        }
+
+        var actual = await ComputeAsync(password, salt, m, t, p, expected.Length, cancellationToken).ConfigureAwait(false);
+        if (phc is null || !CryptographicOperations.FixedTimeEquals(actual, expected))
+        {
+            return PasswordCheck.Failed;
+        }
+
+        var outdated = m != options.MemoryKiB || t != options.Iterations || p != options.Parallelism;
+        return outdated ? PasswordCheck.SucceededNeedsRehash : PasswordCheck.Succeeded;
+    }
+
+    /// <summary>Argon2id of <paramref name="password"/> with explicit parameters, within the concurrency bound.</summary>
+    public async Task<byte[]> ComputeAsync(string password, byte[] salt, int memoryKiB, int iterations, int parallelism, int length, CancellationToken cancellationToken)
+    {
+        await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var argon2 = new Argon2id(Encoding.UTF8.GetBytes(password))
+            {
+                Salt = salt,
+                MemorySize = memoryKiB,
+                Iterations = iterations,
+                DegreeOfParallelism = parallelism,
+            };
+            return await argon2.GetBytesAsync(length).ConfigureAwait(false);
+        }
+        finally
+        {
+            slots.Release();
+        }
+    }
+
+    public void Dispose() => slots.Dispose();
+
+    private static string Format(int m, int t, int p, byte[] salt, byte[] hash) =>
+        $"$argon2id$v=19$m={m},t={t},p={p}${Unpadded(salt)}${Unpadded(hash)}";
+
+    private static string Unpadded(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=');
+
+    internal static bool TryParse(string phc, out int m, out int t, out int p, out byte[] salt, out byte[] hash)
+    {
+        m = t = p = 0;
+        salt = hash = [];
+        var parts = phc.Split('$');
+        if (parts is not ["", "argon2id", "v=19", var parameters, var saltText, var hashText])
+        {
+            return false;
+        }
+
+        foreach (var pair in parameters.Split(','))
+        {
+            var kv = pair.Split('=');
+            if (kv.Length != 2 || !int.TryParse(kv[1], out var value))
+            {
+                return false;
+            }
+
+            switch (kv[0])
+            {
+                case "m": m = value; break;
+                case "t": t = value; break;
+                case "p": p = value; break;
+                default: return false;
+            }
+        }
+
+        return m > 0 && t > 0 && p > 0 && TryDecode(saltText, out salt) && TryDecode(hashText, out hash);
+    }
+
+    private static bool TryDecode(string unpadded, out byte[] bytes)
+    {
+        var padded = unpadded.PadRight(unpadded.Length + ((4 - (unpadded.Length % 4)) % 4), '=');
+        bytes = new byte[Base64.GetMaxDecodedFromUtf8Length(padded.Length)];
+        if (!Convert.TryFromBase64String(padded, bytes, out var written))
+        {
+            return false;
+        }
+
+        bytes = bytes[..written];
+        return written > 0;
+    }
+}
+
+/// <summary>The outcome of a password verification.</summary>
+public enum PasswordCheck
+{
+    Failed,
+    Succeeded,
+    SucceededNeedsRehash,
+}
+
+/// <summary>Argon2id parameters (configuration section <c>Passwords</c>); OWASP's minimum by default.</summary>
+public sealed class PasswordOptions
+{
+    public const string Section = "Passwords";
+
+    /// <summary>Memory per hash in KiB. Default 19456 (19 MiB).</summary>
+    [System.ComponentModel.DataAnnotations.Range(8192, 4 * 1024 * 1024)]
+    public int MemoryKiB { get; set; } = 19456;
+
+    /// <summary>Passes over memory. Default 2.</summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 100)]
+    public int Iterations { get; set; } = 2;
+
+    /// <summary>Lanes. Default 1.</summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 64)]
+    public int Parallelism { get; set; } = 1;
+
+    /// <summary>Most hashes computed at once; 0 means the core count.</summary>
+    [System.ComponentModel.DataAnnotations.Range(0, 1024)]
+    public int MaxConcurrentHashes { get; set; }
+
+    public int EffectiveMaxConcurrentHashes => MaxConcurrentHashes > 0 ? MaxConcurrentHashes : Environment.ProcessorCount;
+}

@@ -1,0 +1,93 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+using Rpc.Contracts.Users;
+using Rpc.Server.Data;
+using Rpc.Server.Dispatch;
+using Rpc.Server.Security;
+using Rpc.Server.Services;
+using Rpc.Server.Transport;
+
+namespace Rpc.Server;
+
+/// <summary>Where the server listens (configuration section <c>Server</c>).</summary>
+public sealed class ServerOptions
+{
+    public const string Section = "Server";
+
+    /// <summary>The address to bind. Default 127.0.0.1.</summary>
+    public string Address { get; set; } = "127.0.0.1";
+
+    /// <summary>The TCP port; 0 picks a free one. Default 8080.</summary>
+    [System.ComponentModel.DataAnnotations.Range(0, 65535)]
+    public int Port { get; set; } = 8080;
+}
+
+/// <summary>Registers the server's parts; Program.cs and the tests compose the app from these.</summary>
+public static class ServerComposition
+{
+    public static IServiceCollection AddRpcServer(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<ServerOptions>().Bind(configuration.GetSection(ServerOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RpcLimitsOptions>().Bind(configuration.GetSection(RpcLimitsOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<PasswordOptions>().Bind(configuration.GetSection(PasswordOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SnowflakeOptions>().Bind(configuration.GetSection(SnowflakeOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<DbConnectionFactory>();
+        services.AddSingleton<MigrationRunner>();
+        services.AddSingleton<SnowflakeGenerator>();
+        services.AddSingleton<UserRepository>();
+        services.AddSingleton<SessionRepository>();
+
+        services.AddSingleton<PasswordHasher>();
+        services.AddSingleton<Authenticator>();
+
+        services.AddSingleton<CallContextAccessor>();
+        services.AddSingleton<ErrorMessages>();
+        services.AddSingleton<RpcErrorWriter>();
+        services.AddSingleton<RpcDispatcher>();
+        services.AddSingleton<RpcProcessor>();
+        services.AddSingleton<HttpRpcEndpoint>();
+        services.AddSingleton<WebSocketRpcEndpoint>();
+
+        services.AddRpcService<IUsersApi, UsersService>();
+        services.AddSingleton(sp => new RpcMethodTable(sp.GetServices<RpcService>()));
+        return services;
+    }
+
+    /// <summary>Registers <typeparamref name="TService"/> as the implementation of the wire methods of <typeparamref name="TContract"/>.</summary>
+    public static IServiceCollection AddRpcService<TContract, TService>(this IServiceCollection services)
+        where TContract : class
+        where TService : class, TContract
+    {
+        services.AddSingleton<TService>();
+        services.AddSingleton(sp => new RpcService(typeof(TContract), sp.GetRequiredService<TService>()));
+        return services;
+    }
+
+    public static IWebHostBuilder ConfigureRpcKestrel(this IWebHostBuilder webHost, IConfiguration configuration)
+    {
+        return webHost.ConfigureKestrel((context, kestrel) =>
+        {
+            var server = configuration.GetSection(ServerOptions.Section).Get<ServerOptions>() ?? new ServerOptions();
+            var limits = configuration.GetSection(RpcLimitsOptions.Section).Get<RpcLimitsOptions>() ?? new RpcLimitsOptions();
+            kestrel.Listen(System.Net.IPAddress.Parse(server.Address), server.Port);
+            kestrel.AddServerHeader = false;
+            // The endpoint answers an oversized body with its own JSON-RPC 413; Kestrel's cap is a backstop.
+            kestrel.Limits.MaxRequestBodySize = limits.MaxRequestBytes + 1;
+            kestrel.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
+            kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
+            kestrel.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(120);
+        });
+    }
+
+    public static WebApplication MapRpcEndpoints(this WebApplication app)
+    {
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
+        var http = app.Services.GetRequiredService<HttpRpcEndpoint>();
+        var ws = app.Services.GetRequiredService<WebSocketRpcEndpoint>();
+        app.Map("/rpc", context => context.WebSockets.IsWebSocketRequest ? ws.HandleAsync(context) : http.HandleAsync(context));
+        return app;
+    }
+}

@@ -1,0 +1,151 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Nerdbank.Streams;
+using Rpc.Contracts.Protocol;
+using Rpc.Server.Dispatch;
+
+namespace Rpc.Server.Transport;
+
+/// <summary>
+/// <c>POST /rpc</c>: one request or a batch per body. 200 with the reply, 204 when the body held only
+/// notifications; 405, 413 and 415 with a JSON-RPC error body for what HTTP itself refuses.
+/// </summary>
+public sealed class HttpRpcEndpoint(RpcProcessor processor, RpcErrorWriter errors, IOptions<RpcLimitsOptions> limits)
+{
+    private readonly int maxBytes = limits.Value.MaxRequestBytes;
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        var request = context.Request;
+        var response = context.Response;
+        var origin = RequestOriginFactory.From(context);
+        if (!HttpMethods.IsPost(request.Method))
+        {
+            response.Headers.Allow = "POST";
+            await RefuseAsync(response, StatusCodes.Status405MethodNotAllowed, $"HTTP {request.Method} is not allowed: send JSON-RPC with POST, or open a WebSocket with GET", origin).ConfigureAwait(false);
+            return;
+        }
+
+        if (!IsJson(request.ContentType))
+        {
+            await RefuseAsync(response, StatusCodes.Status415UnsupportedMediaType, "Content-Type must be application/json", origin).ConfigureAwait(false);
+            return;
+        }
+
+        using var body = new Sequence<byte>(ArrayPool<byte>.Shared);
+        if (request.ContentLength > maxBytes || !await ReadBodyAsync(request.BodyReader, body, context.RequestAborted).ConfigureAwait(false))
+        {
+            await DrainAsync(context).ConfigureAwait(false);
+            await RefuseAsync(response, StatusCodes.Status413PayloadTooLarge, $"request body larger than {maxBytes} bytes", origin).ConfigureAwait(false);
+            return;
+        }
+
+        using var reply = new Sequence<byte>(ArrayPool<byte>.Shared);
+        if (!await processor.ProcessAsync(body, origin, reply, context.RequestAborted).ConfigureAwait(false))
+        {
+            response.StatusCode = StatusCodes.Status204NoContent;
+            return;
+        }
+
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "application/json; charset=utf-8";
+        response.ContentLength = reply.Length;
+        foreach (var segment in reply.AsReadOnlySequence)
+        {
+            await response.Body.WriteAsync(segment, context.RequestAborted).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<bool> ReadBodyAsync(PipeReader reader, Sequence<byte> body, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var read = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var buffer = read.Buffer;
+            if (body.Length + buffer.Length > maxBytes)
+            {
+                reader.AdvanceTo(buffer.End);
+                return false;
+            }
+
+            foreach (var segment in buffer)
+            {
+                segment.Span.CopyTo(body.GetSpan(segment.Length));
+                body.Advance(segment.Length);
+            }
+
+            reader.AdvanceTo(buffer.End);
+            if (read.IsCompleted)
+            {
+                return true;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reads and discards the rest of a refused body, up to a bound, so that a client still sending it
+    /// gets the 413 instead of a reset connection; past the bound Kestrel closes the connection.
+    /// </summary>
+    private async Task DrainAsync(HttpContext context)
+    {
+        var drainLimit = 8L * maxBytes;
+        if (context.Request.ContentLength > drainLimit)
+        {
+            return;
+        }
+
+        var sizeFeature = context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>();
+        if (sizeFeature is { IsReadOnly: false })
+        {
+            sizeFeature.MaxRequestBodySize = drainLimit;
+        }
+
+        var reader = context.Request.BodyReader;
+        long drained = 0;
+        try
+        {
+            while (drained <= drainLimit)
+            {
+                var read = await reader.ReadAsync(context.RequestAborted).ConfigureAwait(false);
+                drained += read.Buffer.Length;
+                reader.AdvanceTo(read.Buffer.End);
+                if (read.IsCompleted)
+                {
+                    return;
+                }
+            }
+        }
+        catch (Exception e) when (e is BadHttpRequestException or IOException or OperationCanceledException)
+        {
+        }
+    }
+
+    private static bool IsJson(string? contentType)
+    {
+        if (contentType is null)
+        {
+            return false;
+        }
+
+        var mediaType = contentType.Split(';')[0].Trim();
+        return mediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            || mediaType.Equals("application/json-rpc", StringComparison.OrdinalIgnoreCase)
+            || mediaType.Equals("application/jsonrequest", StringComparison.OrdinalIgnoreCase);
+    }
+
+    private async Task RefuseAsync(HttpResponse response, int status, string data, RequestOrigin origin)
+    {
+        response.StatusCode = status;
+        response.ContentType = "application/json; charset=utf-8";
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            errors.Write(writer, null, RpcErrorCodes.InvalidRequest, data, origin.Culture);
+        }
+
+        await response.Body.WriteAsync(buffer.WrittenMemory).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,85 @@
+using System.Text.RegularExpressions;
+using Rpc.Contracts.Protocol;
+using Rpc.Server.Dispatch;
+
+namespace Rpc.Tests.Docs;
+
+/// <summary>Keeps methods.md in step with the methods the server registers.</summary>
+public sealed partial class MethodsDocumentTests
+{
+    private static string RepositoryFile(string name)
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, name)))
+        {
+            directory = directory.Parent;
+        }
+
+        return directory is null ? throw new FileNotFoundException(name) : Path.Combine(directory.FullName, name);
+    }
+
+    private static Dictionary<string, string> DocumentedSections()
+    {
+        var text = File.ReadAllText(RepositoryFile("methods.md"));
+        var sections = new Dictionary<string, string>();
+        var matches = MethodHeading().Matches(text);
+        for (var i = 0; i < matches.Count; i++)
+        {
+            var end = i + 1 < matches.Count ? matches[i + 1].Index : text.Length;
+            sections[matches[i].Groups[1].Value] = text[matches[i].Index..end];
+        }
+
+        return sections;
+    }
+
+    private static IEnumerable<RpcMethod> Registered() => SharedServer.Instance.Get<RpcMethodTable>().All;
+
+    [Test]
+    public void MethodsDocument_ListsExactlyTheRegisteredMethods()
+    {
+        var documented = DocumentedSections().Keys.ToHashSet();
+        var registered = Registered().Select(m => m.Name).ToHashSet();
+        Assert.That(registered.Except(documented), Is.Empty, "registered but missing from methods.md");
+        Assert.That(documented.Except(registered), Is.Empty, "in methods.md but not registered");
+    }
+
+    [Test]
+    public void EveryMethodSection_NamesItsParams_Access_AndExample()
+    {
+        var sections = DocumentedSections();
+        foreach (var method in Registered())
+        {
+            var section = sections[method.Name];
+            foreach (var parameter in method.Parameters)
+            {
+                Assert.That(section, Does.Contain($"`{parameter.WireName}`"), $"{method.Name} does not document {parameter.WireName}");
+            }
+
+            var access = method.Access switch
+            {
+                RpcAccess.Anonymous => "anyone",
+                RpcAccess.User => "authenticated user",
+                _ => "staff",
+            };
+            Assert.That(section, Does.Contain($"**Who:** {access}"), method.Name);
+            Assert.That(section, Does.Contain("\"method\":\"" + method.Name + "\"").Or.Contain("\"method\": \"" + method.Name + "\""), $"{method.Name} has no example request");
+            Assert.That(section, Does.Contain("\"result\"").Or.Contain("\"error\""), $"{method.Name} has no example response");
+        }
+    }
+
+    [Test]
+    public void EveryErrorDataString_IsListedInMethodsDocument()
+    {
+        var text = File.ReadAllText(RepositoryFile("methods.md"));
+        var constants = typeof(ErrorData).GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+            .Where(f => f.IsLiteral)
+            .Select(f => (string)f.GetRawConstantValue()!);
+        foreach (var data in constants)
+        {
+            Assert.That(text, Does.Contain(data), "methods.md does not list this error data");
+        }
+    }
+
+    [GeneratedRegex(@"^### `([a-z][A-Za-z0-9_.]*)`", RegexOptions.Multiline)]
+    private static partial Regex MethodHeading();
+}

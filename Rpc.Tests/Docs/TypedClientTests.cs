@@ -1,0 +1,51 @@
+using System.Net.WebSockets;
+using Rpc.Contracts.Protocol;
+using Rpc.Contracts.Users;
+using Rpc.Tests.Infrastructure;
+using StreamJsonRpc;
+
+namespace Rpc.Tests.Docs;
+
+/// <summary>A .NET client built by StreamJsonRpc from the Rpc.Contracts interfaces talks to the server over a WebSocket.</summary>
+public sealed class TypedClientTests
+{
+    public static async Task<(JsonRpc Rpc, ClientWebSocket Socket)> ConnectAsync(RpcTestServer server)
+    {
+        var socket = new ClientWebSocket();
+        await socket.ConnectAsync(server.WebSocketUri, CancellationToken.None);
+        var formatter = new SystemTextJsonFormatter { JsonSerializerOptions = RpcJson.Create() };
+        var rpc = new JsonRpc(new WebSocketMessageHandler(socket, formatter));
+        rpc.StartListening();
+        return (rpc, socket);
+    }
+
+    [Test]
+    public async Task TypedClient_CreatesLogsInAndReadsSelf()
+    {
+        var (rpc, socket) = await ConnectAsync(SharedServer.Instance);
+        using var _ = rpc;
+        using var __ = socket;
+        var users = rpc.Attach<IUsersApi>();
+        var name = "typed" + Guid.NewGuid().ToString("N")[..8];
+        var created = await users.CreateAsync(name, "typed password");
+        Assert.That(created.Username, Is.EqualTo(name));
+        Assert.That(await users.CheckAsync(name.ToUpperInvariant()), Is.True);
+        var auth = await users.AuthAsync(name, "typed password");
+        Assert.That(auth.UserId, Is.EqualTo(created.Id));
+        var self = await users.SelfAsync();
+        Assert.That(self, Is.EqualTo(created with { Flags = self.Flags }));
+        Assert.That(self.Flags, Is.Empty);
+    }
+
+    [Test]
+    public async Task TypedClient_ApplicationError_CarriesCodeAndData()
+    {
+        var (rpc, socket) = await ConnectAsync(SharedServer.Instance);
+        using var _ = rpc;
+        using var __ = socket;
+        var users = rpc.Attach<IUsersApi>();
+        var error = Assert.ThrowsAsync<RemoteInvocationException>(() => users.AuthAsync("nobody" + Guid.NewGuid().ToString("N")[..8], "wrong password"));
+        Assert.That(error!.ErrorCode, Is.EqualTo(RpcErrorCodes.ApplicationError));
+        Assert.That(error.ErrorData?.ToString(), Does.Contain(ErrorData.InvalidPassword));
+    }
+}

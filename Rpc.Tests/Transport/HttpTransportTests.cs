@@ -1,0 +1,94 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Rpc.Tests.Infrastructure;
+
+namespace Rpc.Tests.Transport;
+
+public sealed class HttpTransportTests
+{
+    private static RpcTestServer Server => SharedServer.Instance;
+
+    private static async Task<JsonElement> ErrorBodyAsync(HttpResponseMessage response)
+    {
+        Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/json"));
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.That(body.GetProperty("jsonrpc").GetString(), Is.EqualTo("2.0"));
+        return body.GetProperty("error");
+    }
+
+    [Test]
+    public async Task Get_Is405_WithAllowHeaderAndJsonRpcError()
+    {
+        using var response = await Server.Http.GetAsync("/rpc");
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.MethodNotAllowed));
+        Assert.That(response.Content.Headers.Allow, Does.Contain("POST"));
+        var error = await ErrorBodyAsync(response);
+        Assert.That(error.GetProperty("code").GetInt32(), Is.EqualTo(-32600));
+    }
+
+    [Test]
+    public async Task Put_Is405()
+    {
+        using var response = await Server.Http.PutAsync("/rpc", new StringContent("{}", Encoding.UTF8, "application/json"));
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.MethodNotAllowed));
+    }
+
+    [TestCase("text/plain")]
+    [TestCase("application/x-www-form-urlencoded")]
+    public async Task WrongContentType_Is415_WithJsonRpcError(string contentType)
+    {
+        using var response = await Server.PostAsync("""{"jsonrpc":"2.0","method":"users.check","params":["x"],"id":1}""", contentType);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.UnsupportedMediaType));
+        var error = await ErrorBodyAsync(response);
+        Assert.That(error.GetProperty("data").GetString(), Does.Contain("application/json"));
+    }
+
+    [Test]
+    public async Task JsonWithCharset_IsAccepted()
+    {
+        using var response = await Server.PostAsync("""{"jsonrpc":"2.0","method":"users.check","params":["x"],"id":1}""", "application/json; charset=utf-8");
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+    }
+
+    [Test]
+    public async Task OversizedBody_Is413_WithJsonRpcError()
+    {
+        var body = $$"""{"jsonrpc":"2.0","method":"users.check","params":["{{new string('a', 1024 * 1024 + 10)}}"],"id":1}""";
+        using var response = await Server.PostAsync(body);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.RequestEntityTooLarge));
+        var error = await ErrorBodyAsync(response);
+        Assert.That(error.GetProperty("data").GetString(), Does.Contain("1048576"));
+    }
+
+    [Test]
+    public async Task OnlyNotifications_Is204WithoutBody()
+    {
+        using var response = await Server.PostAsync("""{"jsonrpc":"2.0","method":"users.check","params":["x"]}""");
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+        Assert.That(await response.Content.ReadAsByteArrayAsync(), Is.Empty);
+    }
+
+    [Test]
+    public async Task InvalidUtf8_IsParseError()
+    {
+        var bytes = Encoding.UTF8.GetBytes("""{"jsonrpc":"2.0","method":"users.check","params":["__"],"id":1}""");
+        var at = Array.IndexOf(bytes, (byte)'_');
+        bytes[at] = 0xC3;
+        bytes[at + 1] = 0x28;
+        using var content = new ByteArrayContent(bytes);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        using var response = await Server.Http.PostAsync("/rpc", content);
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.That(body.GetProperty("error").GetProperty("code").GetInt32(), Is.EqualTo(-32700));
+    }
+
+    [Test]
+    public async Task BearerHeader_Authenticates()
+    {
+        var user = await Server.NewUserAsync();
+        using var response = await Server.PostAsync("""{"jsonrpc":"2.0","method":"users.self","id":1}""", bearer: user.Token);
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.That(body.GetProperty("result").GetProperty("id").GetString(), Is.EqualTo(user.Id));
+    }
+}
