@@ -23,10 +23,9 @@ case "$command" in
     log=$(mktemp)
     status=0
     dotnet test rpc.sln -c Release --no-build --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log" || status=$?
-    summary=$(grep -E '^(Passed|Failed)!' "$log" | tail -n 1 || true)
-    passed=$(sed -nE 's/.*Passed: *([0-9]+).*/\1/p' <<<"$summary")
-    failed=$(sed -nE 's/.*Failed: *([0-9]+),.*/\1/p' <<<"$summary")
-    skipped=$(sed -nE 's/.*Skipped: *([0-9]+).*/\1/p' <<<"$summary")
+    # Normal verbosity ends with "Total tests: N" and "Passed: N" / "Failed: N" / "Skipped: N" lines.
+    count() { grep -E "^ +$1: +[0-9]+" "$log" | tail -n 1 | grep -oE '[0-9]+' || true; }
+    passed=$(count Passed); failed=$(count Failed); skipped=$(count Skipped)
     rm -f "$log"
     echo "${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
     [ "${passed:-0}" -gt 0 ] || status=1

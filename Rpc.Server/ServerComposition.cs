@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using Rpc.Contracts.Users;
+using Rpc.Server.Audit;
+using Rpc.Server.Gateway;
 using Rpc.Server.Data;
 using Rpc.Server.Dispatch;
 using Rpc.Server.Security;
@@ -39,6 +41,9 @@ public static class ServerComposition
         services.AddSingleton<SnowflakeGenerator>();
         services.AddSingleton<UserRepository>();
         services.AddSingleton<SessionRepository>();
+
+        services.AddSingleton<AuditLog>();
+        services.AddSingleton<IEventBus, InProcessEventBus>();
 
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<Authenticator>();

@@ -4,7 +4,7 @@ namespace Rpc.Contracts.Protocol;
 /// The <c>data</c> strings of application errors (code -32603). They are part of the API: clients
 /// may match on them, and methods.md lists which method returns which.
 /// </summary>
-public static class ErrorData
+public static partial class ErrorData
 {
     /// <summary>users.create: the name is taken (seed 001's exact text).</summary>
     public static string UsernameTaken(string username) => $"User with username {username} already exists";
@@ -32,6 +32,9 @@ public static class ErrorData
 
     /// <summary>Password rule: not only white space.</summary>
     public const string PasswordBlank = "password must not be only white space";
+
+    /// <summary>Paging: <c>limit</c> out of range.</summary>
+    public const string LimitRange = "limit must be between 1 and 100";
 
     /// <summary>An unexpected server fault; the id lets operators find the log entry.</summary>
     public static string Unexpected(string correlationId) => $"unexpected server error; correlation id {correlationId}";

@@ -1,0 +1,74 @@
+namespace Rpc.Server.Gateway;
+
+/// <summary>Who an event is for. The gateway resolves an audience to connections, each only for what its user may see.</summary>
+public abstract record EventAudience
+{
+    private EventAudience()
+    {
+    }
+
+    /// <summary>The connections of these users.</summary>
+    public sealed record Users(IReadOnlyCollection<long> UserIds) : EventAudience;
+
+    /// <summary>The connections of every member of a guild.</summary>
+    public sealed record GuildMembers(long GuildId) : EventAudience;
+
+    /// <summary>The user itself and everyone who shares a guild or a DM with it (presence, user updates).</summary>
+    public sealed record UserAndObservers(long UserId) : EventAudience;
+
+    /// <summary>Connections of staff users who subscribed to staff events.</summary>
+    public sealed record Staff : EventAudience;
+}
+
+/// <summary>What the bus carries.</summary>
+public abstract record BusMessage;
+
+/// <summary>An event to push to connections: JSON-RPC notification <c>gateway.event</c> with <c>{t, s, d}</c>.</summary>
+/// <param name="Name">The event name, <c>t</c> (e.g. <c>PRESENCE_UPDATE</c>).</param>
+/// <param name="Payload">The payload, <c>d</c>, serialized with the API's JSON conventions.</param>
+/// <param name="Audience">Who receives it.</param>
+public sealed record DispatchEvent(string Name, object Payload, EventAudience Audience) : BusMessage;
+
+/// <summary>Closes gateway connections: of one session, or of every session of a user.</summary>
+/// <param name="UserId">The user whose connections close.</param>
+/// <param name="SessionId">Only this session's connections; null for all of the user's.</param>
+/// <param name="CloseCode">The WebSocket close code (see <c>GatewayCloseCodes</c>).</param>
+/// <param name="Reason">The close reason sent with it.</param>
+public sealed record CloseConnections(long UserId, long? SessionId, int CloseCode, string Reason) : BusMessage;
+
+/// <summary>
+/// Where services publish what the gateway must push or do. The in-process bus delivers to the sinks
+/// of this node; a cross-node bus can implement the same interface later without touching services.
+/// </summary>
+public interface IEventBus
+{
+    void Publish(BusMessage message);
+}
+
+/// <summary>A consumer of bus messages (the gateway; tests).</summary>
+public interface IEventSink
+{
+    void Deliver(BusMessage message);
+}
+
+/// <summary>Delivers each message synchronously to every registered sink of this process.</summary>
+public sealed class InProcessEventBus(IEnumerable<IEventSink> sinks, ILogger<InProcessEventBus> logger) : IEventBus
+{
+    private readonly IEventSink[] sinks = sinks.ToArray();
+
+    public void Publish(BusMessage message)
+    {
+        foreach (var sink in sinks)
+        {
+            try
+            {
+                sink.Deliver(message);
+            }
+            catch (Exception e)
+            {
+                // A failing consumer must not fail the change that was already committed.
+                logger.LogError(e, "Event sink {Sink} failed on {Message}", sink.GetType().Name, message.GetType().Name);
+            }
+        }
+    }
+}
