@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
+using Rpc.Contracts.Gateway;
 using Rpc.Contracts.Users;
 using Rpc.Server.Audit;
 using Rpc.Server.Gateway;
@@ -43,7 +44,14 @@ public static class ServerComposition
         services.AddSingleton<SessionRepository>();
 
         services.AddSingleton<AuditLog>();
+        services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(GatewayOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IEventBus, InProcessEventBus>();
+        services.AddSingleton<AudienceResolver>();
+        services.AddSingleton<ReadyEventBuilder>();
+        services.AddSingleton<ConnectionPresence>();
+        services.AddSingleton<GatewayHub>();
+        services.AddSingleton<IEventSink>(sp => sp.GetRequiredService<GatewayHub>());
+        services.AddHostedService(sp => sp.GetRequiredService<GatewayHub>());
 
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<Authenticator>();
@@ -57,6 +65,7 @@ public static class ServerComposition
         services.AddSingleton<WebSocketRpcEndpoint>();
 
         services.AddRpcService<IUsersApi, UsersService>();
+        services.AddRpcService<IGatewayApi, GatewayService>();
         services.AddSingleton(sp => new RpcMethodTable(sp.GetServices<RpcService>()));
         return services;
     }
@@ -89,7 +98,7 @@ public static class ServerComposition
 
     public static WebApplication MapRpcEndpoints(this WebApplication app)
     {
-        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
+        app.UseWebSockets();
         var http = app.Services.GetRequiredService<HttpRpcEndpoint>();
         var ws = app.Services.GetRequiredService<WebSocketRpcEndpoint>();
         app.Map("/rpc", context => context.WebSockets.IsWebSocketRequest ? ws.HandleAsync(context) : http.HandleAsync(context));

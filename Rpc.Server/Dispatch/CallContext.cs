@@ -34,17 +34,23 @@ public sealed class CallContext
     public Caller RequireCaller() => Caller ?? throw new InvalidOperationException("the dispatcher did not authenticate this call");
 }
 
-/// <summary>A WebSocket connection as the services see it: authentication binds to it.</summary>
+/// <summary>A WebSocket connection as the services see it: authentication and the gateway session bind to it.</summary>
 public interface IRpcConnection
 {
     /// <summary>The token later requests on this connection use when they carry none.</summary>
     string? Token { get; }
 
-    /// <summary>Authenticates the connection with <paramref name="token"/> for the caller it belongs to.</summary>
-    void Authenticate(string token, Caller caller);
+    /// <summary>Authenticates the connection for <paramref name="caller"/> and starts its gateway session (READY).</summary>
+    Task AuthenticateAsync(string token, Caller caller, CancellationToken cancellationToken);
 
-    /// <summary>Forgets the connection's token if it is <paramref name="token"/>.</summary>
+    /// <summary>Forgets the connection's token if it is <paramref name="token"/>, ending its gateway session.</summary>
     void Deauthenticate(string token);
+
+    /// <summary>Resumes a gateway session on this connection; the number of events replayed, or null when it cannot be resumed.</summary>
+    int? Resume(string sessionId, long lastSeen, string token, Caller caller);
+
+    /// <summary>Turns staff events on or off for this connection's gateway session; returns the new setting.</summary>
+    bool SetStaffEvents(bool enabled);
 }
 
 /// <summary>Gives services the call they are running for, as IHttpContextAccessor does for HTTP.</summary>

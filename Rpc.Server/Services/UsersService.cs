@@ -1,8 +1,10 @@
 using System.Security.Cryptography;
+using Rpc.Contracts.Gateway;
 using Rpc.Contracts.Protocol;
 using Rpc.Contracts.Users;
 using Rpc.Server.Data;
 using Rpc.Server.Dispatch;
+using Rpc.Server.Gateway;
 using Rpc.Server.Security;
 
 namespace Rpc.Server.Services;
@@ -15,6 +17,7 @@ public sealed class UsersService(
     SnowflakeGenerator ids,
     Authenticator authenticator,
     CallContextAccessor callContext,
+    IEventBus events,
     TimeProvider clock) : IUsersApi
 {
     public async Task<User> CreateAsync(string username, string password, CancellationToken cancellationToken = default)
@@ -76,7 +79,11 @@ public sealed class UsersService(
             UserAgent = origin.UserAgent,
         };
         await sessions.InsertAsync(session, cancellationToken).ConfigureAwait(false);
-        origin.Connection?.Authenticate(token, new Caller(user.Id, session.Id, user.Flags));
+        if (origin.Connection is { } connection)
+        {
+            await connection.AuthenticateAsync(token, new Caller(user.Id, session.Id, user.Flags), cancellationToken).ConfigureAwait(false);
+        }
+
         return new AuthResult { UserId = user.Id, Token = token };
     }
 
@@ -89,16 +96,19 @@ public sealed class UsersService(
     public async Task<User> IdentifyAsync(string token, CancellationToken cancellationToken = default)
     {
         var caller = await authenticator.AuthenticateAsync(token, cancellationToken).ConfigureAwait(false);
-        callContext.Current.Origin.Connection?.Authenticate(token, caller);
+        if (callContext.Current.Origin.Connection is { } connection)
+        {
+            await connection.AuthenticateAsync(token, caller, cancellationToken).ConfigureAwait(false);
+        }
+
         return await LoadAsync(caller.UserId, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<bool> LogoutAsync(CancellationToken cancellationToken = default)
     {
-        var context = callContext.Current;
-        var caller = context.RequireCaller();
+        var caller = callContext.Current.RequireCaller();
         await sessions.RevokeAsync(caller.SessionId, clock.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken).ConfigureAwait(false);
-        context.Origin.Connection?.Deauthenticate(context.Token!);
+        events.Publish(new CloseConnections(caller.UserId, caller.SessionId, GatewayCloseCodes.SessionRevoked, "session revoked"));
         return true;
     }
 

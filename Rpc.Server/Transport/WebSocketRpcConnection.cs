@@ -6,6 +6,7 @@ using System.Threading.Channels;
 using Nerdbank.Streams;
 using Rpc.Contracts.Protocol;
 using Rpc.Server.Dispatch;
+using Rpc.Server.Gateway;
 using Rpc.Server.Security;
 
 namespace Rpc.Server.Transport;
@@ -13,30 +14,37 @@ namespace Rpc.Server.Transport;
 /// <summary>
 /// One WebSocket at <c>/rpc</c>. Each message is a request or a batch and gets one reply message
 /// (none for notifications). Requests run concurrently up to a per-connection bound and are answered
-/// as they finish; a single writer loop owns the socket's send side. A bad frame is answered with an
-/// error and never ends the connection.
+/// as they finish; a single writer loop owns the socket's send side and also carries the gateway's
+/// events. A bad frame is answered with an error and never ends the connection.
 /// </summary>
-public sealed class WebSocketRpcConnection : IRpcConnection
+public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
 {
+    private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(5);
     private readonly WebSocket socket;
     private readonly RpcProcessor processor;
     private readonly RpcErrorWriter errors;
+    private readonly GatewayHub gateway;
     private readonly RpcLimitsOptions limits;
     private readonly ILogger logger;
-    private readonly Channel<Sequence<byte>> outbox;
+    private readonly Channel<Outgoing> outbox;
     private readonly SemaphoreSlim inFlight;
-    private readonly CancellationTokenSource closing = new();
+    private int running;
+    private int closeRequested;
+    private int closeCode = (int)WebSocketCloseStatus.NormalClosure;
+    private string? closeReason;
+    private volatile bool discardQueued;
     private volatile AuthenticatedAs? authenticated;
 
-    public WebSocketRpcConnection(WebSocket socket, HttpContext context, RpcProcessor processor, RpcErrorWriter errors, RpcLimitsOptions limits, ILogger logger)
+    public WebSocketRpcConnection(WebSocket socket, HttpContext context, RpcProcessor processor, RpcErrorWriter errors, GatewayHub gateway, RpcLimitsOptions limits, GatewayOptions gatewayOptions, ILogger logger)
     {
         this.socket = socket;
         this.processor = processor;
         this.errors = errors;
+        this.gateway = gateway;
         this.limits = limits;
         this.logger = logger;
         Origin = RequestOriginFactory.From(context, this);
-        outbox = Channel.CreateBounded<Sequence<byte>>(new BoundedChannelOptions(limits.MaxInFlightPerConnection * 2) { SingleReader = true });
+        outbox = Channel.CreateBounded<Outgoing>(new BoundedChannelOptions(gatewayOptions.MaxQueuedFrames) { SingleReader = true });
         inFlight = new SemaphoreSlim(limits.MaxInFlightPerConnection);
     }
 
@@ -44,26 +52,65 @@ public sealed class WebSocketRpcConnection : IRpcConnection
 
     public string? Token => authenticated?.Token;
 
-    /// <summary>The caller this connection is authenticated as, if any.</summary>
-    public Caller? Caller => authenticated?.Caller;
-
-    public void Authenticate(string token, Caller caller) => authenticated = new AuthenticatedAs(token, caller);
+    public async Task AuthenticateAsync(string token, Caller caller, CancellationToken cancellationToken)
+    {
+        EndGatewaySession();
+        var session = await gateway.StartAsync(this, caller, cancellationToken).ConfigureAwait(false);
+        authenticated = new AuthenticatedAs(token, caller, session);
+    }
 
     public void Deauthenticate(string token)
     {
         if (authenticated?.Token == token)
         {
-            authenticated = null;
+            EndGatewaySession();
         }
+    }
+
+    public int? Resume(string sessionId, long lastSeen, string token, Caller caller)
+    {
+        EndGatewaySession();
+        if (gateway.Resume(sessionId, lastSeen, caller, this) is not { } resumed)
+        {
+            return null;
+        }
+
+        authenticated = new AuthenticatedAs(token, caller, resumed.Session);
+        return resumed.Replayed;
+    }
+
+    public bool SetStaffEvents(bool enabled)
+    {
+        if (authenticated?.Session is not { } session)
+        {
+            return false;
+        }
+
+        session.StaffEvents = enabled;
+        return enabled;
+    }
+
+    public bool TrySend(byte[] frame) => Volatile.Read(ref closeRequested) == 0 && outbox.Writer.TryWrite(new Outgoing(null, frame, false));
+
+    public void Close(int code, string reason, bool discardQueued)
+    {
+        if (Interlocked.Exchange(ref closeRequested, 1) == 1)
+        {
+            return;
+        }
+
+        closeCode = code;
+        closeReason = reason;
+        this.discardQueued = discardQueued;
+        _ = CloseWhenIdleAsync();
     }
 
     public async Task RunAsync(CancellationToken aborted)
     {
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(aborted, closing.Token);
-        var sender = SendLoopAsync(linked.Token);
+        var sender = SendLoopAsync();
         try
         {
-            await ReceiveLoopAsync(linked.Token).ConfigureAwait(false);
+            await ReceiveLoopAsync(aborted).ConfigureAwait(false);
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException)
         {
@@ -71,6 +118,11 @@ public sealed class WebSocketRpcConnection : IRpcConnection
         }
         finally
         {
+            if (authenticated?.Session is { } session)
+            {
+                gateway.Disconnected(session, this);
+            }
+
             // Let the requests still running finish and queue their replies before the writer stops.
             for (var i = 0; i < limits.MaxInFlightPerConnection; i++)
             {
@@ -83,12 +135,42 @@ public sealed class WebSocketRpcConnection : IRpcConnection
             {
                 try
                 {
-                    await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None).ConfigureAwait(false);
+                    await socket.CloseOutputAsync((WebSocketCloseStatus)closeCode, closeReason, CancellationToken.None).ConfigureAwait(false);
                 }
                 catch (WebSocketException)
                 {
                 }
             }
+        }
+    }
+
+    private void EndGatewaySession()
+    {
+        if (authenticated?.Session is { } session)
+        {
+            authenticated = null;
+            gateway.End(session);
+        }
+    }
+
+    private async Task CloseWhenIdleAsync()
+    {
+        // The request that caused the close (a logout) is still running: its reply goes out first.
+        // A slow consumer is closed at once: the send loop sees discardQueued before its next frame.
+        var deadline = DateTime.UtcNow + CloseGrace;
+        while (Volatile.Read(ref running) > 0 && DateTime.UtcNow < deadline && !discardQueued)
+        {
+            await Task.Delay(5).ConfigureAwait(false);
+        }
+
+        // When the queue is full the marker does not fit, but then the send loop has frames to look at
+        // and closes at the next one; a socket that cannot even take the close frame is aborted below.
+        outbox.Writer.TryWrite(new Outgoing(null, null, true));
+        outbox.Writer.TryComplete();
+        await Task.Delay(CloseGrace).ConfigureAwait(false);
+        if (socket.State is not (WebSocketState.Closed or WebSocketState.Aborted))
+        {
+            socket.Abort();
         }
     }
 
@@ -118,6 +200,12 @@ public sealed class WebSocketRpcConnection : IRpcConnection
             }
             while (!result.EndOfMessage);
 
+            if (Volatile.Read(ref closeRequested) == 1)
+            {
+                message.Dispose();
+                continue;
+            }
+
             if (tooLarge)
             {
                 message.Dispose();
@@ -126,6 +214,7 @@ public sealed class WebSocketRpcConnection : IRpcConnection
             }
 
             await inFlight.WaitAsync(cancellationToken).ConfigureAwait(false);
+            Interlocked.Increment(ref running);
             _ = ProcessAsync(message, cancellationToken);
         }
     }
@@ -137,7 +226,7 @@ public sealed class WebSocketRpcConnection : IRpcConnection
         {
             if (await processor.ProcessAsync(message, Origin, reply, cancellationToken).ConfigureAwait(false))
             {
-                await outbox.Writer.WriteAsync(reply, cancellationToken).ConfigureAwait(false);
+                await outbox.Writer.WriteAsync(new Outgoing(reply, null, false), cancellationToken).ConfigureAwait(false);
                 reply = null;
             }
         }
@@ -152,6 +241,7 @@ public sealed class WebSocketRpcConnection : IRpcConnection
         {
             reply?.Dispose();
             message.Dispose();
+            Interlocked.Decrement(ref running);
             inFlight.Release();
         }
     }
@@ -164,37 +254,56 @@ public sealed class WebSocketRpcConnection : IRpcConnection
             errors.Write(writer, null, RpcErrorCodes.InvalidRequest, data, Origin.Culture);
         }
 
-        await outbox.Writer.WriteAsync(reply, cancellationToken).ConfigureAwait(false);
+        await outbox.Writer.WriteAsync(new Outgoing(reply, null, false), cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task SendLoopAsync(CancellationToken cancellationToken)
+    private async Task SendLoopAsync()
     {
         try
         {
-            await foreach (var reply in outbox.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+            await foreach (var item in outbox.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
             {
-                using (reply)
+                using (item.Reply)
                 {
+                    if (item.IsClose || discardQueued)
+                    {
+                        await socket.CloseOutputAsync((WebSocketCloseStatus)closeCode, closeReason, CancellationToken.None).ConfigureAwait(false);
+                        break;
+                    }
+
                     if (socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived))
                     {
                         continue;
                     }
 
-                    var remaining = reply.Length;
-                    foreach (var segment in reply.AsReadOnlySequence)
+                    if (item.Event is { } frame)
+                    {
+                        await socket.SendAsync(frame, WebSocketMessageType.Text, true, CancellationToken.None).ConfigureAwait(false);
+                        continue;
+                    }
+
+                    var remaining = item.Reply!.Length;
+                    foreach (var segment in item.Reply.AsReadOnlySequence)
                     {
                         remaining -= segment.Length;
-                        await socket.SendAsync(segment, WebSocketMessageType.Text, remaining == 0, cancellationToken).ConfigureAwait(false);
+                        await socket.SendAsync(segment, WebSocketMessageType.Text, remaining == 0, CancellationToken.None).ConfigureAwait(false);
                     }
                 }
             }
         }
-        catch (Exception e) when (e is WebSocketException or OperationCanceledException)
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException)
         {
             logger.LogDebug(e, "WebSocket send ended");
-            closing.Cancel();
+            socket.Abort();
+        }
+
+        while (outbox.Reader.TryRead(out var left))
+        {
+            left.Reply?.Dispose();
         }
     }
 
-    private sealed record AuthenticatedAs(string Token, Caller Caller);
+    private readonly record struct Outgoing(Sequence<byte>? Reply, byte[]? Event, bool IsClose);
+
+    private sealed record AuthenticatedAs(string Token, Caller Caller, GatewaySession? Session);
 }

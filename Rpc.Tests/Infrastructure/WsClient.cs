@@ -70,11 +70,18 @@ public sealed class WsClient : IAsyncDisposable
         return JsonDocument.Parse(text!).RootElement.Clone();
     }
 
-    /// <summary>Sends a request and reads the next message, which must be its reply.</summary>
+    /// <summary>Sends a request and reads the next message that is not a gateway event, which must be its reply.</summary>
     public async Task<JsonElement> CallAsync(string text)
     {
         await SendAsync(text);
-        return await ReceiveJsonAsync();
+        while (true)
+        {
+            var message = await ReceiveJsonAsync();
+            if (!(message.ValueKind == JsonValueKind.Object && message.TryGetProperty("method", out var method) && method.GetString() == "gateway.event"))
+            {
+                return message;
+            }
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -90,8 +90,8 @@ public sealed class WebSocketTransportTests
         Assert.That(self.GetProperty("result").GetProperty("id").GetString(), Is.EqualTo(user.Id));
         var logout = await ws.CallAsync("""{"jsonrpc":"2.0","method":"users.logout","id":3}""");
         Assert.That(logout.GetProperty("result").GetBoolean(), Is.True);
-        var after = await ws.CallAsync("""{"jsonrpc":"2.0","method":"users.self","id":4}""");
-        Assert.That(after.GetProperty("error").GetProperty("code").GetInt32(), Is.EqualTo(-32603));
+        Assert.That(await ws.ReceiveAsync(), Is.Null, "the server closes the connection of a revoked session");
+        Assert.That((int?)ws.Socket.CloseStatus, Is.EqualTo(4004));
     }
 
     [Test]
@@ -103,13 +103,13 @@ public sealed class WebSocketTransportTests
     }
 
     [Test]
-    public async Task RevokedToken_OfConnection_IsRefused()
+    public async Task RevokedToken_OfConnection_ClosesIt()
     {
         var user = await Server.NewUserAsync();
         await using var ws = await WsClient.ConnectAsync(Server.WebSocketUri);
         await ws.CallAsync($$"""{"jsonrpc":"2.0","method":"users.identify","params":["{{user.Token}}"],"id":1}""");
         await Server.ResultAsync("users.logout", token: user.Token);
-        var self = await ws.CallAsync("""{"jsonrpc":"2.0","method":"users.self","id":2}""");
-        Assert.That(self.GetProperty("error").GetProperty("data").GetString(), Is.EqualTo("invalid or revoked token"));
+        Assert.That(await ws.ReceiveAsync(), Is.Null, "the server closes the connection of a revoked session");
+        Assert.That((int?)ws.Socket.CloseStatus, Is.EqualTo(4004));
     }
 }

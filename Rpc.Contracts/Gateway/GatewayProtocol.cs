@@ -1,0 +1,67 @@
+using Rpc.Contracts.Protocol;
+using StreamJsonRpc;
+
+namespace Rpc.Contracts.Gateway;
+
+/// <summary>
+/// WebSocket close codes the gateway uses. 4000–4999 are application codes (RFC 6455 §7.4.2).
+/// </summary>
+public static class GatewayCloseCodes
+{
+    /// <summary>The session's token was revoked: <c>users.logout</c>, <c>users.sessions.revoke</c>, a password change.</summary>
+    public const int SessionRevoked = 4004;
+
+    /// <summary>The account was deleted by staff.</summary>
+    public const int AccountDeleted = 4005;
+
+    /// <summary>The connection did not read its events fast enough and its outgoing queue overflowed.</summary>
+    public const int SlowConsumer = 4008;
+
+    /// <summary>The connection sent nothing (not even a pong) past the idle timeout.</summary>
+    public const int IdleTimeout = 4009;
+}
+
+/// <summary>Names of the events the gateway pushes as <c>gateway.event</c> notifications.</summary>
+public static class GatewayEvents
+{
+    /// <summary>The JSON-RPC method of every server-pushed event; params are <c>{t, s, d}</c>.</summary>
+    public const string Method = "gateway.event";
+
+    /// <summary>First event after authentication: the user, its guilds, its DM channels and the gateway session id.</summary>
+    public const string Ready = "READY";
+
+    /// <summary>Events replayed after <c>gateway.resume</c> are followed by this one.</summary>
+    public const string Resumed = "RESUMED";
+}
+
+/// <summary>The result of <c>gateway.resume</c>.</summary>
+public sealed record ResumeResult
+{
+    /// <summary>The resumed gateway session.</summary>
+    public required string SessionId { get; init; }
+
+    /// <summary>How many missed events were sent again, before this reply.</summary>
+    public required int Replayed { get; init; }
+}
+
+/// <summary>The gateway's own methods. The gateway itself is the WebSocket at <c>/rpc</c>: authenticating there starts it.</summary>
+public interface IGatewayApi
+{
+    /// <summary>
+    /// Resumes a gateway session on a new connection after a disconnect: the events after
+    /// <paramref name="seq"/> are sent again, in order, then live events continue with the next numbers.
+    /// Call it on the new WebSocket with the same user's token.
+    /// </summary>
+    /// <param name="sessionId">The <c>session_id</c> of the READY event.</param>
+    /// <param name="seq">The last sequence number the client received.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    [JsonRpcMethod("gateway.resume")]
+    Task<ResumeResult> ResumeAsync(string sessionId, long seq, CancellationToken cancellationToken = default);
+
+    /// <summary>Subscribes this connection to staff events (role changes for a role-sync bot); returns the new setting.</summary>
+    /// <param name="enabled">Whether to receive staff events.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    [JsonRpcMethod("gateway.staffEvents")]
+    [RpcAccess(RpcAccess.Staff)]
+    Task<bool> StaffEventsAsync(bool enabled, CancellationToken cancellationToken = default);
+}
