@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
+using Rpc.Contracts.Guilds;
 using Rpc.Contracts.Users;
 using Rpc.Server.Audit;
 using Rpc.Server.Gateway;
@@ -34,6 +35,7 @@ public static class ServerComposition
         services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PasswordOptions>().Bind(configuration.GetSection(PasswordOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SnowflakeOptions>().Bind(configuration.GetSection(SnowflakeOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<AccountOptions>().Bind(configuration.GetSection(AccountOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<DbConnectionFactory>();
@@ -41,6 +43,11 @@ public static class ServerComposition
         services.AddSingleton<SnowflakeGenerator>();
         services.AddSingleton<UserRepository>();
         services.AddSingleton<SessionRepository>();
+        services.AddSingleton<GuildRepository>();
+        services.AddSingleton<ChannelRepository>();
+        services.AddSingleton<ObserverRepository>();
+        services.AddSingleton<AccountRegistry>();
+        services.AddSingleton<PresenceService>();
 
         services.AddSingleton<AuditLog>();
         services.AddSingleton<IEventBus, InProcessEventBus>();
@@ -57,6 +64,7 @@ public static class ServerComposition
         services.AddSingleton<WebSocketRpcEndpoint>();
 
         services.AddRpcService<IUsersApi, UsersService>();
+        services.AddRpcService<IGuildsApi, GuildsService>();
         services.AddSingleton(sp => new RpcMethodTable(sp.GetServices<RpcService>()));
         return services;
     }
