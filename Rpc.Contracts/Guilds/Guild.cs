@@ -21,7 +21,7 @@ public sealed record Guild
     public required bool Unavailable { get; init; }
 
     /// <summary>How many members the guild has, the owner included.</summary>
-    public required long MemberCount { get; init; }
+    public required int MemberCount { get; init; }
 }
 
 /// <summary>An invite to a guild, from <c>guilds.invites.create</c>.</summary>

@@ -9,7 +9,7 @@ public sealed record GuildRow
     public long Id { get; init; }
     public string Name { get; init; } = "";
     public long OwnerId { get; init; }
-    public long MemberCount { get; init; }
+    public int MemberCount { get; init; }
 }
 
 /// <summary>A row of <c>guild_invites</c>.</summary>
