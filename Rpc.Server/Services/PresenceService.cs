@@ -19,9 +19,13 @@ public sealed class PresenceService(ObserverRepository observers, IEventBus bus)
     /// <summary>The user's real status, or null when it never had one since the server started.</summary>
     public PresenceStatus? GetStatus(long userId) => entries.TryGetValue(userId, out var entry) ? entry.Effective : null;
 
-    /// <summary>Sets the status the user chose and returns it; publishes PRESENCE_UPDATE when it changed.</summary>
+    /// <summary>
+    /// Sets the status the user chose and returns it; publishes PRESENCE_UPDATE when it changed.
+    /// Without open gateway connections the chosen status stands as it is (an HTTP-only client is
+    /// present by its own word) until a connection opens and closes again.
+    /// </summary>
     public PresenceStatus SetChosenStatus(long userId, PresenceStatus status) =>
-        Update(userId, entry => entry with { Chosen = status }).Effective!.Value;
+        Update(userId, entry => entry with { Chosen = status, EverConnected = entry.Connections > 0 }).Effective!.Value;
 
     /// <summary>A gateway connection of the user opened; the first one makes the user present with its chosen status.</summary>
     public void ConnectionOpened(long userId) => Update(userId, entry => entry with { Connections = entry.Connections + 1, EverConnected = true });
