@@ -11,11 +11,10 @@ public sealed record ChannelRow
     public long? OwnerId { get; init; }
 }
 
-/// <summary>A channel's recipient: the channel id with the user's row.</summary>
+/// <summary>The channel id column of a recipient row (the user's columns map to <see cref="UserRow"/>).</summary>
 public sealed record RecipientRow
 {
     public long ChannelId { get; init; }
-    public long UserId { get; init; }
 }
 
 /// <summary>The DM and group DM channels aggregate, with their recipients.</summary>

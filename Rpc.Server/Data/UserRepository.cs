@@ -127,7 +127,7 @@ public sealed class UserRepository(DbConnectionFactory connections)
         }
         catch (DbException e) when (SqlDialect.IsUniqueViolation(e))
         {
-            return e.Message.Contains("username_claim", StringComparison.OrdinalIgnoreCase) ? UserWriteOutcome.UsernameTaken : UserWriteOutcome.TagTaken;
+            return SqlDialect.IsUniqueViolationOf(e, "username_claim") ? UserWriteOutcome.UsernameTaken : UserWriteOutcome.TagTaken;
         }
     }
 

@@ -1,5 +1,3 @@
-using Rpc.Contracts.Channels;
-using Rpc.Contracts.Guilds;
 using Rpc.Contracts.Protocol;
 using Rpc.Contracts.Users;
 using Rpc.Server.Data;
