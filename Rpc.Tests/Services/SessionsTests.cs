@@ -101,4 +101,18 @@ public sealed class SessionsTests
         Assert.That(Data(await Server.ErrorAsync("users.changePassword", new { old_password = user.Password, new_password = newPassword }, user.Token)), Is.EqualTo(data));
         await LoginAsync(user);
     }
+
+    [Test]
+    public async Task Sessions_Paginate_ById()
+    {
+        var user = await Server.NewUserAsync();
+        await LoginAsync(user);
+        await LoginAsync(user);
+        var all = (await Server.ResultAsync("users.sessions", token: user.Token)).EnumerateArray().Select(s => s.GetProperty("id").GetString()!).ToList();
+        Assert.That(all, Has.Count.EqualTo(3));
+        Assert.That(all, Is.Ordered.Using<string>((a, b) => long.Parse(a).CompareTo(long.Parse(b))));
+        var page = (await Server.ResultAsync("users.sessions", new { limit = 1, after = all[0] }, user.Token)).EnumerateArray().Select(s => s.GetProperty("id").GetString()).ToList();
+        Assert.That(page, Is.EqualTo(new[] { all[1] }));
+        Assert.That(Data(await Server.ErrorAsync("users.sessions", new { limit = 0 }, user.Token)), Is.EqualTo("limit must be between 1 and 100"));
+    }
 }

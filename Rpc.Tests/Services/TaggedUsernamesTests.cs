@@ -123,4 +123,12 @@ public sealed class TaggedUsernamesTests
         Assert.That(renamed.GetProperty("username").GetString(), Is.EqualTo(name));
         Assert.That(renamed.GetProperty("discriminator").GetString(), Is.Not.EqualTo(held));
     }
+
+    [Test]
+    public async Task Create_TenConcurrentOfOneName_AllSucceedWithDistinctDiscriminators()
+    {
+        var name = NewName();
+        var users = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => server.ResultAsync("users.create", new { username = name, password = Password })));
+        Assert.That(users.Select(u => u.GetProperty("discriminator").GetString()).Distinct().Count(), Is.EqualTo(10));
+    }
 }
