@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using Rpc.Contracts.Gateway;
+using Rpc.Contracts.Guilds;
 using Rpc.Contracts.Users;
 using Rpc.Server.Audit;
 using Rpc.Server.Gateway;
@@ -35,6 +36,7 @@ public static class ServerComposition
         services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PasswordOptions>().Bind(configuration.GetSection(PasswordOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SnowflakeOptions>().Bind(configuration.GetSection(SnowflakeOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<AccountOptions>().Bind(configuration.GetSection(AccountOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<DbConnectionFactory>();
@@ -42,13 +44,17 @@ public static class ServerComposition
         services.AddSingleton<SnowflakeGenerator>();
         services.AddSingleton<UserRepository>();
         services.AddSingleton<SessionRepository>();
+        services.AddSingleton<GuildRepository>();
+        services.AddSingleton<ChannelRepository>();
+        services.AddSingleton<ObserverRepository>();
+        services.AddSingleton<AccountRegistry>();
+        services.AddSingleton<PresenceService>();
 
         services.AddSingleton<AuditLog>();
         services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(GatewayOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IEventBus, InProcessEventBus>();
         services.AddSingleton<AudienceResolver>();
         services.AddSingleton<ReadyEventBuilder>();
-        services.AddSingleton<ConnectionPresence>();
         services.AddSingleton<GatewayHub>();
         services.AddSingleton<IEventSink>(sp => sp.GetRequiredService<GatewayHub>());
         services.AddHostedService(sp => sp.GetRequiredService<GatewayHub>());
@@ -66,6 +72,7 @@ public static class ServerComposition
 
         services.AddRpcService<IUsersApi, UsersService>();
         services.AddRpcService<IGatewayApi, GatewayService>();
+        services.AddRpcService<IGuildsApi, GuildsService>();
         services.AddSingleton(sp => new RpcMethodTable(sp.GetServices<RpcService>()));
         return services;
     }

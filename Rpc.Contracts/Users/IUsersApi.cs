@@ -1,3 +1,5 @@
+using Rpc.Contracts.Channels;
+using Rpc.Contracts.Guilds;
 using Rpc.Contracts.Protocol;
 using StreamJsonRpc;
 
@@ -45,4 +47,85 @@ public interface IUsersApi
     /// <param name="cancellationToken">Cancels the call.</param>
     [JsonRpcMethod("users.logout")]
     Task<bool> LogoutAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Returns another user's public object; its presence only when the caller shares a guild or a DM with it.</summary>
+    /// <param name="userId">The user's id.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    [JsonRpcMethod("users.get")]
+    Task<User> GetAsync(long userId, CancellationToken cancellationToken = default);
+
+    /// <summary>Changes the caller's profile (seed 004's PATCH @me); every field is optional, nothing changes on error.</summary>
+    /// <param name="username">A new username (same rules as <c>users.create</c>); keeps the discriminator when it is free for the new name, else picks a free one.</param>
+    /// <param name="discriminator">A new 4-digit discriminator, <c>0001</c> to <c>9999</c>, free for the (new) username.</param>
+    /// <param name="displayName">A new display name, 1 to 32 characters.</param>
+    /// <param name="avatar">A new avatar hash, or an empty string to remove it.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    [JsonRpcMethod("users.update")]
+    Task<User> UpdateAsync(string? username = null, string? discriminator = null, string? displayName = null, string? avatar = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists the caller's guilds in id order (seed 001's GET @self/guilds).</summary>
+    /// <param name="limit">Page size, 1 to 100; default 50.</param>
+    /// <param name="after">Continue after this guild id.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    [JsonRpcMethod("users.guilds")]
+    Task<IReadOnlyList<Guild>> GuildsAsync(int? limit = null, long? after = null, CancellationToken cancellationToken = default);
+
+    /// <summary>The same list as <c>users.guilds</c>, under seed 004's name.</summary>
+    /// <param name="limit">Page size, 1 to 100; default 50.</param>
+    /// <param name="after">Continue after this guild id.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    [JsonRpcMethod("users.communities")]
+    Task<IReadOnlyList<Guild>> CommunitiesAsync(int? limit = null, long? after = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Leaves a guild (seed 004's DELETE @me/communities/{id}); its owner cannot.</summary>
+    /// <param name="guildId">The guild's id.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    [JsonRpcMethod("users.leaveGuild")]
+    Task<bool> LeaveGuildAsync(long guildId, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists the caller's DM and group DM channels in id order.</summary>
+    /// <param name="limit">Page size, 1 to 100; default 50.</param>
+    /// <param name="after">Continue after this channel id.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    [JsonRpcMethod("users.channels")]
+    Task<IReadOnlyList<Channel>> ChannelsAsync(int? limit = null, long? after = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Opens a DM with another user, or returns the one that exists.</summary>
+    /// <param name="recipientId">The other user's id.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    [JsonRpcMethod("users.createDm")]
+    Task<Channel> CreateDmAsync(long recipientId, CancellationToken cancellationToken = default);
+
+    /// <summary>Creates a group DM owned by the caller with 1 to 10 other users.</summary>
+    /// <param name="recipientIds">The other users' ids: 1 to 10, distinct, not the caller.</param>
+    /// <param name="name">The group's name, 1 to 100 characters; none by default.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    [JsonRpcMethod("users.createGroupDm")]
+    Task<Channel> CreateGroupDmAsync(IReadOnlyList<long> recipientIds, string? name = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Sets the caller's presence and returns it (seed 001's PATCH @self/presence).</summary>
+    /// <param name="status">ONLINE, IDLE, DND, INVISIBLE or OFFLINE.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    [JsonRpcMethod("users.presence")]
+    Task<PresenceStatus> PresenceAsync(PresenceStatus status, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists the caller's active sessions in id order; never their tokens.</summary>
+    /// <param name="limit">Page size, 1 to 100; default 50.</param>
+    /// <param name="after">Continue after this session id.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    [JsonRpcMethod("users.sessions")]
+    Task<IReadOnlyList<Session>> SessionsAsync(int? limit = null, long? after = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Ends one of the caller's sessions; its token stops working and its gateway connections close.</summary>
+    /// <param name="sessionId">The session's id, from <c>users.sessions</c>.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    [JsonRpcMethod("users.sessions.revoke")]
+    Task<bool> RevokeSessionAsync(long sessionId, CancellationToken cancellationToken = default);
+
+    /// <summary>Changes the caller's password and ends every other session of the caller; the current one stays.</summary>
+    /// <param name="oldPassword">The current password.</param>
+    /// <param name="newPassword">The new password, 8 to 128 characters.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    [JsonRpcMethod("users.changePassword")]
+    Task<bool> ChangePasswordAsync(string oldPassword, string newPassword, CancellationToken cancellationToken = default);
 }

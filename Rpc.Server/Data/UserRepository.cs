@@ -19,6 +19,19 @@ public sealed record UserRow
     public long? DeletedAt { get; init; }
 }
 
+/// <summary>What inserting or renaming a user came to; the unique indexes decide, also under races.</summary>
+public enum UserWriteOutcome
+{
+    /// <summary>Written.</summary>
+    Done,
+
+    /// <summary><c>username_claim</c> clashed: the name is taken (unique usernames).</summary>
+    UsernameTaken,
+
+    /// <summary><c>users_tag</c> clashed: this username#discriminator is taken.</summary>
+    TagTaken,
+}
+
 /// <summary>The <c>users</c> aggregate.</summary>
 public sealed class UserRepository(DbConnectionFactory connections)
 {
@@ -75,5 +88,102 @@ public sealed class UserRepository(DbConnectionFactory connections)
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
         await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE users SET password_hash = @passwordHash WHERE id = @id", new { id, passwordHash }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Inserts a user within a caller's transaction. <paramref name="claimUsername"/> sets
+    /// <c>username_claim</c> (unique usernames); without it only <c>username#discriminator</c> is unique.
+    /// </summary>
+    public static async Task<UserWriteOutcome> InsertAsync(DbConnection connection, DbTransaction? transaction, UserRow user, bool claimUsername, CancellationToken cancellationToken)
+    {
+        const string sql = """
+            INSERT INTO users (id, username, username_key, username_claim, discriminator, display_name, avatar, email, flags, password_hash, created_at)
+            VALUES (@Id, @Username, @UsernameKey, @Claim, @Discriminator, @DisplayName, @Avatar, @Email, @Flags, @PasswordHash, @CreatedAt)
+            """;
+        var parameters = new DynamicParameters(user);
+        parameters.Add("Claim", claimUsername ? user.UsernameKey : null);
+        return await WriteAsync(connection, new CommandDefinition(sql, parameters, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes a user's profile fields within a caller's transaction; the unique indexes decide clashes.</summary>
+    public static async Task<UserWriteOutcome> UpdateProfileAsync(DbConnection connection, DbTransaction transaction, UserRow user, bool claimUsername, CancellationToken cancellationToken)
+    {
+        const string sql = """
+            UPDATE users SET username = @Username, username_key = @UsernameKey, username_claim = @Claim,
+                discriminator = @Discriminator, display_name = @DisplayName, avatar = @Avatar
+            WHERE id = @Id
+            """;
+        var parameters = new DynamicParameters(user);
+        parameters.Add("Claim", claimUsername ? user.UsernameKey : null);
+        return await WriteAsync(connection, new CommandDefinition(sql, parameters, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
+    private static async Task<UserWriteOutcome> WriteAsync(DbConnection connection, CommandDefinition command)
+    {
+        try
+        {
+            await connection.ExecuteAsync(command).ConfigureAwait(false);
+            return UserWriteOutcome.Done;
+        }
+        catch (DbException e) when (SqlDialect.IsUniqueViolation(e))
+        {
+            return SqlDialect.IsUniqueViolationOf(e, "username_claim") ? UserWriteOutcome.UsernameTaken : UserWriteOutcome.TagTaken;
+        }
+    }
+
+    /// <summary>The discriminators in use for a username key, soft-deleted accounts included (their tags stay reserved).</summary>
+    public static async Task<HashSet<string>> TakenDiscriminatorsAsync(DbConnection connection, DbTransaction? transaction, string usernameKey, CancellationToken cancellationToken) =>
+        (await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT discriminator FROM users WHERE username_key = @usernameKey", new { usernameKey }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToHashSet(StringComparer.Ordinal);
+
+    public async Task<int> CountWithUsernameAsync(string usernameKey, CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.ExecuteScalarAsync<int>(new CommandDefinition(
+            "SELECT COUNT(*) FROM users WHERE username_key = @usernameKey", new { usernameKey }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
+    /// <summary>Live accounts with this username key, at most <paramref name="limit"/> (tagged usernames: several may share it).</summary>
+    public async Task<IReadOnlyList<UserRow>> FindLiveByUsernameKeyAsync(string usernameKey, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return (await connection.QueryAsync<UserRow>(new CommandDefinition(
+            $"SELECT {Columns} FROM users WHERE username_key = @usernameKey AND deleted_at IS NULL ORDER BY id LIMIT @limit",
+            new { usernameKey, limit }, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
+    }
+
+    /// <summary>The live account with this username#discriminator.</summary>
+    public async Task<UserRow?> FindLiveByTagAsync(string usernameKey, string discriminator, CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.QuerySingleOrDefaultAsync<UserRow>(new CommandDefinition(
+            $"SELECT {Columns} FROM users WHERE username_key = @usernameKey AND discriminator = @discriminator AND deleted_at IS NULL",
+            new { usernameKey, discriminator }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
+    /// <summary>A live (not deleted) user.</summary>
+    public async Task<UserRow?> FindLiveAsync(long id, CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await FindLiveAsync(connection, null, id, cancellationToken).ConfigureAwait(false);
+    }
+
+    public static Task<UserRow?> FindLiveAsync(DbConnection connection, DbTransaction? transaction, long id, CancellationToken cancellationToken) =>
+        connection.QuerySingleOrDefaultAsync<UserRow>(new CommandDefinition(
+            $"SELECT {Columns} FROM users WHERE id = @id AND deleted_at IS NULL", new { id }, transaction, cancellationToken: cancellationToken));
+
+    /// <summary>The live users among <paramref name="ids"/>, in id order.</summary>
+    public static async Task<IReadOnlyList<UserRow>> FindLiveManyAsync(DbConnection connection, DbTransaction? transaction, IReadOnlyCollection<long> ids, CancellationToken cancellationToken) =>
+        (await connection.QueryAsync<UserRow>(new CommandDefinition(
+            $"SELECT {Columns} FROM users WHERE id IN @ids AND deleted_at IS NULL ORDER BY id", new { ids }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
+
+    public static Task UpdatePasswordHashAsync(DbConnection connection, DbTransaction transaction, long id, string passwordHash, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE users SET password_hash = @passwordHash WHERE id = @id", new { id, passwordHash }, transaction, cancellationToken: cancellationToken));
+
+    public async Task<IReadOnlyList<UserRow>> FindLiveManyAsync(IReadOnlyCollection<long> ids, CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await FindLiveManyAsync(connection, null, ids, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -43,9 +43,6 @@ public interface IRpcConnection
     /// <summary>Authenticates the connection for <paramref name="caller"/> and starts its gateway session (READY).</summary>
     Task AuthenticateAsync(string token, Caller caller, CancellationToken cancellationToken);
 
-    /// <summary>Forgets the connection's token if it is <paramref name="token"/>, ending its gateway session.</summary>
-    void Deauthenticate(string token);
-
     /// <summary>Resumes a gateway session on this connection; the number of events replayed, or null when it cannot be resumed.</summary>
     int? Resume(string sessionId, long lastSeen, string token, Caller caller);
 

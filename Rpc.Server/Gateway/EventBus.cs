@@ -13,8 +13,11 @@ public abstract record EventAudience
     /// <summary>The connections of every member of a guild.</summary>
     public sealed record GuildMembers(long GuildId) : EventAudience;
 
-    /// <summary>The user itself and everyone who shares a guild or a DM with it (presence, user updates).</summary>
+    /// <summary>The user itself and everyone who shares a guild or a DM with it (user updates).</summary>
     public sealed record UserAndObservers(long UserId) : EventAudience;
+
+    /// <summary>Everyone who shares a guild or a DM with the user, not the user itself (what others may see of its presence).</summary>
+    public sealed record Observers(long UserId) : EventAudience;
 
     /// <summary>Connections of staff users who subscribed to staff events.</summary>
     public sealed record Staff : EventAudience;
@@ -51,14 +54,17 @@ public interface IEventSink
     void Deliver(BusMessage message);
 }
 
-/// <summary>Delivers each message synchronously to every registered sink of this process.</summary>
-public sealed class InProcessEventBus(IEnumerable<IEventSink> sinks, ILogger<InProcessEventBus> logger) : IEventBus
+/// <summary>
+/// Delivers each message synchronously to every registered sink of this process. Sinks are resolved
+/// on first use: the gateway is a sink and also depends on services that publish.
+/// </summary>
+public sealed class InProcessEventBus(IServiceProvider services, ILogger<InProcessEventBus> logger) : IEventBus
 {
-    private readonly IEventSink[] sinks = sinks.ToArray();
+    private readonly Lazy<IEventSink[]> sinks = new(() => services.GetServices<IEventSink>().ToArray());
 
     public void Publish(BusMessage message)
     {
-        foreach (var sink in sinks)
+        foreach (var sink in sinks.Value)
         {
             try
             {

@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using Rpc.Contracts.Gateway;
 using Rpc.Server.Security;
+using Rpc.Server.Services;
 
 namespace Rpc.Server.Gateway;
 
@@ -19,12 +20,12 @@ public sealed class GatewayHub : BackgroundService, IEventSink
     private readonly object registryGate = new();
     private readonly AudienceResolver audiences;
     private readonly ReadyEventBuilder ready;
-    private readonly ConnectionPresence presence;
+    private readonly PresenceService presence;
     private readonly GatewayOptions options;
     private readonly TimeProvider clock;
     private readonly ILogger<GatewayHub> logger;
 
-    public GatewayHub(AudienceResolver audiences, ReadyEventBuilder ready, ConnectionPresence presence, IOptions<GatewayOptions> options, TimeProvider clock, ILogger<GatewayHub> logger)
+    public GatewayHub(AudienceResolver audiences, ReadyEventBuilder ready, PresenceService presence, IOptions<GatewayOptions> options, TimeProvider clock, ILogger<GatewayHub> logger)
     {
         this.audiences = audiences;
         this.ready = ready;
@@ -59,7 +60,7 @@ public sealed class GatewayHub : BackgroundService, IEventSink
         session.Attach(connection);
         session.Deliver(readyFrame);
         Register(session);
-        presence.Connected(caller.UserId);
+        presence.ConnectionOpened(caller.UserId);
         return session;
     }
 
@@ -79,7 +80,7 @@ public sealed class GatewayHub : BackgroundService, IEventSink
         }
 
         session.Deliver(new EventFrame(GatewayEvents.Resumed, new { session_id = session.Id, replayed }));
-        presence.Connected(caller.UserId);
+        presence.ConnectionOpened(caller.UserId);
         return (session, replayed.Value);
     }
 
@@ -88,7 +89,7 @@ public sealed class GatewayHub : BackgroundService, IEventSink
     {
         if (session.Detach(connection))
         {
-            presence.Disconnected(session.UserId);
+            presence.ConnectionClosed(session.UserId);
         }
     }
 
@@ -114,7 +115,7 @@ public sealed class GatewayHub : BackgroundService, IEventSink
 
         if (session.TakeConnection() is { } connection)
         {
-            presence.Disconnected(session.UserId);
+            presence.ConnectionClosed(session.UserId);
             connection.Close(1000, "session ended", discardQueued: false);
         }
     }
@@ -191,7 +192,7 @@ public sealed class GatewayHub : BackgroundService, IEventSink
         End(session);
         if (connection is not null)
         {
-            presence.Disconnected(session.UserId);
+            presence.ConnectionClosed(session.UserId);
             connection.Close(code, reason, discardQueued: false);
         }
     }

@@ -1,4 +1,6 @@
+using Rpc.Contracts.Channels;
 using Rpc.Contracts.Gateway;
+using Rpc.Contracts.Guilds;
 using Rpc.Contracts.Users;
 using Rpc.Server.Data;
 using Rpc.Server.Services;
@@ -10,15 +12,23 @@ public sealed record ReadyPayload
 {
     public required string SessionId { get; init; }
     public required User User { get; init; }
+    public required IReadOnlyList<Guild> Guilds { get; init; }
+    public required IReadOnlyList<Channel> PrivateChannels { get; init; }
 }
 
-/// <summary>Builds the READY event of a new gateway session.</summary>
-public sealed class ReadyEventBuilder(UserRepository users)
+/// <summary>Builds the READY event of a new gateway session: the user (with its own presence), its guilds and its DM channels.</summary>
+public sealed class ReadyEventBuilder(UserRepository users, UsersService usersService, PresenceService presence)
 {
     public async Task<EventFrame> BuildAsync(GatewaySession session, CancellationToken cancellationToken)
     {
         var user = await users.FindByIdAsync(session.UserId, cancellationToken).ConfigureAwait(false)
             ?? throw new InvalidOperationException("an authenticated user has no row");
-        return new EventFrame(GatewayEvents.Ready, new ReadyPayload { SessionId = session.Id, User = UserMapper.ToUser(user) });
+        return new EventFrame(GatewayEvents.Ready, new ReadyPayload
+        {
+            SessionId = session.Id,
+            User = UserMapper.ToUser(user, presence.GetStatus(user.Id)),
+            Guilds = await usersService.AllGuildsOfAsync(session.UserId, cancellationToken).ConfigureAwait(false),
+            PrivateChannels = await usersService.AllChannelsOfAsync(session.UserId, cancellationToken).ConfigureAwait(false),
+        });
     }
 }

@@ -66,4 +66,84 @@ public static class AccountRules
             throw RpcException.App(ErrorData.PasswordBlank);
         }
     }
+
+    public const int DiscriminatorCount = 9999;
+    public const int DisplayNameMaxLength = 32;
+
+    /// <summary>Splits <c>name#1234</c> into its name and discriminator; false for a plain name.</summary>
+    public static bool TrySplitTag(string input, out string username, out string discriminator)
+    {
+        var hash = input.LastIndexOf('#');
+        if (hash > 0 && IsDiscriminator(input[(hash + 1)..]))
+        {
+            username = input[..hash];
+            discriminator = input[(hash + 1)..];
+            return true;
+        }
+
+        username = input;
+        discriminator = "";
+        return false;
+    }
+
+    /// <summary>Whether <paramref name="value"/> is a discriminator, <c>0001</c> to <c>9999</c>.</summary>
+    public static bool IsDiscriminator(string value) =>
+        value.Length == 4 && value.All(char.IsAsciiDigit) && value != "0000";
+
+    /// <summary>The discriminator text of a number from 1 to 9999.</summary>
+    public static string FormatDiscriminator(int value) => value.ToString("D4", CultureInfo.InvariantCulture);
+
+    /// <summary>A random discriminator not in <paramref name="taken"/>, or null when all are taken.</summary>
+    public static string? PickFreeDiscriminator(IReadOnlySet<string> taken)
+    {
+        if (taken.Count < DiscriminatorCount / 2)
+        {
+            // Mostly free: a few random draws find one without listing the free values.
+            for (var i = 0; i < 32; i++)
+            {
+                var candidate = FormatDiscriminator(System.Security.Cryptography.RandomNumberGenerator.GetInt32(1, DiscriminatorCount + 1));
+                if (!taken.Contains(candidate))
+                {
+                    return candidate;
+                }
+            }
+        }
+
+        var free = Enumerable.Range(1, DiscriminatorCount).Select(FormatDiscriminator).Where(d => !taken.Contains(d)).ToArray();
+        return free.Length == 0 ? null : free[System.Security.Cryptography.RandomNumberGenerator.GetInt32(free.Length)];
+    }
+
+    /// <summary>A valid display name (NFKC-normalized, trimmed), or an error naming the rule it breaks.</summary>
+    public static string NormalizeDisplayName(string displayName)
+    {
+        var normalized = displayName.Normalize(NormalizationForm.FormKC).Trim();
+        if (normalized.Length == 0 && displayName.Length > 0 || normalized.EnumerateRunes().Any(Rune.IsControl))
+        {
+            throw RpcException.App(ErrorData.DisplayNameCharacters);
+        }
+
+        var length = new StringInfo(normalized).LengthInTextElements;
+        if (length is < 1 or > DisplayNameMaxLength)
+        {
+            throw RpcException.App(ErrorData.DisplayNameLength);
+        }
+
+        return normalized;
+    }
+
+    /// <summary>The avatar to store: null for an empty string (removal), else a checked hash.</summary>
+    public static string? CheckAvatar(string avatar)
+    {
+        if (avatar.Length == 0)
+        {
+            return null;
+        }
+
+        if (avatar.Length > 128 || !avatar.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-'))
+        {
+            throw RpcException.App(ErrorData.AvatarFormat);
+        }
+
+        return avatar;
+    }
 }

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Rpc.Contracts.Gateway;
 using Rpc.Contracts.Protocol;
 using Rpc.Contracts.Users;
@@ -9,15 +8,23 @@ using Rpc.Server.Security;
 
 namespace Rpc.Server.Services;
 
-/// <summary>The <c>users.*</c> account methods: registration, login, sessions of the caller.</summary>
-public sealed class UsersService(
+/// <summary>
+/// The <c>users.*</c> methods. This file: registration, login and the caller's own object; the
+/// other parts (UsersService.*.cs) hold the profile, guild, DM, presence and session methods.
+/// </summary>
+public sealed partial class UsersService(
     UserRepository users,
     SessionRepository sessions,
+    GuildRepository guilds,
+    ChannelRepository channels,
+    AccountRegistry registry,
+    PresenceService presence,
+    DbConnectionFactory connections,
     PasswordHasher hasher,
     SnowflakeGenerator ids,
     Authenticator authenticator,
     CallContextAccessor callContext,
-    IEventBus events,
+    IEventBus bus,
     TimeProvider clock) : IUsersApi
 {
     public async Task<User> CreateAsync(string username, string password, CancellationToken cancellationToken = default)
@@ -27,10 +34,17 @@ public sealed class UsersService(
         var key = AccountRules.KeyOf(normalized);
 
         // A cheap look first spares an Argon2 hash for a name that is plainly taken; the unique
-        // index still decides when two registrations race.
-        if (await users.UsernameExistsAsync(key, cancellationToken).ConfigureAwait(false))
+        // indexes still decide when two registrations race.
+        if (registry.UniqueUsernames)
         {
-            throw RpcException.App(ErrorData.UsernameTaken(normalized));
+            if (await users.UsernameExistsAsync(key, cancellationToken).ConfigureAwait(false))
+            {
+                throw RpcException.App(ErrorData.UsernameTaken(normalized));
+            }
+        }
+        else if (await users.CountWithUsernameAsync(key, cancellationToken).ConfigureAwait(false) >= AccountRules.DiscriminatorCount)
+        {
+            throw RpcException.App(ErrorData.DiscriminatorsExhausted(normalized));
         }
 
         var row = new UserRow
@@ -38,23 +52,16 @@ public sealed class UsersService(
             Id = ids.Next(),
             Username = normalized,
             UsernameKey = key,
-            Discriminator = NewDiscriminator(),
             DisplayName = normalized,
             PasswordHash = await hasher.HashAsync(password, cancellationToken).ConfigureAwait(false),
             CreatedAt = clock.GetUtcNow().ToUnixTimeMilliseconds(),
         };
-        if (!await users.TryInsertAsync(row, cancellationToken).ConfigureAwait(false))
-        {
-            throw RpcException.App(ErrorData.UsernameTaken(normalized));
-        }
-
-        return UserMapper.ToUser(row);
+        return UserMapper.ToUser(await registry.InsertAsync(row, cancellationToken).ConfigureAwait(false));
     }
 
     public async Task<AuthResult> AuthAsync(string username, string password, CancellationToken cancellationToken = default)
     {
-        var key = AccountRules.TryKey(username);
-        var user = key is null ? null : await users.FindByUsernameAsync(key, cancellationToken).ConfigureAwait(false);
+        var user = await FindForLoginAsync(username, cancellationToken).ConfigureAwait(false);
         var check = await hasher.VerifyAsync(password, user?.PasswordHash, cancellationToken).ConfigureAwait(false);
         if (user is null || check == PasswordCheck.Failed)
         {
@@ -87,8 +94,23 @@ public sealed class UsersService(
         return new AuthResult { UserId = user.Id, Token = token };
     }
 
-    public async Task<bool> CheckAsync(string username, CancellationToken cancellationToken = default) =>
-        AccountRules.TryKey(username) is { } key && await users.UsernameExistsAsync(key, cancellationToken).ConfigureAwait(false);
+    public async Task<bool> CheckAsync(string username, CancellationToken cancellationToken = default)
+    {
+        if (AccountRules.TrySplitTag(username, out var name, out var discriminator))
+        {
+            return AccountRules.TryKey(name) is { } tagKey
+                && await users.FindLiveByTagAsync(tagKey, discriminator, cancellationToken).ConfigureAwait(false) is not null;
+        }
+
+        if (AccountRules.TryKey(username) is not { } key)
+        {
+            return false;
+        }
+
+        return registry.UniqueUsernames
+            ? await users.UsernameExistsAsync(key, cancellationToken).ConfigureAwait(false)
+            : (await users.FindLiveByUsernameKeyAsync(key, 1, cancellationToken).ConfigureAwait(false)).Count > 0;
+    }
 
     public async Task<User> SelfAsync(CancellationToken cancellationToken = default) =>
         await LoadAsync(callContext.Current.RequireCaller().UserId, cancellationToken).ConfigureAwait(false);
@@ -108,16 +130,44 @@ public sealed class UsersService(
     {
         var caller = callContext.Current.RequireCaller();
         await sessions.RevokeAsync(caller.SessionId, clock.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken).ConfigureAwait(false);
-        events.Publish(new CloseConnections(caller.UserId, caller.SessionId, GatewayCloseCodes.SessionRevoked, "session revoked"));
+        bus.Publish(new CloseConnections(caller.UserId, caller.SessionId, GatewayCloseCodes.SessionRevoked, SessionRevokedReason));
         return true;
     }
 
+    /// <summary>
+    /// The account a login names: <c>name#1234</c> exactly, else the one account with that name. With
+    /// tagged usernames a plain name several accounts share is refused clearly rather than guessed.
+    /// </summary>
+    private async Task<UserRow?> FindForLoginAsync(string username, CancellationToken cancellationToken)
+    {
+        if (AccountRules.TrySplitTag(username, out var name, out var discriminator))
+        {
+            return AccountRules.TryKey(name) is { } tagKey
+                ? await users.FindLiveByTagAsync(tagKey, discriminator, cancellationToken).ConfigureAwait(false)
+                : null;
+        }
+
+        if (AccountRules.TryKey(username) is not { } key)
+        {
+            return null;
+        }
+
+        if (registry.UniqueUsernames)
+        {
+            return await users.FindByUsernameAsync(key, cancellationToken).ConfigureAwait(false);
+        }
+
+        var matches = await users.FindLiveByUsernameKeyAsync(key, 2, cancellationToken).ConfigureAwait(false);
+        return matches.Count > 1 ? throw RpcException.App(ErrorData.UsernameAmbiguous) : matches.FirstOrDefault();
+    }
+
+    /// <summary>The caller's own object, with its real presence.</summary>
     private async Task<User> LoadAsync(long userId, CancellationToken cancellationToken)
     {
         var row = await users.FindByIdAsync(userId, cancellationToken).ConfigureAwait(false)
             ?? throw RpcException.App(ErrorData.InvalidToken);
-        return UserMapper.ToUser(row);
+        return UserMapper.ToUser(row, presence.GetStatus(userId));
     }
 
-    private static string NewDiscriminator() => RandomNumberGenerator.GetInt32(1, 10_000).ToString("D4", System.Globalization.CultureInfo.InvariantCulture);
+    private long Now() => clock.GetUtcNow().ToUnixTimeMilliseconds();
 }

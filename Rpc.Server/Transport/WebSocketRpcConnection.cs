@@ -59,14 +59,6 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
         authenticated = new AuthenticatedAs(token, caller, session);
     }
 
-    public void Deauthenticate(string token)
-    {
-        if (authenticated?.Token == token)
-        {
-            EndGatewaySession();
-        }
-    }
-
     public int? Resume(string sessionId, long lastSeen, string token, Caller caller)
     {
         EndGatewaySession();

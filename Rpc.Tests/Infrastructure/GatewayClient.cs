@@ -76,6 +76,41 @@ public sealed class GatewayClient : IAsyncDisposable
         return events.Dequeue();
     }
 
+    /// <summary>The next event named <paramref name="name"/>, skipping others (presence updates, say).</summary>
+    public async Task<JsonElement> NextEventAsync(string name, TimeSpan? wait = null)
+    {
+        while (true)
+        {
+            var e = await NextEventAsync(wait);
+            if (e.GetProperty("t").GetString() == name)
+            {
+                return e;
+            }
+        }
+    }
+
+    /// <summary>Whether an event named <paramref name="name"/> arrives within <paramref name="wait"/>.</summary>
+    public async Task<bool> HasEventAsync(string name, TimeSpan wait)
+    {
+        var deadline = DateTime.UtcNow + wait;
+        while (true)
+        {
+            while (events.Count > 0)
+            {
+                if (events.Dequeue().GetProperty("t").GetString() == name)
+                {
+                    return true;
+                }
+            }
+
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero || !await PumpAsync(left))
+            {
+                return false;
+            }
+        }
+    }
+
     /// <summary>Whether an event arrives within <paramref name="wait"/>; it stays queued.</summary>
     public async Task<bool> HasEventAsync(TimeSpan wait)
     {

@@ -90,7 +90,11 @@ public sealed class WebSocketTransportTests
         Assert.That(self.GetProperty("result").GetProperty("id").GetString(), Is.EqualTo(user.Id));
         var logout = await ws.CallAsync("""{"jsonrpc":"2.0","method":"users.logout","id":3}""");
         Assert.That(logout.GetProperty("result").GetBoolean(), Is.True);
-        Assert.That(await ws.ReceiveAsync(), Is.Null, "the server closes the connection of a revoked session");
+        while (await ws.ReceiveAsync() is { } message)
+        {
+            Assert.That(message, Does.Contain("gateway.event"), "only events may come before the close");
+        }
+
         Assert.That((int?)ws.Socket.CloseStatus, Is.EqualTo(4004));
     }
 
@@ -109,7 +113,11 @@ public sealed class WebSocketTransportTests
         await using var ws = await WsClient.ConnectAsync(Server.WebSocketUri);
         await ws.CallAsync($$"""{"jsonrpc":"2.0","method":"users.identify","params":["{{user.Token}}"],"id":1}""");
         await Server.ResultAsync("users.logout", token: user.Token);
-        Assert.That(await ws.ReceiveAsync(), Is.Null, "the server closes the connection of a revoked session");
+        while (await ws.ReceiveAsync() is { } message)
+        {
+            Assert.That(message, Does.Contain("gateway.event"), "only events may come before the close");
+        }
+
         Assert.That((int?)ws.Socket.CloseStatus, Is.EqualTo(4004));
     }
 }

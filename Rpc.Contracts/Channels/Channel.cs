@@ -1,0 +1,32 @@
+using Rpc.Contracts.Users;
+
+namespace Rpc.Contracts.Channels;
+
+/// <summary>Channel types, numbered as seed 004 numbers them.</summary>
+public enum ChannelType
+{
+    /// <summary>A direct message between two users.</summary>
+    Dm = 2,
+
+    /// <summary>A group direct message with an owner and a name.</summary>
+    GroupDm = 3,
+}
+
+/// <summary>A DM or group DM channel.</summary>
+public sealed record Channel
+{
+    /// <summary>The channel's snowflake id.</summary>
+    public required long Id { get; init; }
+
+    /// <summary>2 for a DM, 3 for a group DM.</summary>
+    public required ChannelType Type { get; init; }
+
+    /// <summary>Every user in the channel, the caller included, in id order.</summary>
+    public required IReadOnlyList<User> Recipients { get; init; }
+
+    /// <summary>Group DMs: the user who created it; null for DMs.</summary>
+    public long? OwnerId { get; init; }
+
+    /// <summary>Group DMs: the group's name, or null when it has none; null for DMs.</summary>
+    public string? Name { get; init; }
+}

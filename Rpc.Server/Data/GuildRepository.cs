@@ -1,0 +1,169 @@
+using System.Data.Common;
+using Dapper;
+
+namespace Rpc.Server.Data;
+
+/// <summary>A guild with its member count.</summary>
+public sealed record GuildRow
+{
+    public long Id { get; init; }
+    public string Name { get; init; } = "";
+    public long OwnerId { get; init; }
+    public int MemberCount { get; init; }
+}
+
+/// <summary>A row of <c>guild_invites</c>.</summary>
+public sealed record InviteRow
+{
+    public string Code { get; init; } = "";
+    public long GuildId { get; init; }
+    public long InviterId { get; init; }
+    public int MaxUses { get; init; }
+    public int Uses { get; init; }
+    public long CreatedAt { get; init; }
+    public long? ExpiresAt { get; init; }
+}
+
+/// <summary>How <see cref="GuildRepository.JoinAsync"/> ended.</summary>
+public enum JoinOutcome
+{
+    Joined,
+    AlreadyMember,
+    UnknownInvite,
+    Expired,
+    Exhausted,
+}
+
+/// <summary>How <see cref="GuildRepository.LeaveAsync"/> ended.</summary>
+public enum LeaveOutcome
+{
+    Left,
+    NotMember,
+    Owner,
+}
+
+/// <summary>The guilds aggregate: guilds, their members and their invites.</summary>
+public sealed class GuildRepository(DbConnectionFactory connections)
+{
+    private const string GuildColumns = """
+        g.id, g.name, g.owner_id, (SELECT COUNT(*) FROM guild_members c WHERE c.guild_id = g.id) AS member_count
+        """;
+
+    /// <summary>Creates a guild and makes its owner its first member, in one transaction.</summary>
+    public async Task CreateAsync(long id, string name, long ownerId, long now, CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO guilds (id, name, owner_id, created_at) VALUES (@id, @name, @ownerId, @now)",
+            new { id, name, ownerId, now }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO guild_members (guild_id, user_id, joined_at) VALUES (@id, @ownerId, @now)",
+            new { id, ownerId, now }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The guild when <paramref name="userId"/> is a member of it; null when it does not exist or the user is not in it.</summary>
+    public async Task<GuildRow?> FindForMemberAsync(long guildId, long userId, CancellationToken cancellationToken)
+    {
+        var sql = $"""
+            SELECT {GuildColumns} FROM guilds g JOIN guild_members m ON m.guild_id = g.id AND m.user_id = @userId
+            WHERE g.id = @guildId
+            """;
+        await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.QuerySingleOrDefaultAsync<GuildRow>(new CommandDefinition(sql, new { guildId, userId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
+    private static Task<GuildRow> GetAsync(DbConnection connection, DbTransaction? transaction, long guildId, CancellationToken cancellationToken) =>
+        connection.QuerySingleAsync<GuildRow>(new CommandDefinition(
+            $"SELECT {GuildColumns} FROM guilds g WHERE g.id = @guildId", new { guildId }, transaction, cancellationToken: cancellationToken));
+
+    /// <summary>The guilds a user is in, in id order, after the cursor.</summary>
+    public async Task<IReadOnlyList<GuildRow>> ListForMemberAsync(long userId, long? after, int limit, CancellationToken cancellationToken)
+    {
+        var sql = $"""
+            SELECT {GuildColumns} FROM guild_members m JOIN guilds g ON g.id = m.guild_id
+            WHERE m.user_id = @userId AND (@after IS NULL OR m.guild_id > @after)
+            ORDER BY m.guild_id LIMIT @limit
+            """;
+        await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return (await connection.QueryAsync<GuildRow>(new CommandDefinition(sql, new { userId, after, limit }, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
+    }
+
+    /// <summary>Inserts an invite; false when its code is already in use.</summary>
+    public async Task<bool> TryInsertInviteAsync(InviteRow invite, CancellationToken cancellationToken)
+    {
+        const string sql = """
+            INSERT INTO guild_invites (code, guild_id, inviter_id, max_uses, uses, created_at, expires_at)
+            VALUES (@Code, @GuildId, @InviterId, @MaxUses, 0, @CreatedAt, @ExpiresAt)
+            ON CONFLICT (code) DO NOTHING
+            """;
+        await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.ExecuteAsync(new CommandDefinition(sql, invite, cancellationToken: cancellationToken)).ConfigureAwait(false) > 0;
+    }
+
+    /// <summary>
+    /// Joins <paramref name="userId"/> to the invite's guild in one transaction. A use is counted by a
+    /// conditional UPDATE (uses &lt; max_uses, not expired), so concurrent joins on an invite with N uses
+    /// let exactly N users in; an existing member uses nothing.
+    /// </summary>
+    public async Task<(JoinOutcome Outcome, GuildRow? Guild)> JoinAsync(string code, long userId, long now, CancellationToken cancellationToken)
+    {
+        const string findInvite = "SELECT code, guild_id, inviter_id, max_uses, uses, created_at, expires_at FROM guild_invites WHERE code = @code";
+        const string addMember = """
+            INSERT INTO guild_members (guild_id, user_id, joined_at) VALUES (@guildId, @userId, @now)
+            ON CONFLICT (guild_id, user_id) DO NOTHING
+            """;
+        const string useInvite = """
+            UPDATE guild_invites SET uses = uses + 1
+            WHERE code = @code AND (max_uses = 0 OR uses < max_uses) AND (expires_at IS NULL OR expires_at > @now)
+            """;
+        await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var invite = await connection.QuerySingleOrDefaultAsync<InviteRow>(new CommandDefinition(findInvite, new { code }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        if (invite is null)
+        {
+            return (JoinOutcome.UnknownInvite, null);
+        }
+
+        var guildId = invite.GuildId;
+        if (await connection.ExecuteAsync(new CommandDefinition(addMember, new { guildId, userId, now }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false) == 0)
+        {
+            return (JoinOutcome.AlreadyMember, await GetAsync(connection, transaction, guildId, cancellationToken).ConfigureAwait(false));
+        }
+
+        if (await connection.ExecuteAsync(new CommandDefinition(useInvite, new { code, now }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false) == 0)
+        {
+            await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
+            return (invite.ExpiresAt is { } expires && expires <= now ? JoinOutcome.Expired : JoinOutcome.Exhausted, null);
+        }
+
+        var guild = await GetAsync(connection, transaction, guildId, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return (JoinOutcome.Joined, guild);
+    }
+
+    /// <summary>Removes a member who does not own the guild.</summary>
+    public async Task<LeaveOutcome> LeaveAsync(long guildId, long userId, CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var ownerId = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+            "SELECT g.owner_id FROM guilds g JOIN guild_members m ON m.guild_id = g.id AND m.user_id = @userId WHERE g.id = @guildId",
+            new { guildId, userId }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        if (ownerId is null)
+        {
+            return LeaveOutcome.NotMember;
+        }
+
+        if (ownerId == userId)
+        {
+            return LeaveOutcome.Owner;
+        }
+
+        await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM guild_members WHERE guild_id = @guildId AND user_id = @userId", new { guildId, userId }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return LeaveOutcome.Left;
+    }
+}

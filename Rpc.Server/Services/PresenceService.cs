@@ -1,0 +1,131 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+using Rpc.Contracts.Users;
+using Rpc.Server.Data;
+using Rpc.Server.Gateway;
+
+namespace Rpc.Server.Services;
+
+/// <summary>
+/// All presence logic: each user's status, kept in memory (presence does not outlive the process),
+/// who may see it and what they see. <c>users.presence</c> sets the status a user chose; the gateway
+/// calls <see cref="ConnectionOpened"/> and <see cref="ConnectionClosed"/> so connections drive it
+/// (the first connection brings the user online with the status it chose, the last one leaving takes
+/// it offline after a grace period, so a reconnect or resume shows no flicker). Every change is
+/// published as PRESENCE_UPDATE: the real status to the user, what others may see to its observers.
+/// </summary>
+public sealed class PresenceService(ObserverRepository observers, IEventBus bus, IOptions<GatewayOptions> gateway, TimeProvider clock)
+{
+    private readonly ConcurrentDictionary<long, Entry> entries = new();
+    private readonly ConcurrentDictionary<long, ITimer> lingering = new();
+
+    /// <summary>The user's real status, or null when it never had one since the server started.</summary>
+    public PresenceStatus? GetStatus(long userId) => entries.TryGetValue(userId, out var entry) ? entry.Effective : null;
+
+    /// <summary>
+    /// Sets the status the user chose and returns it; publishes PRESENCE_UPDATE when it changed.
+    /// Without open gateway connections the chosen status stands as it is (an HTTP-only client is
+    /// present by its own word) until a connection opens and closes again.
+    /// </summary>
+    public PresenceStatus SetChosenStatus(long userId, PresenceStatus status) =>
+        Update(userId, entry => entry with { Chosen = status, EverConnected = entry.Connections > 0 }).Effective!.Value;
+
+    /// <summary>A gateway connection of the user opened; the first one makes the user present with its chosen status.</summary>
+    public void ConnectionOpened(long userId)
+    {
+        if (lingering.TryRemove(userId, out var timer))
+        {
+            timer.Dispose();
+        }
+
+        Update(userId, entry => entry with { Connections = entry.Connections + 1, EverConnected = true, Lingering = false });
+    }
+
+    /// <summary>A gateway connection of the user closed; when it was the last, the user goes offline after the grace period.</summary>
+    public void ConnectionClosed(long userId)
+    {
+        var after = Update(userId, entry => entry with { Connections = Math.Max(0, entry.Connections - 1), Lingering = entry.Connections == 1 });
+        if (after.Lingering)
+        {
+            var timer = clock.CreateTimer(_ => GraceElapsed(userId), null, gateway.Value.PresenceGracePeriod, Timeout.InfiniteTimeSpan);
+            if (lingering.TryGetValue(userId, out var previous))
+            {
+                previous.Dispose();
+            }
+
+            lingering[userId] = timer;
+        }
+    }
+
+    private void GraceElapsed(long userId)
+    {
+        if (lingering.TryRemove(userId, out var timer))
+        {
+            timer.Dispose();
+        }
+
+        Update(userId, entry => entry with { Lingering = false });
+    }
+
+    /// <summary>What <paramref name="viewerId"/> may see of <paramref name="userId"/>'s presence: null when they share no guild or DM.</summary>
+    public async Task<PresenceStatus?> GetVisibleStatusAsync(long viewerId, long userId, CancellationToken cancellationToken)
+    {
+        if (viewerId == userId)
+        {
+            return GetStatus(userId);
+        }
+
+        if (GetStatus(userId) is null || !await observers.SharesGuildOrDmAsync(viewerId, userId, cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        return Project(viewerId, userId, GetStatus(userId));
+    }
+
+    /// <summary>
+    /// The status <paramref name="viewerId"/> sees, for a viewer already known to share a guild or DM
+    /// with the user (channel recipients, gateway fan-out): others see INVISIBLE as OFFLINE.
+    /// </summary>
+    public static PresenceStatus? Project(long viewerId, long userId, PresenceStatus? status) =>
+        viewerId != userId && status == PresenceStatus.Invisible ? PresenceStatus.Offline : status;
+
+    private Entry Update(long userId, Func<Entry, Entry> change)
+    {
+        Entry before, after;
+        do
+        {
+            before = entries.GetOrAdd(userId, Entry.Initial);
+            after = change(before);
+        }
+        while (!entries.TryUpdate(userId, after, before));
+
+        if (after.Effective != before.Effective && after.Effective is { } status)
+        {
+            bus.Publish(new DispatchEvent("PRESENCE_UPDATE", new PresenceUpdate { UserId = userId, Status = status }, new EventAudience.Users([userId])));
+            var seenBefore = Project(0, userId, before.Effective);
+            var seenAfter = Project(0, userId, status)!.Value;
+            if (seenBefore != seenAfter)
+            {
+                bus.Publish(new DispatchEvent("PRESENCE_UPDATE", new PresenceUpdate { UserId = userId, Status = seenAfter }, new EventAudience.Observers(userId)));
+            }
+        }
+
+        return after;
+    }
+
+    /// <summary>A user's presence state: the status it chose (null until it chooses) and its open gateway connections.</summary>
+    private sealed record Entry(PresenceStatus? Chosen, int Connections, bool EverConnected, bool Lingering = false)
+    {
+        public static readonly Entry Initial = new(null, 0, false);
+
+        /// <summary>
+        /// Without gateway connections the chosen status stands as set over HTTP; once the user has
+        /// connected, the last connection closing shows it OFFLINE until it connects again.
+        /// </summary>
+        public PresenceStatus? Effective =>
+            Connections > 0 || Lingering ? Chosen ?? PresenceStatus.Online
+            : EverConnected ? PresenceStatus.Offline
+            : Chosen;
+    }
+}

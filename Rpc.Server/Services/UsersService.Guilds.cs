@@ -1,0 +1,59 @@
+using Rpc.Contracts.Guilds;
+using Rpc.Contracts.Protocol;
+using Rpc.Server.Data;
+using Rpc.Server.Dispatch;
+using Rpc.Server.Gateway;
+
+namespace Rpc.Server.Services;
+
+/// <summary>The caller's guilds: <c>users.guilds</c>, <c>users.communities</c>, <c>users.leaveGuild</c>.</summary>
+public sealed partial class UsersService
+{
+    public async Task<IReadOnlyList<Guild>> GuildsAsync(int? limit = null, long? after = null, CancellationToken cancellationToken = default)
+    {
+        var userId = callContext.Current.RequireCaller().UserId;
+        var rows = await guilds.ListForMemberAsync(userId, after, Paging.Limit(limit), cancellationToken).ConfigureAwait(false);
+        return rows.Select(GuildsService.ToGuild).ToArray();
+    }
+
+    /// <summary>Every guild of <paramref name="userId"/>, for the gateway's READY.</summary>
+    internal async Task<IReadOnlyList<Guild>> AllGuildsOfAsync(long userId, CancellationToken cancellationToken)
+    {
+        var all = new List<Guild>();
+        long? after = null;
+        while (true)
+        {
+            var page = await guilds.ListForMemberAsync(userId, after, Paging.MaxLimit, cancellationToken).ConfigureAwait(false);
+            all.AddRange(page.Select(GuildsService.ToGuild));
+            if (page.Count < Paging.MaxLimit)
+            {
+                return all;
+            }
+
+            after = page[^1].Id;
+        }
+    }
+
+    public Task<IReadOnlyList<Guild>> CommunitiesAsync(int? limit = null, long? after = null, CancellationToken cancellationToken = default) =>
+        GuildsAsync(limit, after, cancellationToken);
+
+    public async Task<bool> LeaveGuildAsync(long guildId, CancellationToken cancellationToken = default)
+    {
+        var userId = callContext.Current.RequireCaller().UserId;
+        switch (await guilds.LeaveAsync(guildId, userId, cancellationToken).ConfigureAwait(false))
+        {
+            case LeaveOutcome.NotMember:
+                throw RpcException.App(ErrorData.UnknownGuild);
+            case LeaveOutcome.Owner:
+                throw RpcException.App(ErrorData.OwnerCannotLeave);
+        }
+
+        bus.Publish(new DispatchEvent("GUILD_DELETE", new GuildDeleted { Id = guildId }, new EventAudience.Users([userId])));
+        if (await users.FindByIdAsync(userId, cancellationToken).ConfigureAwait(false) is { } user)
+        {
+            bus.Publish(new DispatchEvent("GUILD_MEMBER_REMOVE", new GuildMemberEvent { GuildId = guildId, User = UserMapper.ToUser(user) }, new EventAudience.GuildMembers(guildId)));
+        }
+
+        return true;
+    }
+}

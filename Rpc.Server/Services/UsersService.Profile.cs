@@ -1,0 +1,80 @@
+using Rpc.Contracts.Protocol;
+using Rpc.Contracts.Users;
+using Rpc.Server.Data;
+using Rpc.Server.Dispatch;
+using Rpc.Server.Gateway;
+
+namespace Rpc.Server.Services;
+
+/// <summary>Profiles and presence: <c>users.get</c>, <c>users.update</c>, <c>users.presence</c>.</summary>
+public sealed partial class UsersService
+{
+    public async Task<User> GetAsync(long userId, CancellationToken cancellationToken = default)
+    {
+        var viewerId = callContext.Current.RequireCaller().UserId;
+        var row = await users.FindLiveAsync(userId, cancellationToken).ConfigureAwait(false)
+            ?? throw RpcException.App(ErrorData.UnknownUser);
+        return UserMapper.ToUser(row, await presence.GetVisibleStatusAsync(viewerId, userId, cancellationToken).ConfigureAwait(false));
+    }
+
+    public async Task<User> UpdateAsync(string? username = null, string? discriminator = null, string? displayName = null, string? avatar = null, CancellationToken cancellationToken = default)
+    {
+        var userId = callContext.Current.RequireCaller().UserId;
+
+        // Every value is checked before anything is written, so an error changes nothing.
+        var newUsername = username is null ? null : AccountRules.NormalizeUsername(username);
+        if (discriminator is not null && !AccountRules.IsDiscriminator(discriminator))
+        {
+            throw RpcException.App(ErrorData.DiscriminatorInvalid);
+        }
+
+        var newDisplayName = displayName is null ? null : AccountRules.NormalizeDisplayName(displayName);
+        var newAvatar = avatar is null ? null : AccountRules.CheckAvatar(avatar);
+
+        await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var current = await UserRepository.FindLiveAsync(connection, transaction, userId, cancellationToken).ConfigureAwait(false)
+            ?? throw RpcException.App(ErrorData.InvalidToken);
+        var next = current with
+        {
+            Username = newUsername ?? current.Username,
+            UsernameKey = newUsername is null ? current.UsernameKey : AccountRules.KeyOf(newUsername),
+            Discriminator = discriminator ?? current.Discriminator,
+            DisplayName = newDisplayName ?? current.DisplayName,
+            Avatar = avatar is null ? current.Avatar : newAvatar,
+        };
+
+        // A new username keeps the user's discriminator when it is free for that name, else takes a free one.
+        if (discriminator is null && next.UsernameKey != current.UsernameKey)
+        {
+            var taken = await UserRepository.TakenDiscriminatorsAsync(connection, transaction, next.UsernameKey, cancellationToken).ConfigureAwait(false);
+            if (taken.Contains(current.Discriminator))
+            {
+                next = next with
+                {
+                    Discriminator = AccountRules.PickFreeDiscriminator(taken) ?? throw RpcException.App(ErrorData.DiscriminatorsExhausted(next.Username)),
+                };
+            }
+        }
+
+        if (next == current)
+        {
+            return UserMapper.ToUser(current, presence.GetStatus(userId));
+        }
+
+        switch (await UserRepository.UpdateProfileAsync(connection, transaction, next, registry.UniqueUsernames, cancellationToken).ConfigureAwait(false))
+        {
+            case UserWriteOutcome.UsernameTaken:
+                throw RpcException.App(ErrorData.UsernameTaken(next.Username));
+            case UserWriteOutcome.TagTaken:
+                throw RpcException.App(ErrorData.TagTaken(next.Username, next.Discriminator));
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        bus.Publish(new DispatchEvent("USER_UPDATE", UserMapper.ToUser(next), new EventAudience.UserAndObservers(userId)));
+        return UserMapper.ToUser(next, presence.GetStatus(userId));
+    }
+
+    public Task<PresenceStatus> PresenceAsync(PresenceStatus status, CancellationToken cancellationToken = default) =>
+        Task.FromResult(presence.SetChosenStatus(callContext.Current.RequireCaller().UserId, status));
+}

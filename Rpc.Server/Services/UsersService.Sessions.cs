@@ -1,0 +1,68 @@
+using Rpc.Contracts.Gateway;
+using Rpc.Contracts.Protocol;
+using Rpc.Contracts.Users;
+using Rpc.Server.Data;
+using Rpc.Server.Dispatch;
+using Rpc.Server.Gateway;
+using Rpc.Server.Security;
+
+namespace Rpc.Server.Services;
+
+/// <summary>The caller's sessions: <c>users.sessions</c>, <c>users.sessions.revoke</c>, <c>users.changePassword</c>.</summary>
+public sealed partial class UsersService
+{
+    /// <summary>The close reason sent with <see cref="GatewayCloseCodes.SessionRevoked"/>.</summary>
+    public const string SessionRevokedReason = "session revoked";
+
+    public async Task<IReadOnlyList<Session>> SessionsAsync(int? limit = null, long? after = null, CancellationToken cancellationToken = default)
+    {
+        var caller = callContext.Current.RequireCaller();
+        var rows = await sessions.ListActiveAsync(caller.UserId, after, Paging.Limit(limit), cancellationToken).ConfigureAwait(false);
+        return rows.Select(s => new Session
+        {
+            Id = s.Id,
+            CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(s.CreatedAt),
+            LastUsedAt = DateTimeOffset.FromUnixTimeMilliseconds(s.LastUsedAt),
+            ClientAddress = s.ClientAddress,
+            UserAgent = s.UserAgent,
+            Current = s.Id == caller.SessionId,
+        }).ToArray();
+    }
+
+    public async Task<bool> RevokeSessionAsync(long sessionId, CancellationToken cancellationToken = default)
+    {
+        var caller = callContext.Current.RequireCaller();
+        if (!await sessions.RevokeOwnAsync(caller.UserId, sessionId, Now(), cancellationToken).ConfigureAwait(false))
+        {
+            throw RpcException.App(ErrorData.UnknownSession);
+        }
+
+        bus.Publish(new CloseConnections(caller.UserId, sessionId, GatewayCloseCodes.SessionRevoked, SessionRevokedReason));
+        return true;
+    }
+
+    public async Task<bool> ChangePasswordAsync(string oldPassword, string newPassword, CancellationToken cancellationToken = default)
+    {
+        var caller = callContext.Current.RequireCaller();
+        AccountRules.ValidatePassword(newPassword);
+        var user = await users.FindLiveAsync(caller.UserId, cancellationToken).ConfigureAwait(false)
+            ?? throw RpcException.App(ErrorData.InvalidToken);
+        if (await hasher.VerifyAsync(oldPassword, user.PasswordHash, cancellationToken).ConfigureAwait(false) == PasswordCheck.Failed)
+        {
+            throw RpcException.App(ErrorData.InvalidPassword);
+        }
+
+        var hash = await hasher.HashAsync(newPassword, cancellationToken).ConfigureAwait(false);
+        await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await UserRepository.UpdatePasswordHashAsync(connection, transaction, caller.UserId, hash, cancellationToken).ConfigureAwait(false);
+        var ended = await SessionRepository.RevokeOthersAsync(connection, transaction, caller.UserId, caller.SessionId, Now(), cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var sessionId in ended)
+        {
+            bus.Publish(new CloseConnections(caller.UserId, sessionId, GatewayCloseCodes.SessionRevoked, SessionRevokedReason));
+        }
+
+        return true;
+    }
+}
