@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
+using Rpc.Contracts.Admin;
 using Rpc.Contracts.Users;
 using Rpc.Server.Audit;
 using Rpc.Server.Gateway;
@@ -34,6 +35,7 @@ public static class ServerComposition
         services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PasswordOptions>().Bind(configuration.GetSection(PasswordOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SnowflakeOptions>().Bind(configuration.GetSection(SnowflakeOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RegistrationOptions>().Bind(configuration.GetSection(RegistrationOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<DbConnectionFactory>();
@@ -57,6 +59,16 @@ public static class ServerComposition
         services.AddSingleton<WebSocketRpcEndpoint>();
 
         services.AddRpcService<IUsersApi, UsersService>();
+
+        services.AddSingleton<InviteRepository>();
+        services.AddSingleton<VoiceRepository>();
+        services.AddSingleton<AccountRegistration>();
+        services.AddSingleton<StaffRoster>();
+        services.AddSingleton<IUserDeletionStep, EndSessionsOnUserDeletion>();
+        services.AddRpcService<IAdminUsersApi, AdminUsersService>();
+        services.AddRpcService<IAdminInvitesApi, AdminInvitesService>();
+        services.AddRpcService<IAdminVoiceApi, AdminVoiceService>();
+        services.AddRpcService<IAdminAuditApi, AdminAuditService>();
         services.AddSingleton(sp => new RpcMethodTable(sp.GetServices<RpcService>()));
         return services;
     }
@@ -90,6 +102,8 @@ public static class ServerComposition
     public static WebApplication MapRpcEndpoints(this WebApplication app)
     {
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
+        // The pages in wwwroot (copied next to the server's binaries), e.g. /invite_register.html.
+        app.UseStaticFiles();
         var http = app.Services.GetRequiredService<HttpRpcEndpoint>();
         var ws = app.Services.GetRequiredService<WebSocketRpcEndpoint>();
         app.Map("/rpc", context => context.WebSockets.IsWebSocketRequest ? ws.HandleAsync(context) : http.HandleAsync(context));

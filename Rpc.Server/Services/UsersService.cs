@@ -1,4 +1,4 @@
-using System.Security.Cryptography;
+using Microsoft.Extensions.Options;
 using Rpc.Contracts.Protocol;
 using Rpc.Contracts.Users;
 using Rpc.Server.Data;
@@ -11,42 +11,26 @@ namespace Rpc.Server.Services;
 public sealed class UsersService(
     UserRepository users,
     SessionRepository sessions,
+    AccountRegistration accounts,
+    IOptions<RegistrationOptions> registration,
     PasswordHasher hasher,
     SnowflakeGenerator ids,
     Authenticator authenticator,
     CallContextAccessor callContext,
     TimeProvider clock) : IUsersApi
 {
-    public async Task<User> CreateAsync(string username, string password, CancellationToken cancellationToken = default)
+    public Task<User> CreateAsync(string username, string password, string? invite = null, CancellationToken cancellationToken = default)
     {
-        var normalized = AccountRules.NormalizeUsername(username);
-        AccountRules.ValidatePassword(password);
-        var key = AccountRules.KeyOf(normalized);
-
-        // A cheap look first spares an Argon2 hash for a name that is plainly taken; the unique
-        // index still decides when two registrations race.
-        if (await users.UsernameExistsAsync(key, cancellationToken).ConfigureAwait(false))
+        if (invite is null && registration.Value.InviteOnly)
         {
-            throw RpcException.App(ErrorData.UsernameTaken(normalized));
+            throw RpcException.App(ErrorData.InviteRequired);
         }
 
-        var row = new UserRow
-        {
-            Id = ids.Next(),
-            Username = normalized,
-            UsernameKey = key,
-            Discriminator = NewDiscriminator(),
-            DisplayName = normalized,
-            PasswordHash = await hasher.HashAsync(password, cancellationToken).ConfigureAwait(false),
-            CreatedAt = clock.GetUtcNow().ToUnixTimeMilliseconds(),
-        };
-        if (!await users.TryInsertAsync(row, cancellationToken).ConfigureAwait(false))
-        {
-            throw RpcException.App(ErrorData.UsernameTaken(normalized));
-        }
-
-        return UserMapper.ToUser(row);
+        return accounts.CreateAsync(new AccountRequest { Username = username, Password = password, Invite = invite }, null, cancellationToken);
     }
+
+    public Task<User> CreateWithInviteAsync(string username, string password, string invite, CancellationToken cancellationToken = default) =>
+        accounts.CreateAsync(new AccountRequest { Username = username, Password = password, Invite = invite }, null, cancellationToken);
 
     public async Task<AuthResult> AuthAsync(string username, string password, CancellationToken cancellationToken = default)
     {
@@ -108,6 +92,4 @@ public sealed class UsersService(
             ?? throw RpcException.App(ErrorData.InvalidToken);
         return UserMapper.ToUser(row);
     }
-
-    private static string NewDiscriminator() => RandomNumberGenerator.GetInt32(1, 10_000).ToString("D4", System.Globalization.CultureInfo.InvariantCulture);
 }
