@@ -33,7 +33,15 @@ public static class ManageCommand
 
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
         ServerCommandLine.AddTo(builder.Configuration, options);
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        // Only problems are logged, to standard error, whatever the server's logging settings: the
+        // command's own output is what it did.
+        builder.Logging.ClearProviders();
+        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.Services.PostConfigure<LoggerFilterOptions>(o =>
+        {
+            o.Rules.Clear();
+            o.MinLevel = LogLevel.Warning;
+        });
         builder.Services.AddRpcServer(builder.Configuration);
         using var host = builder.Build();
         var services = host.Services;

@@ -133,29 +133,27 @@ public sealed class AdminUsersTests
     [Test]
     public async Task Search_ManyMatchesOfACommonPrefix_StillOrderedById()
     {
-        // More matches than the sorted plan takes, so the id-order walk answers: its pages must agree with the sort.
-        await using var connection = new SqliteConnection($"Data Source={server.DatabasePath}");
-        await connection.OpenAsync();
+        // More matches than the sorted plan takes, so the id-order walk answers: its pages must be in id order too.
+        var total = Rpc.Server.Data.UserAdministration.SortedMatchLimit + 50;
         var prefix = "bulk" + Guid.NewGuid().ToString("N")[..6];
-        await using (var transaction = await connection.BeginTransactionAsync())
+        await using (var connection = new SqliteConnection($"Data Source={server.DatabasePath}"))
         {
+            // Ids grow while names shrink, so id order and name order disagree.
             var baseId = 9_000_000_000_000_000_000L + Random.Shared.NextInt64(1_000_000_000L) * 100_000;
-            for (var i = 0; i < 10_050; i++)
-            {
-                var name = $"{prefix}{(10_050 - i):D5}";
-                await connection.ExecuteAsync(
-                    "INSERT INTO users (id, username, username_key, username_claim, discriminator, display_name, flags, password_hash, created_at) VALUES (@id, @name, @name, @name, '0042', @name, 0, 'x', 0)",
-                    new { id = baseId + i, name }, transaction);
-            }
-
-            await transaction.CommitAsync();
+            await connection.ExecuteAsync("""
+                WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < @last)
+                INSERT INTO users (id, username, username_key, username_claim, discriminator, display_name, flags, password_hash, created_at)
+                SELECT @baseId + i, @prefix || printf('%06d', @total - i), @prefix || printf('%06d', @total - i), @prefix || printf('%06d', @total - i),
+                       '0042', @prefix || printf('%06d', @total - i), 0, 'x', 0
+                FROM n
+                """, new { baseId, prefix, total, last = total - 1 });
         }
 
         var page = await server.ResultAsync("admin.users.search", new { username = prefix, page = 2, per_page = 50 }, staff.Token);
         var ids = page.EnumerateArray().Select(u => long.Parse(u.GetProperty("id").GetString()!)).ToList();
         Assert.That(ids, Has.Count.EqualTo(50));
         Assert.That(ids, Is.Ordered);
-        Assert.That(page[0].GetProperty("username").GetString(), Is.EqualTo($"{prefix}{10_050 - 100:D5}"));
+        Assert.That(page[0].GetProperty("username").GetString(), Is.EqualTo($"{prefix}{total - 100:D6}"));
     }
 
     [TestCase(null, null, 0, 20, "give at least one filter: username or discriminator")]
