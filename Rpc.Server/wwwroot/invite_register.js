@@ -105,6 +105,7 @@
       document.getElementById("success-username").textContent = user.username;
       document.getElementById("token").value = auth.token;
       form.hidden = true;
+      document.getElementById("lead").hidden = true;
       document.getElementById("success").hidden = false;
     } catch (error) {
       showServerError(error instanceof Error ? { message: "Could not reach the server", data: error.message } : error);

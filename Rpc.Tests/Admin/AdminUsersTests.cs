@@ -258,6 +258,22 @@ public sealed class AdminUsersTests
     }
 
     [Test]
+    public async Task Update_SameFlags_ChangesNothing_PublishesAndRecordsNothing()
+    {
+        var user = await server.NewUserAsync();
+        await server.ResultAsync("admin.users.update", new { user_id = user.Id, flags = new[] { 11 } }, staff.Token);
+        var userId = long.Parse(user.Id);
+        int Updates() => events.Messages.OfType<DispatchEvent>().Count(e => e.Name == "USER_UPDATE" && e.Audience is EventAudience.UserAndObservers { UserId: var u } && u == userId);
+        Assert.That(Updates(), Is.EqualTo(1));
+
+        var same = await server.ResultAsync("admin.users.update", new { user_id = user.Id, flags = new[] { 11, 11 } }, staff.Token);
+        Assert.That(same.GetProperty("flags").EnumerateArray().Select(f => f.GetInt32()), Is.EqualTo(new[] { 11 }));
+        Assert.That(Updates(), Is.EqualTo(1));
+        var entries = await server.ResultAsync("admin.audit.list", new { limit = 100 }, staff.Token);
+        Assert.That(entries.EnumerateArray().Count(e => e.GetProperty("action").GetString() == "user.update" && e.GetProperty("target_id").GetString() == user.Id), Is.EqualTo(1));
+    }
+
+    [Test]
     public async Task Update_UnknownFlag_UnknownUser_DeletedUser_WrongType_AreRefusedClearly()
     {
         var user = await server.NewUserAsync();
