@@ -19,6 +19,7 @@ case "$command" in
     exec dotnet Rpc.Server/bin/Release/net10.0/Rpc.Server.dll "$@"
     ;;
   test)
+    scripts/install-browser.sh
     build
     log=$(mktemp)
     status=0
@@ -31,13 +32,18 @@ case "$command" in
     [ "${passed:-0}" -gt 0 ] || status=1
     exit "$status"
     ;;
+  manage)
+    # Instance bootstrap against the configured database: make-staff, remove-staff, make-invite, list-staff.
+    build
+    exec dotnet Rpc.Server/bin/Release/net10.0/Rpc.Server.dll manage "$@"
+    ;;
   ws)
     # A small WebSocket client: ./run.sh ws [ws://127.0.0.1:8080/rpc] '{"jsonrpc":"2.0",...}' ... (or lines on stdin)
     build
     exec dotnet Rpc.Cli/bin/Release/net10.0/rpc-ws.dll "$@"
     ;;
   *)
-    echo "usage: ./run.sh [serve [--port N] [--db PATH] | test [dotnet test args] | ws [URL] [FRAME...]]" >&2
+    echo "usage: ./run.sh [serve [--port N] [--db PATH] | test [dotnet test args] | manage COMMAND [ARGS] [--db PATH] | ws [URL] [FRAME...]]" >&2
     exit 2
     ;;
 esac

@@ -1,13 +1,15 @@
 using Rpc.Server;
 using Rpc.Server.Data;
+using Rpc.Server.Management;
+
+if (args is [ManageCommand.Verb, ..])
+{
+    Environment.ExitCode = await ManageCommand.RunAsync(args[1..], Console.Out, Console.Error);
+    return;
+}
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-builder.Configuration.AddCommandLine(args, new Dictionary<string, string>
-{
-    ["--port"] = "Server:Port",
-    ["--address"] = "Server:Address",
-    ["--db"] = "Database:Path",
-});
+ServerCommandLine.AddTo(builder.Configuration, args);
 builder.Services.AddRpcServer(builder.Configuration);
 builder.WebHost.ConfigureRpcKestrel(builder.Configuration);
 

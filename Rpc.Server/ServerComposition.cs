@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using Rpc.Contracts.Gateway;
 using Rpc.Contracts.Guilds;
+using Rpc.Contracts.Admin;
 using Rpc.Contracts.Users;
 using Rpc.Server.Audit;
 using Rpc.Server.Gateway;
@@ -37,6 +38,7 @@ public static class ServerComposition
         services.AddOptions<PasswordOptions>().Bind(configuration.GetSection(PasswordOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SnowflakeOptions>().Bind(configuration.GetSection(SnowflakeOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<AccountOptions>().Bind(configuration.GetSection(AccountOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RegistrationOptions>().Bind(configuration.GetSection(RegistrationOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<DbConnectionFactory>();
@@ -73,6 +75,16 @@ public static class ServerComposition
         services.AddRpcService<IUsersApi, UsersService>();
         services.AddRpcService<IGatewayApi, GatewayService>();
         services.AddRpcService<IGuildsApi, GuildsService>();
+
+        services.AddSingleton<InstanceInviteRepository>();
+        services.AddSingleton<VoiceRepository>();
+        services.AddSingleton<AccountRegistration>();
+        services.AddSingleton<StaffRoster>();
+        services.AddSingleton<IUserDeletionStep, EndSessionsOnUserDeletion>();
+        services.AddRpcService<IAdminUsersApi, AdminUsersService>();
+        services.AddRpcService<IAdminInvitesApi, AdminInvitesService>();
+        services.AddRpcService<IAdminVoiceApi, AdminVoiceService>();
+        services.AddRpcService<IAdminAuditApi, AdminAuditService>();
         services.AddSingleton(sp => new RpcMethodTable(sp.GetServices<RpcService>()));
         return services;
     }
@@ -106,6 +118,8 @@ public static class ServerComposition
     public static WebApplication MapRpcEndpoints(this WebApplication app)
     {
         app.UseWebSockets();
+        // The pages in wwwroot (copied next to the server's binaries), e.g. /invite_register.html.
+        app.UseStaticFiles();
         var http = app.Services.GetRequiredService<HttpRpcEndpoint>();
         var ws = app.Services.GetRequiredService<WebSocketRpcEndpoint>();
         app.Map("/rpc", context => context.WebSockets.IsWebSocketRequest ? ws.HandleAsync(context) : http.HandleAsync(context));

@@ -1,4 +1,5 @@
 using Rpc.Contracts.Gateway;
+using Microsoft.Extensions.Options;
 using Rpc.Contracts.Protocol;
 using Rpc.Contracts.Users;
 using Rpc.Server.Data;
@@ -20,6 +21,8 @@ public sealed partial class UsersService(
     AccountRegistry registry,
     PresenceService presence,
     DbConnectionFactory connections,
+    AccountRegistration accounts,
+    IOptions<RegistrationOptions> registration,
     PasswordHasher hasher,
     SnowflakeGenerator ids,
     Authenticator authenticator,
@@ -27,37 +30,18 @@ public sealed partial class UsersService(
     IEventBus bus,
     TimeProvider clock) : IUsersApi
 {
-    public async Task<User> CreateAsync(string username, string password, CancellationToken cancellationToken = default)
+    public Task<User> CreateAsync(string username, string password, string? invite = null, CancellationToken cancellationToken = default)
     {
-        var normalized = AccountRules.NormalizeUsername(username);
-        AccountRules.ValidatePassword(password);
-        var key = AccountRules.KeyOf(normalized);
-
-        // A cheap look first spares an Argon2 hash for a name that is plainly taken; the unique
-        // indexes still decide when two registrations race.
-        if (registry.UniqueUsernames)
+        if (invite is null && registration.Value.InviteOnly)
         {
-            if (await users.UsernameExistsAsync(key, cancellationToken).ConfigureAwait(false))
-            {
-                throw RpcException.App(ErrorData.UsernameTaken(normalized));
-            }
-        }
-        else if (await users.CountWithUsernameAsync(key, cancellationToken).ConfigureAwait(false) >= AccountRules.DiscriminatorCount)
-        {
-            throw RpcException.App(ErrorData.DiscriminatorsExhausted(normalized));
+            throw RpcException.App(ErrorData.InviteRequired);
         }
 
-        var row = new UserRow
-        {
-            Id = ids.Next(),
-            Username = normalized,
-            UsernameKey = key,
-            DisplayName = normalized,
-            PasswordHash = await hasher.HashAsync(password, cancellationToken).ConfigureAwait(false),
-            CreatedAt = clock.GetUtcNow().ToUnixTimeMilliseconds(),
-        };
-        return UserMapper.ToUser(await registry.InsertAsync(row, cancellationToken).ConfigureAwait(false));
+        return accounts.CreateAsync(new AccountRequest { Username = username, Password = password, Invite = invite }, null, cancellationToken);
     }
+
+    public Task<User> CreateWithInviteAsync(string username, string password, string invite, CancellationToken cancellationToken = default) =>
+        accounts.CreateAsync(new AccountRequest { Username = username, Password = password, Invite = invite }, null, cancellationToken);
 
     public async Task<AuthResult> AuthAsync(string username, string password, CancellationToken cancellationToken = default)
     {

@@ -1,0 +1,126 @@
+using System.Globalization;
+using Rpc.Server.Data;
+using Rpc.Server.Services;
+
+namespace Rpc.Server.Management;
+
+/// <summary>
+/// <c>Rpc.Server manage &lt;command&gt;</c> (<c>./run.sh manage …</c>): instance bootstrap without the API,
+/// against the database the server is configured with (<c>appsettings.json</c>, environment variables,
+/// <c>--db</c>). Changes go straight to the database, so a running server sees them at its next call.
+/// Exit codes: 0 done, 1 refused (unknown user…), 2 usage error.
+/// </summary>
+public static class ManageCommand
+{
+    public const string Verb = "manage";
+
+    private const string Usage = """
+        usage: ./run.sh manage <command> [--db PATH]
+          make-staff <username>     give a user the Staff flag (access to admin.*)
+          remove-staff <username>   take the Staff flag away
+          make-invite [max_uses]    create an instance invite (default 1 use; -1 unlimited, 0 disabled)
+          list-staff                list the staff users
+        """;
+
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
+    {
+        var (options, positional) = ServerCommandLine.Split(args);
+        if (positional.Count == 0)
+        {
+            error.WriteLine(Usage);
+            return 2;
+        }
+
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
+        ServerCommandLine.AddTo(builder.Configuration, options);
+        // Only problems are logged, to standard error, whatever the server's logging settings: the
+        // command's own output is what it did.
+        builder.Logging.ClearProviders();
+        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.Services.PostConfigure<LoggerFilterOptions>(o =>
+        {
+            o.Rules.Clear();
+            o.MinLevel = LogLevel.Warning;
+        });
+        builder.Services.AddRpcServer(builder.Configuration);
+        using var host = builder.Build();
+        var services = host.Services;
+
+        var command = positional[0];
+        var rest = positional.Skip(1).ToArray();
+        Func<Task<int>>? run = (command, rest.Length) switch
+        {
+            ("make-staff", 1) => () => SetStaffAsync(services, rest[0], true, output, error),
+            ("remove-staff", 1) => () => SetStaffAsync(services, rest[0], false, output, error),
+            ("list-staff", 0) => () => ListStaffAsync(services, output),
+            ("make-invite", <= 1) => () => MakeInviteAsync(services, rest.FirstOrDefault(), output, error),
+            _ => null,
+        };
+        if (run is null)
+        {
+            error.WriteLine($"manage: unknown command or wrong arguments: {string.Join(' ', positional)}");
+            error.WriteLine(Usage);
+            return 2;
+        }
+
+        await services.GetRequiredService<MigrationRunner>().ApplyAsync(CancellationToken.None).ConfigureAwait(false);
+        output.WriteLine($"database: {services.GetRequiredService<DbConnectionFactory>().DatabasePath}");
+        return await run().ConfigureAwait(false);
+    }
+
+    private static async Task<int> SetStaffAsync(IServiceProvider services, string username, bool staff, TextWriter output, TextWriter error)
+    {
+        var (change, user) = await services.GetRequiredService<StaffRoster>().SetStaffAsync(username, staff, CancellationToken.None).ConfigureAwait(false);
+        switch (change)
+        {
+            case StaffChange.UnknownUser:
+                error.WriteLine($"manage: no user named '{username}'");
+                return 1;
+            case StaffChange.Unchanged:
+                output.WriteLine(staff ? $"{Describe(user!)} is already staff; nothing changed" : $"{Describe(user!)} is not staff; nothing changed");
+                return 0;
+            default:
+                output.WriteLine(staff ? $"{Describe(user!)} is now staff" : $"{Describe(user!)} is no longer staff");
+                return 0;
+        }
+    }
+
+    private static async Task<int> ListStaffAsync(IServiceProvider services, TextWriter output)
+    {
+        var staff = await services.GetRequiredService<StaffRoster>().ListAsync(CancellationToken.None).ConfigureAwait(false);
+        output.WriteLine(staff.Count == 0 ? "no staff users" : $"{staff.Count} staff user(s):");
+        foreach (var user in staff)
+        {
+            output.WriteLine("  " + Describe(user));
+        }
+
+        return 0;
+    }
+
+    private static async Task<int> MakeInviteAsync(IServiceProvider services, string? maxUsesText, TextWriter output, TextWriter error)
+    {
+        var maxUses = 1;
+        if (maxUsesText is not null && !int.TryParse(maxUsesText, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out maxUses))
+        {
+            error.WriteLine($"manage: max_uses must be a whole number, not '{maxUsesText}'");
+            return 2;
+        }
+
+        try
+        {
+            var invite = await services.GetRequiredService<AdminInvitesService>().CreateAsync(null, maxUses, CancellationToken.None).ConfigureAwait(false);
+            var uses = invite.MaxUses switch { -1 => "unlimited uses", 0 => "disabled", 1 => "1 use", var n => $"{n} uses" };
+            output.WriteLine($"created invite {invite.Code} ({uses})");
+            output.WriteLine($"register at: /invite_register.html?code={invite.Code}");
+            return 0;
+        }
+        catch (Dispatch.RpcException e)
+        {
+            error.WriteLine($"manage: {e.ErrorData}");
+            return 1;
+        }
+    }
+
+    private static string Describe(Rpc.Contracts.Users.User user) =>
+        $"{user.Username}#{user.Discriminator} (id {user.Id.ToString(CultureInfo.InvariantCulture)})";
+}

@@ -1,0 +1,116 @@
+using System.Data.Common;
+using Rpc.Contracts.Protocol;
+using Rpc.Contracts.Users;
+using Rpc.Server.Data;
+using Rpc.Server.Dispatch;
+using Rpc.Server.Security;
+
+namespace Rpc.Server.Services;
+
+/// <summary>What an account is created from.</summary>
+public sealed record AccountRequest
+{
+    public required string Username { get; init; }
+
+    public required string Password { get; init; }
+
+    /// <summary>The email (admin.users.create), already validated; null otherwise.</summary>
+    public string? Email { get; init; }
+
+    /// <summary>An instance invite code: one of its uses is spent in the account's transaction.</summary>
+    public string? Invite { get; init; }
+}
+
+/// <summary>
+/// Creates accounts, for <c>users.create</c>, <c>users.createWithInvite</c> and <c>admin.users.create</c>
+/// alike: the username and password rules, the hash, and one transaction in which an invite's use is
+/// spent and the user inserted, so an invite never counts an account that was not created or the reverse.
+/// </summary>
+public sealed class AccountRegistration(
+    UserRepository users,
+    AccountRegistry registry,
+    InstanceInviteRepository invites,
+    PasswordHasher hasher,
+    SnowflakeGenerator ids,
+    DbConnectionFactory connections,
+    TimeProvider clock)
+{
+    private const int InsertAttempts = 5;
+
+    /// <summary>
+    /// Creates the account; <paramref name="alsoInTransaction"/> runs in the same transaction after
+    /// the insert (the admin API's audit record).
+    /// </summary>
+    public async Task<User> CreateAsync(AccountRequest request, Func<DbConnection, DbTransaction, User, Task>? alsoInTransaction, CancellationToken cancellationToken)
+    {
+        var normalized = AccountRules.NormalizeUsername(request.Username);
+        AccountRules.ValidatePassword(request.Password);
+        var key = AccountRules.KeyOf(normalized);
+
+        // Cheap looks first spare an Argon2 hash for a name that is plainly taken or an invite that
+        // plainly cannot be used; the unique index and the conditional UPDATE still decide under races.
+        if (registry.UniqueUsernames)
+        {
+            if (await users.UsernameExistsAsync(key, cancellationToken).ConfigureAwait(false))
+            {
+                throw RpcException.App(ErrorData.UsernameTaken(normalized));
+            }
+        }
+        else if (await users.CountWithUsernameAsync(key, cancellationToken).ConfigureAwait(false) >= AccountRules.DiscriminatorCount)
+        {
+            throw RpcException.App(ErrorData.DiscriminatorsExhausted(normalized));
+        }
+
+        if (request.Invite is { } code)
+        {
+            if (Unusable(code, await invites.FindAsync(code, cancellationToken).ConfigureAwait(false)) is { } error)
+            {
+                throw error;
+            }
+        }
+
+        var row = new UserRow
+        {
+            Id = ids.Next(),
+            Username = normalized,
+            UsernameKey = key,
+            DisplayName = normalized,
+            Email = request.Email,
+            PasswordHash = await hasher.HashAsync(request.Password, cancellationToken).ConfigureAwait(false),
+            CreatedAt = clock.GetUtcNow().ToUnixTimeMilliseconds(),
+        };
+        for (var attempt = 0; attempt < InsertAttempts; attempt++)
+        {
+            await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            if (request.Invite is { } invite && !await InstanceInviteRepository.TryUseAsync(connection, transaction, invite, cancellationToken).ConfigureAwait(false))
+            {
+                throw Unusable(invite, await InstanceInviteRepository.FindAsync(connection, transaction, invite, cancellationToken).ConfigureAwait(false))
+                    ?? RpcException.App(ErrorData.InviteUsedUp(invite));
+            }
+
+            // Disposing the transaction on any failure rolls the invite's use back with it.
+            if (await registry.TryInsertAsync(connection, transaction, row, cancellationToken).ConfigureAwait(false) is not { } stored)
+            {
+                continue;
+            }
+
+            var user = UserMapper.ToUser(stored);
+            if (alsoInTransaction is not null)
+            {
+                await alsoInTransaction(connection, transaction, user).ConfigureAwait(false);
+            }
+
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return user;
+        }
+
+        throw new InvalidOperationException($"no free discriminator for {key} after {InsertAttempts} attempts");
+    }
+
+    private static RpcException? Unusable(string code, InstanceInviteRow? invite) =>
+        invite is null ? RpcException.App(ErrorData.InviteNotFound(code))
+        : invite.MaxUses != -1 && invite.Uses >= invite.MaxUses ? RpcException.App(ErrorData.InviteUsedUp(code))
+        : null;
+
+}

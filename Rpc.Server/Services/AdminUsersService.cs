@@ -1,0 +1,187 @@
+using System.Globalization;
+using System.Net.Mail;
+using System.Security.Cryptography;
+using System.Text;
+using Rpc.Contracts.Admin;
+using Rpc.Contracts.Protocol;
+using Rpc.Contracts.Users;
+using Rpc.Server.Audit;
+using Rpc.Server.Data;
+using Rpc.Server.Dispatch;
+using Rpc.Server.Gateway;
+
+namespace Rpc.Server.Services;
+
+/// <summary>The <c>admin.users.*</c> methods: staff create, find, soft-delete and flag users.</summary>
+public sealed class AdminUsersService(
+    AccountRegistration accounts,
+    DbConnectionFactory connections,
+    IEnumerable<IUserDeletionStep> deletionSteps,
+    AuditLog audit,
+    IEventBus events,
+    CallContextAccessor callContext,
+    TimeProvider clock) : IAdminUsersApi
+{
+    public const int MaxPerPage = 50;
+    private const int MaxEmailLength = 254;
+    private const string DeletedUsernamePrefix = "Deleted User ";
+
+    /// <summary>Not a PHC string, so no password ever verifies against it.</summary>
+    private const string LockedPasswordHash = "!deleted";
+
+    private readonly IUserDeletionStep[] deletionSteps = deletionSteps.ToArray();
+
+    public Task<User> CreateAsync(string username, string email, string password, CancellationToken cancellationToken = default)
+    {
+        var actor = callContext.Current.RequireCaller().UserId;
+        var request = new AccountRequest { Username = username, Password = password, Email = ValidateEmail(email) };
+        return accounts.CreateAsync(
+            request,
+            (connection, transaction, user) => audit.RecordAsync(connection, transaction, actor, "user.create", "user", Id(user.Id), null, user, cancellationToken),
+            cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<User>> SearchAsync(string? username = null, string? discriminator = null, int page = 0, int perPage = 20, CancellationToken cancellationToken = default)
+    {
+        if (username is null && discriminator is null)
+        {
+            throw RpcException.App(ErrorData.SearchNeedsFilter);
+        }
+
+        if (perPage is < 1 or > MaxPerPage)
+        {
+            throw RpcException.App(ErrorData.PerPageRange);
+        }
+
+        if (page < 0)
+        {
+            throw RpcException.App(ErrorData.PageNegative);
+        }
+
+        string? prefix = null;
+        if (username is not null)
+        {
+            prefix = AccountRules.KeyOf(username.Normalize(NormalizationForm.FormKC));
+            if (new StringInfo(prefix).LengthInTextElements is < 1 or > AccountRules.UsernameMaxLength)
+            {
+                throw RpcException.App(ErrorData.UsernameFilterLength);
+            }
+        }
+
+        if (discriminator is not null && (discriminator.Length != 4 || !discriminator.All(char.IsAsciiDigit) || discriminator == "0000"))
+        {
+            throw RpcException.App(ErrorData.DiscriminatorFormat);
+        }
+
+        var offset = checked((int)Math.Min((long)page * perPage, int.MaxValue));
+        await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await UserAdministration.SearchAsync(connection, prefix, discriminator, offset, perPage, cancellationToken).ConfigureAwait(false);
+        return rows.Select(r => UserMapper.ToUser(r)).ToArray();
+    }
+
+    public async Task<UserDeleteResult> DeleteAsync(long userId, CancellationToken cancellationToken = default)
+    {
+        var actor = callContext.Current.RequireCaller().UserId;
+        if (userId == actor)
+        {
+            throw RpcException.App(ErrorData.CannotDeleteSelf);
+        }
+
+        // A random name can collide with another deleted user's (same hex and discriminator); the
+        // unique index refuses it and the whole delete is tried again with a new name.
+        for (var attempt = 1; ; attempt++)
+        {
+            var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+            await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            var before = await UserAdministration.FindByIdAsync(connection, transaction, userId, cancellationToken).ConfigureAwait(false)
+                ?? throw RpcException.App(ErrorData.UserNotFound(userId));
+            if (before.DeletedAt is not null)
+            {
+                throw RpcException.App(ErrorData.UserDeleted(userId));
+            }
+
+            if ((before.Flags & (1L << (int)UserFlag.Staff)) != 0)
+            {
+                throw RpcException.App(ErrorData.CannotDeleteStaff);
+            }
+
+            var name = DeletedUsernamePrefix + RandomNumberGenerator.GetHexString(8, lowercase: true);
+            if (!await UserAdministration.TrySoftDeleteAsync(connection, transaction, userId, name, AccountRules.KeyOf(name), LockedPasswordHash, now, cancellationToken).ConfigureAwait(false))
+            {
+                if (attempt < 5)
+                {
+                    continue;
+                }
+
+                throw new InvalidOperationException($"no free deleted-user name for {userId} after {attempt} attempts");
+            }
+
+            var messages = new List<BusMessage>();
+            foreach (var step in deletionSteps)
+            {
+                messages.AddRange(await step.RunAsync(connection, transaction, userId, now, cancellationToken).ConfigureAwait(false));
+            }
+
+            var after = await UserAdministration.FindByIdAsync(connection, transaction, userId, cancellationToken).ConfigureAwait(false);
+            var result = new UserDeleteResult { Old = UserMapper.ToUser(before), New = UserMapper.ToUser(after!) };
+            await audit.RecordAsync(connection, transaction, actor, "user.delete", "user", Id(userId), result.Old, result.New, cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+
+            foreach (var message in messages)
+            {
+                events.Publish(message);
+            }
+
+            events.Publish(new DispatchEvent("USER_UPDATE", result.New, new EventAudience.UserAndObservers(userId)));
+            return result;
+        }
+    }
+
+    public async Task<User> UpdateAsync(long userId, IReadOnlyList<UserFlag> flags, CancellationToken cancellationToken = default)
+    {
+        var actor = callContext.Current.RequireCaller().UserId;
+        foreach (var flag in flags)
+        {
+            if (!Enum.IsDefined(flag))
+            {
+                throw RpcException.App(ErrorData.UnknownUserFlag((int)flag));
+            }
+        }
+
+        await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var before = await UserAdministration.FindByIdAsync(connection, transaction, userId, cancellationToken).ConfigureAwait(false)
+            ?? throw RpcException.App(ErrorData.UserNotFound(userId));
+        if (before.DeletedAt is not null)
+        {
+            throw RpcException.App(ErrorData.UserDeleted(userId));
+        }
+
+        await UserAdministration.SetFlagsExceptStaffAsync(connection, transaction, userId, UserMapper.BitsOf(flags), cancellationToken).ConfigureAwait(false);
+        var after = (await UserAdministration.FindByIdAsync(connection, transaction, userId, cancellationToken).ConfigureAwait(false))!;
+        var user = UserMapper.ToUser(after);
+        if (after.Flags == before.Flags)
+        {
+            return user;
+        }
+
+        await audit.RecordAsync(connection, transaction, actor, "user.update", "user", Id(userId), UserMapper.ToUser(before), user, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        events.Publish(new DispatchEvent("USER_UPDATE", user, new EventAudience.UserAndObservers(userId)));
+        return user;
+    }
+
+    /// <summary>The email as given, or an error when it is not plausibly an address.</summary>
+    private static string ValidateEmail(string email)
+    {
+        var at = email.LastIndexOf('@');
+        var plausible = email.Length <= MaxEmailLength
+            && at > 0 && at < email.Length - 1
+            && !email.Any(c => char.IsWhiteSpace(c) || char.IsControl(c))
+            && MailAddress.TryCreate(email, out var parsed) && parsed.Address == email;
+        return plausible ? email : throw RpcException.App(ErrorData.EmailInvalid);
+    }
+
+    private static string Id(long id) => id.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,122 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Rpc.Contracts.Admin;
+using Rpc.Contracts.Protocol;
+using Rpc.Server.Audit;
+using Rpc.Server.Data;
+using Rpc.Server.Dispatch;
+
+namespace Rpc.Server.Services;
+
+/// <summary>The <c>admin.voice.*</c> methods: voice regions and their servers.</summary>
+public sealed partial class AdminVoiceService(
+    VoiceRepository voice,
+    DbConnectionFactory connections,
+    AuditLog audit,
+    CallContextAccessor callContext,
+    TimeProvider clock) : IAdminVoiceApi
+{
+    /// <summary>A new server's health until something measures it: neither healthy nor failed.</summary>
+    public const double InitialHealth = 0.5;
+
+    private const int MaxNameLength = 100;
+    private const int MaxHostnameLength = 253;
+
+    public async Task<IReadOnlyList<VoiceRegion>> CreateRegionAsync(string id, string name, bool vip = false, bool deprecated = false, bool custom = false, CancellationToken cancellationToken = default)
+    {
+        var actor = callContext.Current.RequireCaller().UserId;
+        if (!RegionId().IsMatch(id))
+        {
+            throw RpcException.App(ErrorData.VoiceRegionIdFormat);
+        }
+
+        var trimmed = name.Trim();
+        if (trimmed.Length == 0 || new StringInfo(trimmed).LengthInTextElements > MaxNameLength)
+        {
+            throw RpcException.App(ErrorData.VoiceRegionNameLength);
+        }
+
+        var row = new VoiceRegionRow { Id = id, Name = trimmed, Vip = vip, Deprecated = deprecated, Custom = custom, CreatedAt = Now() };
+        await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        if (!await VoiceRepository.TryInsertRegionAsync(connection, transaction, row, cancellationToken).ConfigureAwait(false))
+        {
+            throw RpcException.App(ErrorData.VoiceRegionExists(id));
+        }
+
+        await audit.RecordAsync(connection, transaction, actor, "voice_region.create", "voice_region", id, null, ToRegion(row), cancellationToken).ConfigureAwait(false);
+        var regions = await VoiceRepository.ListRegionsAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return regions.Select(ToRegion).ToArray();
+    }
+
+    public async Task<IReadOnlyList<VoiceServer>> GetRegionAsync(string region, CancellationToken cancellationToken = default)
+    {
+        var servers = await voice.ListServersAsync(region, cancellationToken).ConfigureAwait(false);
+        return servers.Select(s => new VoiceServer { Hostname = s.Hostname, LastHealth = s.LastHealth }).ToArray();
+    }
+
+    public async Task<VoiceRegion> DeprecateRegionAsync(string region, CancellationToken cancellationToken = default)
+    {
+        var actor = callContext.Current.RequireCaller().UserId;
+        await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var before = await VoiceRepository.FindRegionAsync(connection, transaction, region, cancellationToken).ConfigureAwait(false)
+            ?? throw RpcException.App(ErrorData.VoiceRegionNotFound(region));
+        if (before.Deprecated)
+        {
+            return ToRegion(before);
+        }
+
+        await VoiceRepository.DeprecateRegionAsync(connection, transaction, region, cancellationToken).ConfigureAwait(false);
+        var after = ToRegion(before with { Deprecated = true });
+        await audit.RecordAsync(connection, transaction, actor, "voice_region.deprecate", "voice_region", region, ToRegion(before), after, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return after;
+    }
+
+    public async Task<VoiceServer> CreateServerAsync(string region, string hostname, CancellationToken cancellationToken = default)
+    {
+        var actor = callContext.Current.RequireCaller().UserId;
+        var host = hostname.ToLowerInvariant();
+        if (host.Length > MaxHostnameLength || !Hostname().IsMatch(host))
+        {
+            throw RpcException.App(ErrorData.HostnameInvalid);
+        }
+
+        await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        if (await VoiceRepository.FindRegionAsync(connection, transaction, region, cancellationToken).ConfigureAwait(false) is null)
+        {
+            throw RpcException.App(ErrorData.VoiceRegionNotFound(region));
+        }
+
+        var row = new VoiceServerRow { Hostname = host, RegionId = region, LastHealth = InitialHealth, CreatedAt = Now() };
+        if (!await VoiceRepository.TryInsertServerAsync(connection, transaction, row, cancellationToken).ConfigureAwait(false))
+        {
+            throw RpcException.App(ErrorData.VoiceServerExists(host));
+        }
+
+        var server = new VoiceServer { Hostname = host, LastHealth = InitialHealth };
+        await audit.RecordAsync(connection, transaction, actor, "voice_server.create", "voice_server", host, null, new { region, server.Hostname, server.LastHealth }, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return server;
+    }
+
+    private long Now() => clock.GetUtcNow().ToUnixTimeMilliseconds();
+
+    private static VoiceRegion ToRegion(VoiceRegionRow row) => new()
+    {
+        Id = row.Id,
+        Name = row.Name,
+        Vip = row.Vip,
+        Deprecated = row.Deprecated,
+        Custom = row.Custom,
+    };
+
+    [GeneratedRegex("^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$")]
+    private static partial Regex RegionId();
+
+    [GeneratedRegex(@"^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$")]
+    private static partial Regex Hostname();
+}

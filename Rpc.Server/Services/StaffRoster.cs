@@ -1,0 +1,61 @@
+using System.Globalization;
+using Rpc.Contracts.Users;
+using Rpc.Server.Audit;
+using Rpc.Server.Data;
+
+namespace Rpc.Server.Services;
+
+/// <summary>What granting or removing the Staff flag did.</summary>
+public enum StaffChange
+{
+    /// <summary>No user has that name.</summary>
+    UnknownUser,
+
+    /// <summary>The flag changed.</summary>
+    Changed,
+
+    /// <summary>The user already had the state asked for.</summary>
+    Unchanged,
+}
+
+/// <summary>
+/// Grants and removes the Staff flag: the bootstrap the <c>manage</c> command line offers, since the
+/// admin API itself never changes it (seed 003). Audited with the system (null) as the actor.
+/// </summary>
+public sealed class StaffRoster(DbConnectionFactory connections, AuditLog audit)
+{
+    public async Task<(StaffChange Change, User? User)> SetStaffAsync(string username, bool staff, CancellationToken cancellationToken)
+    {
+        var key = AccountRules.TryKey(username);
+        if (key is null)
+        {
+            return (StaffChange.UnknownUser, null);
+        }
+
+        await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var before = await UserAdministration.FindByUsernameAsync(connection, transaction, key, cancellationToken).ConfigureAwait(false);
+        if (before is null)
+        {
+            return (StaffChange.UnknownUser, null);
+        }
+
+        if (!await UserAdministration.SetStaffAsync(connection, transaction, before.Id, staff, cancellationToken).ConfigureAwait(false))
+        {
+            return (StaffChange.Unchanged, UserMapper.ToUser(before));
+        }
+
+        var after = UserMapper.ToUser((await UserAdministration.FindByIdAsync(connection, transaction, before.Id, cancellationToken).ConfigureAwait(false))!);
+        await audit.RecordAsync(
+            connection, transaction, null, staff ? "user.staff.grant" : "user.staff.revoke", "user",
+            before.Id.ToString(CultureInfo.InvariantCulture), UserMapper.ToUser(before), after, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return (StaffChange.Changed, after);
+    }
+
+    public async Task<IReadOnlyList<User>> ListAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return (await UserAdministration.ListStaffAsync(connection, cancellationToken).ConfigureAwait(false)).Select(r => UserMapper.ToUser(r)).ToArray();
+    }
+}

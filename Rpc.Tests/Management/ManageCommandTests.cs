@@ -1,0 +1,122 @@
+using System.Diagnostics;
+using Rpc.Contracts.Protocol;
+using Rpc.Tests.Infrastructure;
+
+namespace Rpc.Tests.Management;
+
+/// <summary>
+/// The real <c>Rpc.Server.dll manage …</c> process (what <c>./run.sh manage</c> runs) against the
+/// database of a running test server: its changes take effect without a restart.
+/// </summary>
+public sealed class ManageCommandTests
+{
+    private RpcTestServer server = null!;
+
+    [OneTimeSetUp]
+    public async Task StartAsync() => server = await RpcTestServer.StartAsync();
+
+    [OneTimeTearDown]
+    public async Task StopAsync() => await server.DisposeAsync();
+
+    private static string ServerDll()
+    {
+        // The test runs from Rpc.Tests/bin/<Configuration>/<tfm>/; the server's own build sits beside it.
+        var testOutput = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var framework = testOutput.Name;
+        var configuration = testOutput.Parent!.Name;
+        var root = testOutput.Parent!.Parent!.Parent!.Parent!.FullName;
+        var dll = Path.Combine(root, "Rpc.Server", "bin", configuration, framework, "Rpc.Server.dll");
+        Assert.That(File.Exists(dll), Is.True, dll);
+        return dll;
+    }
+
+    private async Task<(int Exit, string Out, string Err)> ManageAsync(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(ServerDll());
+        start.ArgumentList.Add("manage");
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.ArgumentList.Add("--db");
+        start.ArgumentList.Add(server.DatabasePath);
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await output, await error);
+    }
+
+    [Test]
+    public async Task MakeStaff_ListStaff_RemoveStaff_TakeEffectOnTheRunningServer()
+    {
+        var user = await server.NewUserAsync("cli");
+        var refused = await server.ErrorAsync("admin.invites.list", new { }, user.Token);
+        Assert.That(refused.GetProperty("data").GetString(), Is.EqualTo(ErrorData.StaffOnly));
+
+        var made = await ManageAsync("make-staff", user.Username.ToUpperInvariant());
+        Assert.That(made.Exit, Is.Zero, made.Err);
+        Assert.That(made.Out, Does.Contain($"{user.Username}#").And.Contain($"(id {user.Id}) is now staff"));
+        await server.ResultAsync("admin.invites.list", new { }, user.Token);
+
+        var again = await ManageAsync("make-staff", user.Username);
+        Assert.That(again.Exit, Is.Zero);
+        Assert.That(again.Out, Does.Contain("is already staff; nothing changed"));
+
+        var list = await ManageAsync("list-staff");
+        Assert.That(list.Exit, Is.Zero);
+        Assert.That(list.Out, Does.Contain($"(id {user.Id})"));
+
+        var audit = await server.ResultAsync("admin.audit.list", new { }, user.Token);
+        var grant = audit.EnumerateArray().First(e => e.GetProperty("action").GetString() == "user.staff.grant" && e.GetProperty("target_id").GetString() == user.Id);
+        Assert.That(grant.GetProperty("actor_id").ValueKind, Is.EqualTo(System.Text.Json.JsonValueKind.Null));
+        Assert.That(grant.GetProperty("after").GetProperty("flags")[0].GetInt32(), Is.Zero);
+
+        var removed = await ManageAsync("remove-staff", user.Username);
+        Assert.That(removed.Exit, Is.Zero, removed.Err);
+        Assert.That(removed.Out, Does.Contain("is no longer staff"));
+        var refusedAgain = await server.ErrorAsync("admin.invites.list", new { }, user.Token);
+        Assert.That(refusedAgain.GetProperty("data").GetString(), Is.EqualTo(ErrorData.StaffOnly));
+    }
+
+    [Test]
+    public async Task MakeInvite_CreatesAnInviteThatRegisters()
+    {
+        var made = await ManageAsync("make-invite", "-1");
+        Assert.That(made.Exit, Is.Zero, made.Err);
+        var code = System.Text.RegularExpressions.Regex.Match(made.Out, "created invite ([A-Za-z0-9]{10}) \\(unlimited uses\\)").Groups[1].Value;
+        Assert.That(code, Is.Not.Empty, made.Out);
+        Assert.That(made.Out, Does.Contain($"/invite_register.html?code={code}"));
+        await server.ResultAsync("users.createWithInvite", new { username = "inv" + Guid.NewGuid().ToString("N")[..8], password = "password one", invite = code });
+
+        var single = await ManageAsync("make-invite");
+        Assert.That(single.Out, Does.Contain("(1 use)"));
+    }
+
+    [Test]
+    public async Task Errors_UnknownUser_BadMaxUses_UnknownCommand_ExitNonZero()
+    {
+        var unknown = await ManageAsync("make-staff", "nobody" + Guid.NewGuid().ToString("N")[..8]);
+        Assert.That(unknown.Exit, Is.EqualTo(1));
+        Assert.That(unknown.Err, Does.Contain("no user named"));
+
+        var removeUnknown = await ManageAsync("remove-staff", "nobody" + Guid.NewGuid().ToString("N")[..8]);
+        Assert.That(removeUnknown.Exit, Is.EqualTo(1));
+
+        var badNumber = await ManageAsync("make-invite", "many");
+        Assert.That(badNumber.Exit, Is.EqualTo(2));
+        Assert.That(badNumber.Err, Does.Contain("max_uses must be a whole number"));
+
+        var outOfRange = await ManageAsync("make-invite", "-5");
+        Assert.That(outOfRange.Exit, Is.EqualTo(1));
+        Assert.That(outOfRange.Err, Does.Contain(ErrorData.MaxUsesRange));
+
+        var bogus = await ManageAsync("frobnicate");
+        Assert.That(bogus.Exit, Is.EqualTo(2));
+        Assert.That(bogus.Err, Does.Contain("usage: ./run.sh manage"));
+    }
+}
