@@ -34,6 +34,7 @@ public static class ServerComposition
         services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PasswordOptions>().Bind(configuration.GetSection(PasswordOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SnowflakeOptions>().Bind(configuration.GetSection(SnowflakeOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RoleExpiryOptions>().Bind(configuration.GetSection(RoleExpiryOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<DbConnectionFactory>();
@@ -57,6 +58,17 @@ public static class ServerComposition
         services.AddSingleton<WebSocketRpcEndpoint>();
 
         services.AddRpcService<IUsersApi, UsersService>();
+
+        services.AddSingleton<DiscordAccountRepository>();
+        services.AddSingleton<RoleRepository>();
+        services.AddSingleton<DiscordLinker>();
+        services.AddSingleton<UserRoleEvents>();
+        services.AddRpcService<Rpc.Contracts.Discord.IDiscordApi, DiscordService>();
+        services.AddRpcService<Rpc.Contracts.Discord.IDiscordSelfApi, DiscordSelfService>();
+        services.AddRpcService<Rpc.Contracts.Roles.IRolesAdminApi, RolesAdminService>();
+        services.AddRpcService<Rpc.Contracts.Roles.IDiscordRolesApi, DiscordRolesService>();
+        services.AddSingleton<RoleExpirySweeper>();
+        services.AddHostedService(sp => sp.GetRequiredService<RoleExpirySweeper>());
         services.AddSingleton(sp => new RpcMethodTable(sp.GetServices<RpcService>()));
         return services;
     }

@@ -15,7 +15,8 @@ public sealed class UsersService(
     SnowflakeGenerator ids,
     Authenticator authenticator,
     CallContextAccessor callContext,
-    TimeProvider clock) : IUsersApi
+    TimeProvider clock,
+    DiscordAccountRepository discordAccounts) : IUsersApi
 {
     public async Task<User> CreateAsync(string username, string password, CancellationToken cancellationToken = default)
     {
@@ -83,8 +84,12 @@ public sealed class UsersService(
     public async Task<bool> CheckAsync(string username, CancellationToken cancellationToken = default) =>
         AccountRules.TryKey(username) is { } key && await users.UsernameExistsAsync(key, cancellationToken).ConfigureAwait(false);
 
-    public async Task<User> SelfAsync(CancellationToken cancellationToken = default) =>
-        await LoadAsync(callContext.Current.RequireCaller().UserId, cancellationToken).ConfigureAwait(false);
+    public async Task<User> SelfAsync(CancellationToken cancellationToken = default)
+    {
+        var user = await LoadAsync(callContext.Current.RequireCaller().UserId, cancellationToken).ConfigureAwait(false);
+        var discord = await discordAccounts.FindByUserAsync(user.Id, cancellationToken).ConfigureAwait(false);
+        return discord is null ? user : user with { Discord = RoleMapper.ToDiscordAccount(discord) };
+    }
 
     public async Task<User> IdentifyAsync(string token, CancellationToken cancellationToken = default)
     {
