@@ -163,6 +163,7 @@ public sealed class DiscordAccountsTests
     public async Task LinkDiscord_Self_ShowsInSelfOnly()
     {
         var user = await Server.NewUserAsync();
+        Assert.That(Data(await Server.ErrorAsync("users.linkDiscord", new { discord_id = TestStaff.NewDiscordId() })), Does.StartWith("authentication required"));
         var self = await Server.ResultAsync("users.self", null, user.Token);
         Assert.That(self.TryGetProperty("discord", out _), Is.False, "no link, no discord member");
 
