@@ -39,6 +39,7 @@ public static class ServerComposition
         services.AddOptions<SnowflakeOptions>().Bind(configuration.GetSection(SnowflakeOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<AccountOptions>().Bind(configuration.GetSection(AccountOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RegistrationOptions>().Bind(configuration.GetSection(RegistrationOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RoleExpiryOptions>().Bind(configuration.GetSection(RoleExpiryOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<DbConnectionFactory>();
@@ -85,6 +86,17 @@ public static class ServerComposition
         services.AddRpcService<IAdminInvitesApi, AdminInvitesService>();
         services.AddRpcService<IAdminVoiceApi, AdminVoiceService>();
         services.AddRpcService<IAdminAuditApi, AdminAuditService>();
+
+        services.AddSingleton<DiscordAccountRepository>();
+        services.AddSingleton<RoleRepository>();
+        services.AddSingleton<DiscordLinker>();
+        services.AddSingleton<UserRoleEvents>();
+        services.AddRpcService<Rpc.Contracts.Discord.IDiscordApi, DiscordService>();
+        services.AddRpcService<Rpc.Contracts.Discord.IDiscordSelfApi, DiscordSelfService>();
+        services.AddRpcService<Rpc.Contracts.Roles.IRolesAdminApi, RolesAdminService>();
+        services.AddRpcService<Rpc.Contracts.Roles.IDiscordRolesApi, DiscordRolesService>();
+        services.AddSingleton<RoleExpirySweeper>();
+        services.AddHostedService(sp => sp.GetRequiredService<RoleExpirySweeper>());
         services.AddSingleton(sp => new RpcMethodTable(sp.GetServices<RpcService>()));
         return services;
     }

@@ -25,6 +25,13 @@ public sealed record User
 
     /// <summary>The user's presence as the caller may see it, or null when unknown or not visible.</summary>
     public PresenceStatus? Presence { get; init; }
+
+    /// <summary>
+    /// <c>users.self</c> only: the caller's linked Discord account. Absent from every other user
+    /// object, and from the caller's own when it has no link.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Discord.DiscordAccount? Discord { get; init; }
 }
 
 /// <summary>

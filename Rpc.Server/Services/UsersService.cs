@@ -28,7 +28,8 @@ public sealed partial class UsersService(
     Authenticator authenticator,
     CallContextAccessor callContext,
     IEventBus bus,
-    TimeProvider clock) : IUsersApi
+    TimeProvider clock,
+    DiscordAccountRepository discordAccounts) : IUsersApi
 {
     public Task<User> CreateAsync(string username, string password, string? invite = null, CancellationToken cancellationToken = default)
     {
@@ -96,8 +97,12 @@ public sealed partial class UsersService(
             : (await users.FindLiveByUsernameKeyAsync(key, 1, cancellationToken).ConfigureAwait(false)).Count > 0;
     }
 
-    public async Task<User> SelfAsync(CancellationToken cancellationToken = default) =>
-        await LoadAsync(callContext.Current.RequireCaller().UserId, cancellationToken).ConfigureAwait(false);
+    public async Task<User> SelfAsync(CancellationToken cancellationToken = default)
+    {
+        var user = await LoadAsync(callContext.Current.RequireCaller().UserId, cancellationToken).ConfigureAwait(false);
+        var discord = await discordAccounts.FindByUserAsync(user.Id, cancellationToken).ConfigureAwait(false);
+        return discord is null ? user : user with { Discord = RoleMapper.ToDiscordAccount(discord) };
+    }
 
     public async Task<User> IdentifyAsync(string token, CancellationToken cancellationToken = default)
     {

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using Rpc.Server.Gateway;
 using Rpc.Server.Services;
 
 namespace Rpc.Tests.Infrastructure;
@@ -14,12 +12,4 @@ public static class StaffUsers
         Assert.That(change, Is.EqualTo(StaffChange.Changed));
         return user;
     }
-}
-
-/// <summary>Keeps every message published on the event bus, for tests that check what was pushed.</summary>
-public sealed class CapturingEventSink : IEventSink
-{
-    public ConcurrentQueue<BusMessage> Messages { get; } = new();
-
-    public void Deliver(BusMessage message) => Messages.Enqueue(message);
 }

@@ -1,0 +1,76 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Rpc.Contracts.Protocol;
+using Rpc.Server.Dispatch;
+
+namespace Rpc.Server.Services;
+
+/// <summary>What a Discord id, avatar hash, discriminator and locale look like, and the role catalogue's rules.</summary>
+public static partial class DiscordRules
+{
+    /// <summary>
+    /// A Discord snowflake: 17 to 19 digits without a leading zero that fit a signed 64-bit integer
+    /// (every Discord id so far; 17 digits reach back to 2015, Discord's first year).
+    /// </summary>
+    public static bool TryParseSnowflake(string? text, out long id)
+    {
+        id = 0;
+        return text is not null
+            && SnowflakeText().IsMatch(text)
+            && long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out id);
+    }
+
+    /// <summary>The snowflake in <paramref name="text"/>, or an application error naming <paramref name="parameter"/>.</summary>
+    public static long RequireSnowflake(string? text, string parameter) =>
+        TryParseSnowflake(text, out var id) ? id : throw RpcException.App(ErrorData.DiscordIdInvalid(parameter));
+
+    public static void ValidateProfile(string? avatar, string? discriminator, string? locale, long? flags)
+    {
+        if (avatar is not null && !AvatarText().IsMatch(avatar))
+        {
+            throw RpcException.App(ErrorData.DiscordAvatarInvalid);
+        }
+
+        if (discriminator is not null && !DiscriminatorText().IsMatch(discriminator))
+        {
+            throw RpcException.App(ErrorData.DiscordDiscriminatorInvalid);
+        }
+
+        if (locale is not null && (locale.Length > 35 || !LocaleText().IsMatch(locale)))
+        {
+            throw RpcException.App(ErrorData.DiscordLocaleInvalid);
+        }
+
+        if (flags < 0)
+        {
+            throw RpcException.App(ErrorData.DiscordFlagsInvalid);
+        }
+    }
+
+    public static string ValidateRoleName(string name)
+    {
+        var trimmed = name.Trim();
+        return trimmed.Length is >= 1 and <= 64 ? trimmed : throw RpcException.App(ErrorData.RoleNameLength);
+    }
+
+    public static string ValidateSlug(string slug) =>
+        SlugText().IsMatch(slug) ? slug : throw RpcException.App(ErrorData.RoleSlugInvalid);
+
+    public static int ValidatePriority(int priority) =>
+        priority is >= 0 and <= 1_000_000 ? priority : throw RpcException.App(ErrorData.RolePriorityRange);
+
+    [GeneratedRegex("^[1-9][0-9]{16,18}$", RegexOptions.CultureInvariant)]
+    private static partial Regex SnowflakeText();
+
+    [GeneratedRegex("^(a_)?[0-9a-f]{32}$", RegexOptions.CultureInvariant)]
+    private static partial Regex AvatarText();
+
+    [GeneratedRegex("^([0-9]{4}|0)$", RegexOptions.CultureInvariant)]
+    private static partial Regex DiscriminatorText();
+
+    [GeneratedRegex("^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$", RegexOptions.CultureInvariant)]
+    private static partial Regex LocaleText();
+
+    [GeneratedRegex("^[a-z0-9-]{1,32}$", RegexOptions.CultureInvariant)]
+    private static partial Regex SlugText();
+}

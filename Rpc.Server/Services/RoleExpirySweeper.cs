@@ -1,0 +1,101 @@
+using System.ComponentModel.DataAnnotations;
+using System.Globalization;
+using Microsoft.Extensions.Options;
+using Rpc.Contracts.Roles;
+using Rpc.Server.Audit;
+using Rpc.Server.Data;
+
+namespace Rpc.Server.Services;
+
+/// <summary>The role expiry sweeper's settings (configuration section <c>Roles</c>).</summary>
+public sealed class RoleExpiryOptions
+{
+    public const string Section = "Roles";
+
+    /// <summary>How often expired roles are deleted, in seconds. Default 60.</summary>
+    [Range(1, 86_400)]
+    public int SweepIntervalSeconds { get; set; } = 60;
+}
+
+/// <summary>
+/// Deletes expired user roles on a timer of the injected <see cref="TimeProvider"/>: one audit
+/// record per removal (no actor) in the deleting transaction, then a <c>USER_ROLE_REMOVE</c> event
+/// with reason <c>expired</c> to the user and to staff. Reads never show expired roles anyway; the
+/// sweeper is what tells the role-sync bot and keeps the table small.
+/// </summary>
+public sealed class RoleExpirySweeper(
+    DbConnectionFactory connections,
+    AuditLog audit,
+    UserRoleEvents events,
+    TimeProvider clock,
+    IOptions<RoleExpiryOptions> options,
+    ILogger<RoleExpirySweeper> logger) : BackgroundService
+{
+    private const int BatchSize = 200;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.SweepIntervalSeconds), clock);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            {
+                try
+                {
+                    await SweepAsync(stoppingToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // A failed sweep (a locked database, a full disk) is retried at the next tick.
+                    logger.LogError(e, "Role expiry sweep failed");
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>Deletes every role expired by now, in batches; returns how many were removed.</summary>
+    public async Task<int> SweepAsync(CancellationToken cancellationToken)
+    {
+        var total = 0;
+        while (true)
+        {
+            var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+            var removed = new List<UserRoleEvent>();
+            int found;
+            await using (var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false))
+            await using (var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var expired = await RoleRepository.ListExpiredAsync(connection, transaction, now, BatchSize, cancellationToken).ConfigureAwait(false);
+                found = expired.Count;
+                foreach (var row in expired)
+                {
+                    if (!await RoleRepository.DeleteExpiredAsync(connection, transaction, row.UserId, row.RoleId, now, cancellationToken).ConfigureAwait(false))
+                    {
+                        continue;
+                    }
+
+                    var role = RoleMapper.ToUserRole(row);
+                    await audit.RecordAsync(connection, transaction, null, DiscordRolesService.ExpireAction, "user",
+                        row.UserId.ToString(CultureInfo.InvariantCulture), role, null, cancellationToken).ConfigureAwait(false);
+                    removed.Add(new UserRoleEvent { UserId = row.UserId, Role = role, Reason = UserRoleEvents.ReasonExpired });
+                }
+
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            foreach (var payload in removed)
+            {
+                events.Publish(UserRoleEvents.Remove, payload);
+            }
+
+            total += removed.Count;
+            if (found < BatchSize)
+            {
+                return total;
+            }
+        }
+    }
+}

@@ -1,0 +1,25 @@
+using Rpc.Contracts.Roles;
+using Rpc.Server.Gateway;
+
+namespace Rpc.Server.Services;
+
+/// <summary>
+/// Publishes a user's role changes to the user's own connections and to staff connections (the
+/// role-sync bot). Call after the change commits.
+/// </summary>
+public sealed class UserRoleEvents(IEventBus bus)
+{
+    public const string Add = "USER_ROLE_ADD";
+    public const string Update = "USER_ROLE_UPDATE";
+    public const string Remove = "USER_ROLE_REMOVE";
+
+    public const string ReasonRemoved = "removed";
+    public const string ReasonExpired = "expired";
+    public const string ReasonRoleDeleted = "role_deleted";
+
+    public void Publish(string name, UserRoleEvent payload)
+    {
+        bus.Publish(new DispatchEvent(name, payload, new EventAudience.Users([payload.UserId])));
+        bus.Publish(new DispatchEvent(name, payload, new EventAudience.Staff()));
+    }
+}
