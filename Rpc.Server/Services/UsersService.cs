@@ -15,6 +15,7 @@ public sealed class UsersService(
     SnowflakeGenerator ids,
     Authenticator authenticator,
     CallContextAccessor callContext,
+    LoginRateLimiter rateLimiter,
     TimeProvider clock) : IUsersApi
 {
     public async Task<User> CreateAsync(string username, string password, CancellationToken cancellationToken = default)
@@ -30,6 +31,8 @@ public sealed class UsersService(
             throw RpcException.App(ErrorData.UsernameTaken(normalized));
         }
 
+        // Counted where the work starts (the hash and the row), so rejected input costs the caller nothing.
+        rateLimiter.CountCreate(callContext.Current.Origin.ClientAddress);
         var row = new UserRow
         {
             Id = ids.Next(),
@@ -50,7 +53,10 @@ public sealed class UsersService(
 
     public async Task<AuthResult> AuthAsync(string username, string password, CancellationToken cancellationToken = default)
     {
+        var origin = callContext.Current.Origin;
         var key = AccountRules.TryKey(username);
+        // Names that cannot exist are still limited, under a bounded form of what was sent.
+        var attempt = rateLimiter.BeginLogin(key ?? username[..Math.Min(username.Length, AccountRules.UsernameMaxLength * 2)].ToLowerInvariant(), origin.ClientAddress);
         var user = key is null ? null : await users.FindByUsernameAsync(key, cancellationToken).ConfigureAwait(false);
         var check = await hasher.VerifyAsync(password, user?.PasswordHash, cancellationToken).ConfigureAwait(false);
         if (user is null || check == PasswordCheck.Failed)
@@ -58,13 +64,14 @@ public sealed class UsersService(
             throw RpcException.App(ErrorData.InvalidPassword);
         }
 
+        attempt.Succeeded();
+
         if (check == PasswordCheck.SucceededNeedsRehash)
         {
             var rehashed = await hasher.HashAsync(password, cancellationToken).ConfigureAwait(false);
             await users.UpdatePasswordHashAsync(user.Id, rehashed, cancellationToken).ConfigureAwait(false);
         }
 
-        var origin = callContext.Current.Origin;
         var token = TokenService.NewToken();
         var session = new NewSession
         {

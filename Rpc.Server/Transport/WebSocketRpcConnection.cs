@@ -26,11 +26,16 @@ public sealed class WebSocketRpcConnection : IRpcConnection
     private readonly Channel<Sequence<byte>> outbox;
     private readonly SemaphoreSlim inFlight;
     private readonly CancellationTokenSource closing = new();
+    private readonly ConnectionIdleWatch idle;
+    private readonly TimeProvider clock;
     private volatile AuthenticatedAs? authenticated;
+    private (WebSocketCloseStatus Status, string Reason)? closeRequested;
 
-    public WebSocketRpcConnection(WebSocket socket, HttpContext context, RpcProcessor processor, RpcErrorWriter errors, RpcLimitsOptions limits, ILogger logger)
+    public WebSocketRpcConnection(WebSocket socket, HttpContext context, RpcProcessor processor, RpcErrorWriter errors, RpcLimitsOptions limits, ConnectionIdleWatch idle, TimeProvider clock, ILogger logger)
     {
         this.socket = socket;
+        this.idle = idle;
+        this.clock = clock;
         this.processor = processor;
         this.errors = errors;
         this.limits = limits;
@@ -57,15 +62,27 @@ public sealed class WebSocketRpcConnection : IRpcConnection
         }
     }
 
+    /// <summary>
+    /// Closes the connection from the server side with <paramref name="status"/>: replies already queued
+    /// are sent first, then the close frame; a client that does not answer the close within 5 s is cut off.
+    /// </summary>
+    public Task CloseAsync(WebSocketCloseStatus status, string reason)
+    {
+        closeRequested ??= (status, reason);
+        outbox.Writer.TryComplete();
+        return Task.CompletedTask;
+    }
+
     public async Task RunAsync(CancellationToken aborted)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(aborted, closing.Token);
         var sender = SendLoopAsync(linked.Token);
+        var watch = idle.RunAsync(CloseAsync, linked.Token);
         try
         {
             await ReceiveLoopAsync(linked.Token).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is WebSocketException or OperationCanceledException)
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or ChannelClosedException)
         {
             logger.LogDebug(e, "WebSocket receive ended");
         }
@@ -79,6 +96,8 @@ public sealed class WebSocketRpcConnection : IRpcConnection
 
             outbox.Writer.TryComplete();
             await sender.ConfigureAwait(false);
+            await closing.CancelAsync().ConfigureAwait(false);
+            await watch.ConfigureAwait(false);
             if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
             {
                 try
@@ -108,6 +127,7 @@ public sealed class WebSocketRpcConnection : IRpcConnection
                     return;
                 }
 
+                idle.Touch();
                 message.Advance(result.Count);
                 if (message.Length > limits.MaxRequestBytes)
                 {
@@ -193,6 +213,33 @@ public sealed class WebSocketRpcConnection : IRpcConnection
         {
             logger.LogDebug(e, "WebSocket send ended");
             closing.Cancel();
+            return;
+        }
+
+        if (closeRequested is { } close && socket.State == WebSocketState.Open)
+        {
+            // The receive loop ends when the client answers the close; one that never does is aborted.
+            try
+            {
+                await socket.CloseOutputAsync(close.Status, close.Reason, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (WebSocketException)
+            {
+            }
+
+            _ = AbortUnlessClosedAsync();
+        }
+    }
+
+    private async Task AbortUnlessClosedAsync()
+    {
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(5), clock, closing.Token).ConfigureAwait(false);
+            socket.Abort();
+        }
+        catch (OperationCanceledException)
+        {
         }
     }
 
