@@ -75,64 +75,74 @@ public static class BenchRun
                 var httpMissing = await LoadDriver.HttpClosedLoopAsync(server.Endpoint, [missing], 64, Warmup, duration, server.Pid, body => body.Span.SequenceEqual(replyFalse));
                 var ceilingHttp2 = await LoadDriver.HttpClosedLoopAsync(ceiling.Endpoint, [ceilingExisting], 64, Warmup, duration, ceiling.Pid);
                 table.Add(ThroughputRow("HTTP `users.check` (missing name), 64 connections", httpMissing, ceilingHttp2, 0.5));
-                if (settings.Rows == "a")
-                {
-                    Console.Write(table.Render());
-                    return 0;
-                }
 
-                // (b) WebSocket, 32 connections x 8 in flight, beside an echo.
-                Console.WriteLine("(b) WebSocket users.check …");
-                var user = BenchDatabase.Username(settings.Users / 3);
-                string Frame(int id) => $$"""{"jsonrpc":"2.0","method":"users.check","params":["{{user}}"],"id":{{id}}}""";
-                var ws = await LoadDriver.WebSocketClosedLoopAsync(server.WebSocketUri, Frame, 32, 8, Warmup, duration, server.Pid);
-                var wsCeiling = await LoadDriver.WebSocketClosedLoopAsync(ceiling.WebSocketUri, Frame, 32, 8, Warmup, duration, ceiling.Pid);
-                table.Add(ThroughputRow("WebSocket `users.check`, 32 connections x 8 in flight", ws, wsCeiling, 0.6, "echo"));
+                if (settings.Runs('b'))
+{
+    // (b) WebSocket, 32 connections x 8 in flight, beside an echo.
+                    Console.WriteLine("(b) WebSocket users.check …");
+                    var user = BenchDatabase.Username(settings.Users / 3);
+                    string Frame(int id) => $$"""{"jsonrpc":"2.0","method":"users.check","params":["{{user}}"],"id":{{id}}}""";
+                    var ws = await LoadDriver.WebSocketClosedLoopAsync(server.WebSocketUri, Frame, 32, 8, Warmup, duration, server.Pid);
+                    var wsCeiling = await LoadDriver.WebSocketClosedLoopAsync(ceiling.WebSocketUri, Frame, 32, 8, Warmup, duration, ceiling.Pid);
+                    table.Add(ThroughputRow("WebSocket `users.check`, 32 connections x 8 in flight", ws, wsCeiling, 0.6, "echo"));
+}
 
-                // (c) A batch of 100 over HTTP: cost per member beside a single request's.
-                Console.WriteLine("(c) batch of 100 …");
-                var batchBody = "[" + string.Join(",", Enumerable.Range(0, 100).Select(i =>
-                    $$"""{"jsonrpc":"2.0","method":"users.check","params":["{{(i % 2 == 0 ? BenchDatabase.Username(i * 997 % settings.Users) : "nobody" + i)}}"],"id":{{i}}}""")) + "]";
-                var batch = await LoadDriver.HttpClosedLoopAsync(server.Endpoint, [RawHttpConnection.EncodePost(server.Endpoint, "/rpc", batchBody)], 64, Warmup, duration, server.Pid);
-                var single = (httpExisting.RequestsPerSecond + httpMissing.RequestsPerSecond) / 2;
-                var perMemberUs = 1e6 / (batch.RequestsPerSecond * 100);
-                var singleUs = 1e6 / single;
-                table.Add(new BenchRow(
-                    "HTTP batch of 100 `users.check`: cost per member", "<= 1/3 of a single request",
-                    $"{perMemberUs:0.0} µs/member ({batch.RequestsPerSecond * 100:N0} members/s, batch p99 {batch.P99Ms:0.0} ms)",
-                    $"{singleUs:0.0} µs per single request (rows above)", perMemberUs / singleUs, perMemberUs / singleUs <= 1.0 / 3, batch.Cpu()));
+if (settings.Runs('c'))
+{
+    // (c) A batch of 100 over HTTP: cost per member beside a single request's.
+                    Console.WriteLine("(c) batch of 100 …");
+                    var batchBody = "[" + string.Join(",", Enumerable.Range(0, 100).Select(i =>
+                        $$"""{"jsonrpc":"2.0","method":"users.check","params":["{{(i % 2 == 0 ? BenchDatabase.Username(i * 997 % settings.Users) : "nobody" + i)}}"],"id":{{i}}}""")) + "]";
+                    var batch = await LoadDriver.HttpClosedLoopAsync(server.Endpoint, [RawHttpConnection.EncodePost(server.Endpoint, "/rpc", batchBody)], 64, Warmup, duration, server.Pid);
+                    var single = (httpExisting.RequestsPerSecond + httpMissing.RequestsPerSecond) / 2;
+                    var perMemberUs = 1e6 / (batch.RequestsPerSecond * 100);
+                    var singleUs = 1e6 / single;
+                    table.Add(new BenchRow(
+                        "HTTP batch of 100 `users.check`: cost per member", "<= 1/3 of a single request",
+                        $"{perMemberUs:0.0} µs/member ({batch.RequestsPerSecond * 100:N0} members/s, batch p99 {batch.P99Ms:0.0} ms)",
+                        $"{singleUs:0.0} µs per single request (rows above)", perMemberUs / singleUs, perMemberUs / singleUs <= 1.0 / 3, batch.Cpu()));
+}
 
-                // (e) Latency at half of the maximum throughput, open loop.
-                Console.WriteLine("(e) latency at half of max throughput …");
-                var half = httpExisting.RequestsPerSecond / 2;
-                var atHalf = await LoadDriver.HttpOpenLoopAsync(server.Endpoint, [existing], 64, half, Warmup, duration, server.Pid);
-                var ceilingAtHalf = await LoadDriver.HttpOpenLoopAsync(ceiling.Endpoint, [ceilingExisting], 64, half, Warmup, duration, ceiling.Pid);
-                table.Add(new BenchRow(
-                    $"HTTP `users.check` p99 at half of max ({half:N0}/s, open loop)", "p99 < 5 ms",
-                    $"p99 {atHalf.P99Ms:0.00} ms, p50 {atHalf.P50Ms:0.00} ms ({atHalf.RequestsPerSecond:N0}/s)",
-                    $"ceiling p99 {ceilingAtHalf.P99Ms:0.00} ms", atHalf.P99Ms / 5, atHalf.P99Ms < 5 && atHalf.Errors == 0, atHalf.Cpu()));
+if (settings.Runs('e'))
+{
+    // (e) Latency at half of the maximum throughput, open loop.
+                    Console.WriteLine("(e) latency at half of max throughput …");
+                    var half = httpExisting.RequestsPerSecond / 2;
+                    var atHalf = await LoadDriver.HttpOpenLoopAsync(server.Endpoint, [existing], 64, half, Warmup, duration, server.Pid);
+                    var ceilingAtHalf = await LoadDriver.HttpOpenLoopAsync(ceiling.Endpoint, [ceilingExisting], 64, half, Warmup, duration, ceiling.Pid);
+                    table.Add(new BenchRow(
+                        $"HTTP `users.check` p99 at half of max ({half:N0}/s, open loop)", "p99 < 5 ms",
+                        $"p99 {atHalf.P99Ms:0.00} ms, p50 {atHalf.P50Ms:0.00} ms ({atHalf.RequestsPerSecond:N0}/s)",
+                        $"ceiling p99 {ceilingAtHalf.P99Ms:0.00} ms", atHalf.P99Ms / 5, atHalf.P99Ms < 5 && atHalf.Errors == 0, atHalf.Cpu()));
+}
 
-                // Reference for the scale row: the same light load on this database.
+// Reference for the scale row: the same light load on this database.
                 if (settings.ScaleUsers > 0)
                 {
                     var reference = await LoadDriver.HttpOpenLoopAsync(server.Endpoint, [existing], 16, 1000, Warmup, duration, server.Pid);
                     scaleReferenceP99 = reference.P99Ms;
                 }
 
-                // (d) users.auth beside the raw hash rate of the same hasher on the same cores.
-                Console.WriteLine("(d) users.auth …");
-                var logins = Enumerable.Range(0, 512).Select(i => RawHttpConnection.EncodePost(server.Endpoint, "/rpc",
-                    $$"""{"jsonrpc":"2.0","method":"users.auth","params":["{{BenchDatabase.Username(i * 131 % settings.Users)}}","{{Password}}"],"id":1}""")).ToArray();
-                var authSeconds = TimeSpan.FromSeconds(Math.Max(8, settings.Seconds));
-                var auth = await LoadDriver.HttpClosedLoopAsync(server.Endpoint, logins, 2 * Environment.ProcessorCount, TimeSpan.FromSeconds(2), authSeconds, server.Pid, body => body.Span.IndexOf("\"token\""u8) >= 0);
-                var hashRate = await RawHashRateAsync(hasher, phc, authSeconds);
-                table.Add(new BenchRow(
-                    $"`users.auth`, Argon2id m={options.MemoryKiB} KiB t={options.Iterations} p={options.Parallelism}", ">= 90% of raw hash rate",
-                    $"{auth.RequestsPerSecond:0.0} logins/s (p50 {auth.P50Ms:0} ms)", $"{hashRate:0.0} hashes/s (same PasswordHasher, in-process, {Environment.ProcessorCount} at once)",
-                    auth.RequestsPerSecond / hashRate, auth.RequestsPerSecond / hashRate >= 0.9 && auth.Errors == 0, auth.Cpu() + $", {auth.Errors} errors"));
+                if (settings.Runs('d'))
+{
+    // (d) users.auth beside the raw hash rate of the same hasher on the same cores.
+                    Console.WriteLine("(d) users.auth …");
+                    var logins = Enumerable.Range(0, 512).Select(i => RawHttpConnection.EncodePost(server.Endpoint, "/rpc",
+                        $$"""{"jsonrpc":"2.0","method":"users.auth","params":["{{BenchDatabase.Username(i * 131 % settings.Users)}}","{{Password}}"],"id":1}""")).ToArray();
+                    var authSeconds = TimeSpan.FromSeconds(Math.Max(8, settings.Seconds));
+                    var auth = await LoadDriver.HttpClosedLoopAsync(server.Endpoint, logins, 2 * Environment.ProcessorCount, TimeSpan.FromSeconds(2), authSeconds, server.Pid, body => body.Span.IndexOf("\"token\""u8) >= 0);
+                    var hashRate = await RawHashRateAsync(hasher, phc, authSeconds);
+                    table.Add(new BenchRow(
+                        $"`users.auth`, Argon2id m={options.MemoryKiB} KiB t={options.Iterations} p={options.Parallelism}", ">= 90% of raw hash rate",
+                        $"{auth.RequestsPerSecond:0.0} logins/s (p50 {auth.P50Ms:0} ms)", $"{hashRate:0.0} hashes/s (same PasswordHasher, in-process, {Environment.ProcessorCount} at once)",
+                        auth.RequestsPerSecond / hashRate, auth.RequestsPerSecond / hashRate >= 0.9 && auth.Errors == 0, auth.Cpu() + $", {auth.Errors} errors"));
+}
+
             }
 
             // (f) Memory, on a fresh server so the peak belongs to the burst.
+            if (settings.Runs('f'))
+            {
             Console.WriteLine("(f) memory …");
             await using (var server = await ServerProcess.StartAsync(serverDll, ["--port", "0", "--db", db], environment))
             {
@@ -146,8 +156,10 @@ public static class BenchRun
                     $"VmHWM; {answered} of 1000 logged in, {watch.Elapsed.TotalSeconds:0} s"));
             }
 
+            }
+
             // (g) Scale: the same light load with 1,000,000 users.
-            if (settings.ScaleUsers > 0)
+            if (settings.ScaleUsers > 0 && settings.Runs('g'))
             {
                 Console.WriteLine($"(g) scale: loading {settings.ScaleUsers:N0} users …");
                 var big = Path.Combine(work, "scale.db");

@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Net.WebSockets;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using System.Threading.Channels;
 using Nerdbank.Streams;
 using Rpc.Contracts.Protocol;
 using Rpc.Server.Dispatch;
@@ -13,23 +12,25 @@ namespace Rpc.Server.Transport;
 /// <summary>
 /// One WebSocket at <c>/rpc</c>. Each message is a request or a batch and gets one reply message
 /// (none for notifications). Requests run concurrently up to a per-connection bound and are answered
-/// as they finish; a single writer loop owns the socket's send side. A bad frame is answered with an
-/// error and never ends the connection.
+/// as they finish; a send lock keeps one frame on the wire at a time, and a reply that finds it free
+/// is written at once by the request that produced it (no hand-off to another thread). A bad frame
+/// is answered with an error and never ends the connection.
 /// </summary>
 public sealed class WebSocketRpcConnection : IRpcConnection
 {
+    private static readonly TimeSpan CloseHandshakeTimeout = TimeSpan.FromSeconds(5);
     private readonly WebSocket socket;
     private readonly RpcProcessor processor;
     private readonly RpcErrorWriter errors;
     private readonly RpcLimitsOptions limits;
     private readonly ILogger logger;
-    private readonly Channel<Sequence<byte>> outbox;
     private readonly SemaphoreSlim inFlight;
+    private readonly SemaphoreSlim sendLock = new(1, 1);
     private readonly CancellationTokenSource closing = new();
     private readonly ConnectionIdleWatch idle;
     private readonly TimeProvider clock;
     private volatile AuthenticatedAs? authenticated;
-    private (WebSocketCloseStatus Status, string Reason)? closeRequested;
+    private volatile bool closeSent;
 
     public WebSocketRpcConnection(WebSocket socket, HttpContext context, RpcProcessor processor, RpcErrorWriter errors, RpcLimitsOptions limits, ConnectionIdleWatch idle, TimeProvider clock, ILogger logger)
     {
@@ -41,7 +42,6 @@ public sealed class WebSocketRpcConnection : IRpcConnection
         this.limits = limits;
         this.logger = logger;
         Origin = RequestOriginFactory.From(context, this);
-        outbox = Channel.CreateBounded<Sequence<byte>>(new BoundedChannelOptions(limits.MaxInFlightPerConnection * 2) { SingleReader = true });
         inFlight = new SemaphoreSlim(limits.MaxInFlightPerConnection);
     }
 
@@ -63,42 +63,59 @@ public sealed class WebSocketRpcConnection : IRpcConnection
     }
 
     /// <summary>
-    /// Closes the connection from the server side with <paramref name="status"/>: replies already queued
-    /// are sent first, then the close frame; a client that does not answer the close within 5 s is cut off.
+    /// Closes the connection from the server side with <paramref name="status"/>: after the frame being
+    /// sent, the close frame goes out and later replies are dropped; a client that does not answer the
+    /// close within 5 s is cut off.
     /// </summary>
-    public Task CloseAsync(WebSocketCloseStatus status, string reason)
+    public async Task CloseAsync(WebSocketCloseStatus status, string reason)
     {
-        closeRequested ??= (status, reason);
-        outbox.Writer.TryComplete();
-        return Task.CompletedTask;
+        await sendLock.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            if (closeSent || socket.State != WebSocketState.Open)
+            {
+                return;
+            }
+
+            closeSent = true;
+            await socket.CloseOutputAsync(status, reason, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (WebSocketException)
+        {
+            return;
+        }
+        finally
+        {
+            sendLock.Release();
+        }
+
+        // The receive loop ends when the client answers the close; one that never does is aborted.
+        _ = AbortUnlessClosedAsync();
     }
 
     public async Task RunAsync(CancellationToken aborted)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(aborted, closing.Token);
-        var sender = SendLoopAsync(linked.Token);
         var watch = idle.RunAsync(CloseAsync, linked.Token);
         try
         {
             await ReceiveLoopAsync(linked.Token).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is WebSocketException or OperationCanceledException or ChannelClosedException)
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException)
         {
             logger.LogDebug(e, "WebSocket receive ended");
         }
         finally
         {
-            // Let the requests still running finish and queue their replies before the writer stops.
+            // Let the requests still running finish and send their replies.
             for (var i = 0; i < limits.MaxInFlightPerConnection; i++)
             {
                 await inFlight.WaitAsync(CancellationToken.None).ConfigureAwait(false);
             }
 
-            outbox.Writer.TryComplete();
-            await sender.ConfigureAwait(false);
             await closing.CancelAsync().ConfigureAwait(false);
             await watch.ConfigureAwait(false);
-            if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            if (!closeSent && socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
             {
                 try
                 {
@@ -113,7 +130,7 @@ public sealed class WebSocketRpcConnection : IRpcConnection
 
     private async Task ReceiveLoopAsync(CancellationToken cancellationToken)
     {
-        while (socket.State == WebSocketState.Open)
+        while (socket.State is WebSocketState.Open or WebSocketState.CloseSent)
         {
             var message = new Sequence<byte>(ArrayPool<byte>.Shared);
             var tooLarge = false;
@@ -141,7 +158,13 @@ public sealed class WebSocketRpcConnection : IRpcConnection
             if (tooLarge)
             {
                 message.Dispose();
-                await EnqueueErrorAsync($"message larger than {limits.MaxRequestBytes} bytes", cancellationToken).ConfigureAwait(false);
+                using var reply = new Sequence<byte>(ArrayPool<byte>.Shared);
+                using (var writer = new Utf8JsonWriter(reply, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+                {
+                    errors.Write(writer, null, RpcErrorCodes.InvalidRequest, $"message larger than {limits.MaxRequestBytes} bytes", Origin.Culture);
+                }
+
+                await SendAsync(reply, cancellationToken).ConfigureAwait(false);
                 continue;
             }
 
@@ -152,16 +175,15 @@ public sealed class WebSocketRpcConnection : IRpcConnection
 
     private async Task ProcessAsync(Sequence<byte> message, CancellationToken cancellationToken)
     {
-        var reply = new Sequence<byte>(ArrayPool<byte>.Shared);
+        using var reply = new Sequence<byte>(ArrayPool<byte>.Shared);
         try
         {
             if (await processor.ProcessAsync(message, Origin, reply, cancellationToken).ConfigureAwait(false))
             {
-                await outbox.Writer.WriteAsync(reply, cancellationToken).ConfigureAwait(false);
-                reply = null;
+                await SendAsync(reply, cancellationToken).ConfigureAwait(false);
             }
         }
-        catch (Exception e) when (e is OperationCanceledException or ChannelClosedException)
+        catch (OperationCanceledException)
         {
         }
         catch (Exception e)
@@ -170,64 +192,37 @@ public sealed class WebSocketRpcConnection : IRpcConnection
         }
         finally
         {
-            reply?.Dispose();
             message.Dispose();
             inFlight.Release();
         }
     }
 
-    private async Task EnqueueErrorAsync(string data, CancellationToken cancellationToken)
+    /// <summary>Sends one whole message; dropped once the close frame went out.</summary>
+    private async ValueTask SendAsync(Sequence<byte> message, CancellationToken cancellationToken)
     {
-        var reply = new Sequence<byte>(ArrayPool<byte>.Shared);
-        using (var writer = new Utf8JsonWriter(reply, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
-        {
-            errors.Write(writer, null, RpcErrorCodes.InvalidRequest, data, Origin.Culture);
-        }
-
-        await outbox.Writer.WriteAsync(reply, cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task SendLoopAsync(CancellationToken cancellationToken)
-    {
+        await sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await foreach (var reply in outbox.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+            if (closeSent || socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived))
             {
-                using (reply)
-                {
-                    if (socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived))
-                    {
-                        continue;
-                    }
+                return;
+            }
 
-                    var remaining = reply.Length;
-                    foreach (var segment in reply.AsReadOnlySequence)
-                    {
-                        remaining -= segment.Length;
-                        await socket.SendAsync(segment, WebSocketMessageType.Text, remaining == 0, cancellationToken).ConfigureAwait(false);
-                    }
-                }
+            var remaining = message.Length;
+            foreach (var segment in message.AsReadOnlySequence)
+            {
+                remaining -= segment.Length;
+                await socket.SendAsync(segment, WebSocketMessageType.Text, remaining == 0, cancellationToken).ConfigureAwait(false);
             }
         }
-        catch (Exception e) when (e is WebSocketException or OperationCanceledException)
+        catch (Exception e) when (e is WebSocketException or IOException)
         {
             logger.LogDebug(e, "WebSocket send ended");
-            closing.Cancel();
-            return;
+            await closing.CancelAsync().ConfigureAwait(false);
         }
-
-        if (closeRequested is { } close && socket.State == WebSocketState.Open)
+        finally
         {
-            // The receive loop ends when the client answers the close; one that never does is aborted.
-            try
-            {
-                await socket.CloseOutputAsync(close.Status, close.Reason, CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (WebSocketException)
-            {
-            }
-
-            _ = AbortUnlessClosedAsync();
+            sendLock.Release();
         }
     }
 
@@ -235,7 +230,7 @@ public sealed class WebSocketRpcConnection : IRpcConnection
     {
         try
         {
-            await Task.Delay(TimeSpan.FromSeconds(5), clock, closing.Token).ConfigureAwait(false);
+            await Task.Delay(CloseHandshakeTimeout, clock, closing.Token).ConfigureAwait(false);
             socket.Abort();
         }
         catch (OperationCanceledException)
