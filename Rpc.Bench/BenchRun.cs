@@ -129,9 +129,27 @@ if (settings.Runs('e'))
                     Console.WriteLine("(d) users.auth …");
                     var logins = Enumerable.Range(0, 512).Select(i => RawHttpConnection.EncodePost(server.Endpoint, "/rpc",
                         $$"""{"jsonrpc":"2.0","method":"users.auth","params":["{{BenchDatabase.Username(i * 131 % settings.Users)}}","{{Password}}"],"id":1}""")).ToArray();
-                    var authSeconds = TimeSpan.FromSeconds(Math.Max(8, settings.Seconds));
-                    var auth = await LoadDriver.HttpClosedLoopAsync(server.Endpoint, logins, 2 * Environment.ProcessorCount, TimeSpan.FromSeconds(2), authSeconds, server.Pid, body => body.Span.IndexOf("\"token\""u8) >= 0);
-                    var hashRate = await RawHashRateAsync(hasher, phc, authSeconds);
+                    // Logins and raw hashes alternate in three rounds each, so drift in what else the machine
+                    // runs falls on both sides alike; the figures are the sums over the rounds.
+                    var round = TimeSpan.FromSeconds(Math.Max(3, settings.Seconds / 2.0));
+                    await LoadDriver.HttpClosedLoopAsync(server.Endpoint, logins, 2 * Environment.ProcessorCount, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(1), server.Pid);
+                    var rounds = new List<LoadResult>();
+                    var hashRates = new List<double>();
+                    for (var r = 0; r < 3; r++)
+                    {
+                        rounds.Add(await LoadDriver.HttpClosedLoopAsync(server.Endpoint, logins, 2 * Environment.ProcessorCount, TimeSpan.FromMilliseconds(500), round, server.Pid, body => body.Span.IndexOf("\"token\""u8) >= 0));
+                        hashRates.Add(await RawHashRateAsync(hasher, phc, round));
+                    }
+
+                    var auth = rounds[0] with
+                    {
+                        RequestsPerSecond = rounds.Average(x => x.RequestsPerSecond),
+                        P50Ms = rounds.Average(x => x.P50Ms),
+                        DriverCores = rounds.Average(x => x.DriverCores),
+                        ServerCores = rounds.Average(x => x.ServerCores),
+                        Errors = rounds.Sum(x => x.Errors),
+                    };
+                    var hashRate = hashRates.Average();
                     table.Add(new BenchRow(
                         $"`users.auth`, Argon2id m={options.MemoryKiB} KiB t={options.Iterations} p={options.Parallelism}", ">= 90% of raw hash rate",
                         $"{auth.RequestsPerSecond:0.0} logins/s (p50 {auth.P50Ms:0} ms)", $"{hashRate:0.0} hashes/s (same PasswordHasher, in-process, {Environment.ProcessorCount} at once)",
