@@ -77,19 +77,19 @@ public static class BenchRun
                 table.Add(ThroughputRow("HTTP `users.check` (missing name), 64 connections", httpMissing, ceilingHttp2, 0.5));
 
                 if (settings.Runs('b'))
-{
-    // (b) WebSocket, 32 connections x 8 in flight, beside an echo.
+                {
+                    // (b) WebSocket, 32 connections x 8 in flight, beside an echo.
                     Console.WriteLine("(b) WebSocket users.check …");
                     var user = BenchDatabase.Username(settings.Users / 3);
                     string Frame(int id) => $$"""{"jsonrpc":"2.0","method":"users.check","params":["{{user}}"],"id":{{id}}}""";
                     var ws = await LoadDriver.WebSocketClosedLoopAsync(server.WebSocketUri, Frame, 32, 8, Warmup, duration, server.Pid);
                     var wsCeiling = await LoadDriver.WebSocketClosedLoopAsync(ceiling.WebSocketUri, Frame, 32, 8, Warmup, duration, ceiling.Pid);
                     table.Add(ThroughputRow("WebSocket `users.check`, 32 connections x 8 in flight", ws, wsCeiling, 0.6, "echo"));
-}
+                }
 
-if (settings.Runs('c'))
-{
-    // (c) A batch of 100 over HTTP: cost per member beside a single request's.
+                if (settings.Runs('c'))
+                {
+                    // (c) A batch of 100 over HTTP: cost per member beside a single request's.
                     Console.WriteLine("(c) batch of 100 …");
                     var batchBody = "[" + string.Join(",", Enumerable.Range(0, 100).Select(i =>
                         $$"""{"jsonrpc":"2.0","method":"users.check","params":["{{(i % 2 == 0 ? BenchDatabase.Username(i * 997 % settings.Users) : "nobody" + i)}}"],"id":{{i}}}""")) + "]";
@@ -101,11 +101,11 @@ if (settings.Runs('c'))
                         "HTTP batch of 100 `users.check`: cost per member", "<= 1/3 of a single request",
                         $"{perMemberUs:0.0} µs/member ({batch.RequestsPerSecond * 100:N0} members/s, batch p99 {batch.P99Ms:0.0} ms)",
                         $"{singleUs:0.0} µs per single request (rows above)", perMemberUs / singleUs, perMemberUs / singleUs <= 1.0 / 3, batch.Cpu()));
-}
+                }
 
-if (settings.Runs('e'))
-{
-    // (e) Latency at half of the maximum throughput, open loop.
+                if (settings.Runs('e'))
+                {
+                    // (e) Latency at half of the maximum throughput, open loop.
                     Console.WriteLine("(e) latency at half of max throughput …");
                     var half = httpExisting.RequestsPerSecond / 2;
                     var atHalf = await LoadDriver.HttpOpenLoopAsync(server.Endpoint, [existing], 64, half, Warmup, duration, server.Pid);
@@ -114,23 +114,23 @@ if (settings.Runs('e'))
                         $"HTTP `users.check` p99 at half of max ({half:N0}/s, open loop)", "p99 < 5 ms",
                         $"p99 {atHalf.P99Ms:0.00} ms, p50 {atHalf.P50Ms:0.00} ms ({atHalf.RequestsPerSecond:N0}/s)",
                         $"ceiling p99 {ceilingAtHalf.P99Ms:0.00} ms", atHalf.P99Ms / 5, atHalf.P99Ms < 5 && atHalf.Errors == 0, atHalf.Cpu()));
-}
+                }
 
-// Reference for the scale row: the same light load on this database.
-                if (settings.ScaleUsers > 0)
+                // Reference for the scale row: the same light load on this database.
+                if (settings.ScaleUsers > 0 && settings.Runs('g'))
                 {
                     var reference = await LoadDriver.HttpOpenLoopAsync(server.Endpoint, [existing], 16, 1000, Warmup, duration, server.Pid);
                     scaleReferenceP99 = reference.P99Ms;
                 }
 
                 if (settings.Runs('d'))
-{
-    // (d) users.auth beside the raw hash rate of the same hasher on the same cores.
+                {
+                    // (d) users.auth beside the raw hash rate of the same hasher on the same cores.
                     Console.WriteLine("(d) users.auth …");
                     var logins = Enumerable.Range(0, 512).Select(i => RawHttpConnection.EncodePost(server.Endpoint, "/rpc",
                         $$"""{"jsonrpc":"2.0","method":"users.auth","params":["{{BenchDatabase.Username(i * 131 % settings.Users)}}","{{Password}}"],"id":1}""")).ToArray();
                     // Logins and raw hashes alternate in three rounds each, so drift in what else the machine
-                    // runs falls on both sides alike; the figures are the sums over the rounds.
+                    // runs falls on both sides alike; the figures are the averages over the rounds.
                     var round = TimeSpan.FromSeconds(Math.Max(3, settings.Seconds / 2.0));
                     await LoadDriver.HttpClosedLoopAsync(server.Endpoint, logins, 2 * Environment.ProcessorCount, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(1), server.Pid);
                     var rounds = new List<LoadResult>();
@@ -154,26 +154,24 @@ if (settings.Runs('e'))
                         $"`users.auth`, Argon2id m={options.MemoryKiB} KiB t={options.Iterations} p={options.Parallelism}", ">= 90% of raw hash rate",
                         $"{auth.RequestsPerSecond:0.0} logins/s (p50 {auth.P50Ms:0} ms)", $"{hashRate:0.0} hashes/s (same PasswordHasher, in-process, {Environment.ProcessorCount} at once)",
                         auth.RequestsPerSecond / hashRate, auth.RequestsPerSecond / hashRate >= 0.9 && auth.Errors == 0, auth.Cpu() + $", {auth.Errors} errors"));
-}
-
+                }
             }
 
             // (f) Memory, on a fresh server so the peak belongs to the burst.
             if (settings.Runs('f'))
             {
-            Console.WriteLine("(f) memory …");
-            await using (var server = await ServerProcess.StartAsync(serverDll, ["--port", "0", "--db", db], environment))
-            {
-                await FetchAsync(server.Endpoint, Check(server.Endpoint, "user1", 1));
-                await Task.Delay(1000);
-                var idleFresh = server.RssMiB;
-                var watch = Stopwatch.StartNew();
-                var (answered, peak) = await ConcurrentLoginsAsync(server, 1000, settings.Users);
-                table.Add(new BenchRow("Resident memory idle (100k users)", "< 150 MiB", $"{idleFresh:0} MiB", $"{idleRss:0} MiB (first server, idle)", idleFresh / 150, idleFresh < 150, "VmRSS after start-up and one request"));
-                table.Add(new BenchRow("Resident memory peak, 1,000 concurrent `users.auth`", "< 1024 MiB", $"{peak:0} MiB", $"{idleFresh:0} MiB idle", peak / 1024, peak < 1024 && answered == 1000,
-                    $"VmHWM; {answered} of 1000 logged in, {watch.Elapsed.TotalSeconds:0} s"));
-            }
-
+                Console.WriteLine("(f) memory …");
+                await using (var server = await ServerProcess.StartAsync(serverDll, ["--port", "0", "--db", db], environment))
+                {
+                    await FetchAsync(server.Endpoint, Check(server.Endpoint, "user1", 1));
+                    await Task.Delay(1000);
+                    var idleFresh = server.RssMiB;
+                    var watch = Stopwatch.StartNew();
+                    var (answered, peak) = await ConcurrentLoginsAsync(server, 1000, settings.Users);
+                    table.Add(new BenchRow("Resident memory idle (100k users)", "< 150 MiB", $"{idleFresh:0} MiB", $"{idleRss:0} MiB (first server, idle)", idleFresh / 150, idleFresh < 150, "VmRSS after start-up and one request"));
+                    table.Add(new BenchRow("Resident memory peak, 1,000 concurrent `users.auth`", "< 1024 MiB", $"{peak:0} MiB", $"{idleFresh:0} MiB idle", peak / 1024, peak < 1024 && answered == 1000,
+                        $"VmHWM; {answered} of 1000 logged in, {watch.Elapsed.TotalSeconds:0} s"));
+                }
             }
 
             // (g) Scale: the same light load with 1,000,000 users.
@@ -186,6 +184,8 @@ if (settings.Runs('e'))
                 notes.Add($"Scale database: added {settings.ScaleUsers - settings.Users:N0} users in {more.TotalSeconds:0.0} s.");
                 await using var server = await ServerProcess.StartAsync(serverDll, ["--port", "0", "--db", big], environment);
                 var requests = Enumerable.Range(0, 1000).Select(i => Check(server.Endpoint, i % 2 == 0 ? BenchDatabase.Username(i * 7919 % settings.ScaleUsers) : "nobody" + i, 1)).ToArray();
+                // A fresh process: warm its JIT and caches as the 100k server was before its reference run.
+                await LoadDriver.HttpClosedLoopAsync(server.Endpoint, requests, 16, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(1), server.Pid);
                 var scaled = await LoadDriver.HttpOpenLoopAsync(server.Endpoint, requests, 16, 1000, Warmup, duration, server.Pid);
                 table.Add(new BenchRow(
                     $"`users.check` p99 with {settings.ScaleUsers:N0} users (1,000/s, 16 connections, open loop)", "p99 < 2 ms",

@@ -33,8 +33,8 @@ public sealed class LoginRateLimiter
     public int TrackedKeys => perPair.Count + perAccount.Count + perAddress.Count + creates.Count;
 
     /// <summary>
-    /// Reserves a login attempt, or throws the rate-limit error saying when to retry. Dispose the
-    /// returned lease after the check; call <see cref="LoginAttempt.Succeeded"/> first when the password was right.
+    /// Reserves a login attempt, or throws the rate-limit error saying when to retry. The attempt counts
+    /// as failed unless <see cref="LoginAttempt.Succeeded"/> is called once the password proved right.
     /// </summary>
     public LoginAttempt BeginLogin(string usernameKey, string? address)
     {
