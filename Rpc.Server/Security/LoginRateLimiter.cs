@@ -36,9 +36,9 @@ public sealed class LoginRateLimiter
     /// Reserves a login attempt, or throws the rate-limit error saying when to retry. The attempt counts
     /// as failed unless <see cref="LoginAttempt.Succeeded"/> is called once the password proved right.
     /// </summary>
-    public LoginAttempt BeginLogin(string usernameKey, string? address)
+    public LoginAttempt BeginLogin(string usernameKey, string? clientAddress)
     {
-        address ??= "unknown";
+        var address = AddressKey.Of(clientAddress);
         var pair = usernameKey + "\n" + address;
         lock (gate)
         {
@@ -56,10 +56,10 @@ public sealed class LoginRateLimiter
         return new LoginAttempt(this, pair, usernameKey, address);
     }
 
-    /// <summary>Counts an account creation from <paramref name="address"/>, or throws the error saying when to retry.</summary>
-    public void CountCreate(string? address)
+    /// <summary>Counts an account creation from <paramref name="clientAddress"/>, or throws the error saying when to retry.</summary>
+    public void CountCreate(string? clientAddress)
     {
-        address ??= "unknown";
+        var address = AddressKey.Of(clientAddress);
         lock (gate)
         {
             var wait = creates.RetryAfter(address);

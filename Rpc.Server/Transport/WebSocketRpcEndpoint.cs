@@ -22,7 +22,7 @@ public sealed class WebSocketRpcEndpoint(
 {
     public async Task HandleAsync(HttpContext context)
     {
-        var address = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        var address = Security.AddressKey.Of(context.Connection.RemoteIpAddress?.ToString());
         if (admission.TryAdmit(address) is { } refusal)
         {
             context.Response.StatusCode = refusal.Status;

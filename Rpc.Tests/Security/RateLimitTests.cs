@@ -162,3 +162,29 @@ public sealed class RateLimitTests
         await server.ResultAsync("users.create", new { username = refusedName, password = Password });
     }
 }
+
+public sealed class AddressKeyTests
+{
+    [TestCase("203.0.113.7", "203.0.113.7")]
+    [TestCase("::ffff:203.0.113.7", "203.0.113.7")]
+    [TestCase("2001:db8:1:2:aaaa:bbbb:cccc:dddd", "2001:db8:1:2::/64")]
+    [TestCase("2001:db8:1:2::1", "2001:db8:1:2::/64")]
+    [TestCase("::1", "::/64")]
+    [TestCase(null, "unknown")]
+    public void Of_GroupsIpv6ByPrefix_AndIpv4ByAddress(string? address, string expected) =>
+        Assert.That(Rpc.Server.Security.AddressKey.Of(address), Is.EqualTo(expected));
+
+    [Test]
+    public void Limiter_AddressesInOneIpv6Prefix_ShareTheAddressBucket()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var limiter = new LoginRateLimiter(Options.Create(new RateLimitOptions { LoginPerAddress = new BucketOptions { Burst = 3, RefillSeconds = 60 } }), clock);
+        for (var i = 1; i <= 3; i++)
+        {
+            limiter.BeginLogin("user" + i, $"2001:db8:1:2::{i}");
+        }
+
+        Assert.That(() => limiter.BeginLogin("user9", "2001:db8:1:2:ffff::9"), Throws.InstanceOf<RpcException>());
+        Assert.That(limiter.BeginLogin("user9", "2001:db8:1:3::9"), Is.Not.Null);
+    }
+}
