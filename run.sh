@@ -42,8 +42,14 @@ case "$command" in
     build
     exec dotnet Rpc.Cli/bin/Release/net10.0/rpc-ws.dll "$@"
     ;;
+  bench)
+    # ./run.sh bench [--seconds N] [--users N] [--scale-users N | --no-scale] [--out PATH]: see README, "Benchmark".
+    build
+    mkdir -p bench
+    exec dotnet Rpc.Bench/bin/Release/net10.0/Rpc.Bench.dll "$@"
+    ;;
   *)
-    echo "usage: ./run.sh [serve [--port N] [--db PATH] | test [dotnet test args] | manage COMMAND [ARGS] [--db PATH] | ws [URL] [FRAME...]]" >&2
+    echo "usage: ./run.sh [serve [--port N] [--db PATH] | test [dotnet test args] | manage COMMAND [ARGS] [--db PATH] | ws [URL] [FRAME...] | bench [--no-scale] [--seconds N]]" >&2
     exit 2
     ;;
 esac

@@ -36,6 +36,8 @@ public static class ServerComposition
         services.AddOptions<RpcLimitsOptions>().Bind(configuration.GetSection(RpcLimitsOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PasswordOptions>().Bind(configuration.GetSection(PasswordOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RateLimitOptions>().Bind(configuration.GetSection(RateLimitOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ConnectionLimitsOptions>().Bind(configuration.GetSection(ConnectionLimitsOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SnowflakeOptions>().Bind(configuration.GetSection(SnowflakeOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<AccountOptions>().Bind(configuration.GetSection(AccountOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RegistrationOptions>().Bind(configuration.GetSection(RegistrationOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
@@ -64,6 +66,8 @@ public static class ServerComposition
 
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<Authenticator>();
+        services.AddSingleton<LoginRateLimiter>();
+        services.AddSingleton<WebSocketAdmission>();
 
         services.AddSingleton<CallContextAccessor>();
         services.AddSingleton<ErrorMessages>();
@@ -117,18 +121,28 @@ public static class ServerComposition
         {
             var server = configuration.GetSection(ServerOptions.Section).Get<ServerOptions>() ?? new ServerOptions();
             var limits = configuration.GetSection(RpcLimitsOptions.Section).Get<RpcLimitsOptions>() ?? new RpcLimitsOptions();
+            var connections = configuration.GetSection(ConnectionLimitsOptions.Section).Get<ConnectionLimitsOptions>() ?? new ConnectionLimitsOptions();
             kestrel.Listen(System.Net.IPAddress.Parse(server.Address), server.Port);
             kestrel.AddServerHeader = false;
+            // Every limit is deliberate and documented in README's limits table.
             // The endpoint answers an oversized body with its own JSON-RPC 413; Kestrel's cap is a backstop.
             kestrel.Limits.MaxRequestBodySize = limits.MaxRequestBytes + 1;
-            kestrel.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
-            kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
-            kestrel.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(120);
+            kestrel.Limits.MaxRequestHeadersTotalSize = connections.MaxRequestHeadersBytes;
+            kestrel.Limits.MaxRequestHeaderCount = connections.MaxRequestHeaderCount;
+            kestrel.Limits.MaxRequestLineSize = connections.MaxRequestLineBytes;
+            kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(connections.HandshakeTimeoutSeconds);
+            kestrel.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(connections.KeepAliveTimeoutSeconds);
+            kestrel.Limits.MaxConcurrentConnections = connections.MaxConnections;
+            kestrel.Limits.MaxConcurrentUpgradedConnections = connections.MaxWebSockets;
+            kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(connections.MinRequestBodyBytesPerSecond, TimeSpan.FromSeconds(5));
+            kestrel.Limits.MinResponseDataRate = new MinDataRate(240, TimeSpan.FromSeconds(5));
         });
     }
 
     public static WebApplication MapRpcEndpoints(this WebApplication app)
     {
+        // First, so every response (RPC, errors, static files) carries the headers.
+        app.UseSecurityHeaders();
         app.UseWebSockets();
         // The pages in wwwroot (copied next to the server's binaries), e.g. /invite_register.html.
         app.UseStaticFiles();

@@ -10,6 +10,7 @@ namespace Rpc.Server.Data;
 /// </summary>
 public sealed class DbConnectionFactory
 {
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SQLitePCL.sqlite3, DbConnectionFactory> Configured = new();
     private readonly string connectionString;
     private readonly string synchronous;
 
@@ -34,7 +35,6 @@ public sealed class DbConnectionFactory
             Mode = SqliteOpenMode.ReadWriteCreate,
             Cache = SqliteCacheMode.Private,
             Pooling = true,
-            ForeignKeys = true,
             DefaultTimeout = o.BusyTimeoutSeconds,
         }.ToString();
         synchronous = o.Synchronous;
@@ -47,9 +47,16 @@ public sealed class DbConnectionFactory
     {
         var connection = new SqliteConnection(connectionString);
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        using var pragma = connection.CreateCommand();
-        pragma.CommandText = $"PRAGMA synchronous={synchronous};";
-        await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        // synchronous and foreign_keys are settings of the native connection, which the pool keeps open
+        // and hands out again: set them once per native handle, not as extra statements on every operation.
+        if (connection.Handle is { } handle && !Configured.TryGetValue(handle, out _))
+        {
+            using var pragma = connection.CreateCommand();
+            pragma.CommandText = $"PRAGMA synchronous={synchronous}; PRAGMA foreign_keys=ON;";
+            await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            Configured.AddOrUpdate(handle, this);
+        }
+
         return connection;
     }
 

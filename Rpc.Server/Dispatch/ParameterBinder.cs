@@ -72,6 +72,12 @@ public static class ParameterBinder
 
         try
         {
+            // Strings are most parameters; reading one directly skips the serializer's type look-up.
+            if (value.ValueKind == JsonValueKind.String && parameter.Type == typeof(string))
+            {
+                return value.GetString();
+            }
+
             var result = value.Deserialize(parameter.Type, RpcJson.Options);
             if (result is System.Collections.IEnumerable items and not string && ContainsNull(items))
             {

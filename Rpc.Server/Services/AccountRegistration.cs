@@ -19,6 +19,12 @@ public sealed record AccountRequest
 
     /// <summary>An instance invite code: one of its uses is spent in the account's transaction.</summary>
     public string? Invite { get; init; }
+
+    /// <summary>Whether this is a user registering itself, limited per client address (staff creations are not).</summary>
+    public bool SelfRegistration { get; init; }
+
+    /// <summary>The client address of a self-registration.</summary>
+    public string? ClientAddress { get; init; }
 }
 
 /// <summary>
@@ -32,6 +38,7 @@ public sealed class AccountRegistration(
     InstanceInviteRepository invites,
     PasswordHasher hasher,
     SnowflakeGenerator ids,
+    LoginRateLimiter rateLimiter,
     DbConnectionFactory connections,
     TimeProvider clock)
 {
@@ -67,6 +74,12 @@ public sealed class AccountRegistration(
             {
                 throw error;
             }
+        }
+
+        if (request.SelfRegistration)
+        {
+            // Counted where the work starts (the hash and the row), so rejected input costs the caller nothing.
+            rateLimiter.CountCreate(request.ClientAddress);
         }
 
         var row = new UserRow

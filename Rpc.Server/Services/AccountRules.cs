@@ -19,7 +19,17 @@ public static class AccountRules
     /// <summary>The normalized username, or an error naming the rule it breaks.</summary>
     public static string NormalizeUsername(string username)
     {
-        var normalized = username.Normalize(NormalizationForm.FormKC);
+        string normalized;
+        try
+        {
+            normalized = username.Normalize(NormalizationForm.FormKC);
+        }
+        catch (ArgumentException)
+        {
+            // Unicode normalization refuses strings with invalid code points (found by the fuzz test).
+            throw RpcException.App(ErrorData.UsernameCharacters);
+        }
+
         var length = new StringInfo(normalized).LengthInTextElements;
         if (length is < UsernameMinLength or > UsernameMaxLength)
         {

@@ -28,6 +28,7 @@ public sealed partial class UsersService(
     Authenticator authenticator,
     CallContextAccessor callContext,
     IEventBus bus,
+    LoginRateLimiter rateLimiter,
     TimeProvider clock,
     DiscordAccountRepository discordAccounts) : IUsersApi
 {
@@ -38,14 +39,24 @@ public sealed partial class UsersService(
             throw RpcException.App(ErrorData.InviteRequired);
         }
 
-        return accounts.CreateAsync(new AccountRequest { Username = username, Password = password, Invite = invite }, null, cancellationToken);
+        return RegisterAsync(username, password, invite, cancellationToken);
     }
 
     public Task<User> CreateWithInviteAsync(string username, string password, string invite, CancellationToken cancellationToken = default) =>
-        accounts.CreateAsync(new AccountRequest { Username = username, Password = password, Invite = invite }, null, cancellationToken);
+        RegisterAsync(username, password, invite, cancellationToken);
+
+    private Task<User> RegisterAsync(string username, string password, string? invite, CancellationToken cancellationToken) =>
+        accounts.CreateAsync(
+            new AccountRequest { Username = username, Password = password, Invite = invite, SelfRegistration = true, ClientAddress = callContext.Current.Origin.ClientAddress },
+            null,
+            cancellationToken);
 
     public async Task<AuthResult> AuthAsync(string username, string password, CancellationToken cancellationToken = default)
     {
+        var origin = callContext.Current.Origin;
+        var key = AccountRules.TryKey(username);
+        // Names that cannot exist are still limited, under a bounded form of what was sent.
+        var attempt = rateLimiter.BeginLogin(key ?? username[..Math.Min(username.Length, AccountRules.UsernameMaxLength * 2)].ToLowerInvariant(), origin.ClientAddress);
         var user = await FindForLoginAsync(username, cancellationToken).ConfigureAwait(false);
         var check = await hasher.VerifyAsync(password, user?.PasswordHash, cancellationToken).ConfigureAwait(false);
         if (user is null || check == PasswordCheck.Failed)
@@ -53,13 +64,14 @@ public sealed partial class UsersService(
             throw RpcException.App(ErrorData.InvalidPassword);
         }
 
+        attempt.Succeeded();
+
         if (check == PasswordCheck.SucceededNeedsRehash)
         {
             var rehashed = await hasher.HashAsync(password, cancellationToken).ConfigureAwait(false);
             await users.UpdatePasswordHashAsync(user.Id, rehashed, cancellationToken).ConfigureAwait(false);
         }
 
-        var origin = callContext.Current.Origin;
         var token = TokenService.NewToken();
         var session = new NewSession
         {

@@ -55,6 +55,18 @@ public sealed class RpcTestServer : IAsyncDisposable
         ["Passwords:Iterations"] = "1",
     };
 
+    /// <summary>
+    /// Every test request comes from 127.0.0.1, so tests not about rate limits lift them; the rate-limit
+    /// tests set their own (see Rpc.Tests/Security/RateLimitTests.cs).
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string?> GenerousRateLimits = new Dictionary<string, string?>
+    {
+        ["RateLimits:LoginPerAddress:Burst"] = "1000000",
+        ["RateLimits:LoginPerAccount:Burst"] = "1000000",
+        ["RateLimits:LoginPerAccountAndAddress:Burst"] = "1000000",
+        ["RateLimits:CreatePerAddress:Burst"] = "1000000",
+    };
+
     public static async Task<RpcTestServer> StartAsync(
         IReadOnlyDictionary<string, string?>? settings = null,
         string? directory = null,
@@ -69,7 +81,7 @@ public sealed class RpcTestServer : IAsyncDisposable
             ["Database:Path"] = Path.Combine(directory, "rpc.db"),
             ["Database:Synchronous"] = "NORMAL",
         };
-        foreach (var (key, value) in FastHashing)
+        foreach (var (key, value) in FastHashing.Concat(GenerousRateLimits))
         {
             config[key] = value;
         }

@@ -1,0 +1,298 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Microsoft.Extensions.Options;
+using Rpc.Server.Security;
+
+namespace Rpc.Bench;
+
+/// <summary>
+/// The whole benchmark: builds the databases, starts the server and the ceiling server as processes
+/// of their own on loopback, measures each row beside its ceiling and writes the table.
+/// </summary>
+public static class BenchRun
+{
+    private const string Password = "bench password 1";
+    private static readonly TimeSpan Warmup = TimeSpan.FromSeconds(1);
+
+    public static async Task<int> RunAsync(BenchSettings settings)
+    {
+        var total = Stopwatch.StartNew();
+        var root = Directory.GetCurrentDirectory();
+        var serverDll = Path.Combine(root, "Rpc.Server", "bin", "Release", "net10.0", "Rpc.Server.dll");
+        var benchDll = typeof(BenchRun).Assembly.Location;
+        var work = Path.Combine(Path.GetTempPath(), "rpc-bench-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(work);
+        var duration = TimeSpan.FromSeconds(settings.Seconds);
+        var table = new ResultTable();
+        var notes = new List<string>();
+        try
+        {
+            Console.WriteLine($"bench: {Environment.ProcessorCount} cores, {settings.Users:N0} users, {settings.Seconds} s per measurement, work dir {work}");
+            using var hasher = new PasswordHasher(Options.Create(new PasswordOptions()));
+            var options = new PasswordOptions();
+            var phc = await hasher.HashAsync(Password, CancellationToken.None);
+
+            var db = Path.Combine(work, "users.db");
+            await BenchDatabase.CreateAsync(db, CancellationToken.None);
+            var loaded = BenchDatabase.AddUsers(db, 0, settings.Users, phc);
+            notes.Add($"Loaded {settings.Users:N0} users in {loaded.TotalSeconds:0.0} s (direct batched inserts, one shared Argon2id hash).");
+            var pristine = Path.Combine(work, "pristine.db");
+            File.Copy(db, pristine);
+            Console.WriteLine(notes[^1]);
+
+            var environment = ServerEnvironment();
+            double idleRss;
+            double scaleReferenceP99 = double.NaN;
+            await using (var server = await ServerProcess.StartAsync(serverDll, ["--port", "0", "--db", db], environment))
+            {
+                var existing = Check(server.Endpoint, BenchDatabase.Username(settings.Users / 2), 1);
+                var missing = Check(server.Endpoint, "nobody-" + settings.Users, 1);
+                var replyTrue = await FetchAsync(server.Endpoint, existing);
+                var replyFalse = await FetchAsync(server.Endpoint, missing);
+                await Task.Delay(1000);
+                idleRss = server.RssMiB;
+
+                await using var ceiling = await ServerProcess.StartAsync(benchDll, ["ceiling", "--reply", Convert.ToBase64String(replyTrue)]);
+                var ceilingExisting = Check(ceiling.Endpoint, BenchDatabase.Username(settings.Users / 2), 1);
+
+                // Tiered JIT needs a few seconds of traffic before either server runs its final code; on a
+                // busy 2-core machine a short warm-up leaves the first row measuring the JIT instead.
+                Console.WriteLine("warming up both servers …");
+                var warmBatch = RawHttpConnection.EncodePost(server.Endpoint, "/rpc", "[" + string.Join(",", Enumerable.Range(0, 10).Select(i =>
+                    $$"""{"jsonrpc":"2.0","method":"users.check","params":["user{{i}}"],"id":{{i}}}""")) + "]");
+                await LoadDriver.HttpClosedLoopAsync(server.Endpoint, [existing, missing, warmBatch], 16, TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(1), server.Pid);
+                await LoadDriver.WebSocketClosedLoopAsync(server.WebSocketUri, id => $$"""{"jsonrpc":"2.0","method":"users.check","params":["user1"],"id":{{id}}}""", 4, 8, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(1), server.Pid);
+                await LoadDriver.HttpClosedLoopAsync(ceiling.Endpoint, [ceilingExisting], 16, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(1), ceiling.Pid);
+                await LoadDriver.WebSocketClosedLoopAsync(ceiling.WebSocketUri, id => $$"""{"id":{{id}}}""", 4, 8, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(1), ceiling.Pid);
+
+                // (a) HTTP users.check, existing and missing name, 64 keep-alive connections (rows c and e use its figures).
+                Console.WriteLine("(a) HTTP users.check …");
+                var httpExisting = await LoadDriver.HttpClosedLoopAsync(server.Endpoint, [existing], 64, Warmup, duration, server.Pid, body => body.Span.SequenceEqual(replyTrue));
+                var ceilingHttp = await LoadDriver.HttpClosedLoopAsync(ceiling.Endpoint, [ceilingExisting], 64, Warmup, duration, ceiling.Pid);
+                table.Add(ThroughputRow("HTTP `users.check` (existing name), 64 connections", httpExisting, ceilingHttp, 0.5));
+                var httpMissing = await LoadDriver.HttpClosedLoopAsync(server.Endpoint, [missing], 64, Warmup, duration, server.Pid, body => body.Span.SequenceEqual(replyFalse));
+                var ceilingHttp2 = await LoadDriver.HttpClosedLoopAsync(ceiling.Endpoint, [ceilingExisting], 64, Warmup, duration, ceiling.Pid);
+                table.Add(ThroughputRow("HTTP `users.check` (missing name), 64 connections", httpMissing, ceilingHttp2, 0.5));
+
+                if (settings.Runs('b'))
+                {
+                    // (b) WebSocket, 32 connections x 8 in flight, beside an echo.
+                    Console.WriteLine("(b) WebSocket users.check …");
+                    var user = BenchDatabase.Username(settings.Users / 3);
+                    string Frame(int id) => $$"""{"jsonrpc":"2.0","method":"users.check","params":["{{user}}"],"id":{{id}}}""";
+                    var ws = await LoadDriver.WebSocketClosedLoopAsync(server.WebSocketUri, Frame, 32, 8, Warmup, duration, server.Pid);
+                    var wsCeiling = await LoadDriver.WebSocketClosedLoopAsync(ceiling.WebSocketUri, Frame, 32, 8, Warmup, duration, ceiling.Pid);
+                    table.Add(ThroughputRow("WebSocket `users.check`, 32 connections x 8 in flight", ws, wsCeiling, 0.6, "echo"));
+                }
+
+                if (settings.Runs('c'))
+                {
+                    // (c) A batch of 100 over HTTP: cost per member beside a single request's.
+                    Console.WriteLine("(c) batch of 100 …");
+                    var batchBody = "[" + string.Join(",", Enumerable.Range(0, 100).Select(i =>
+                        $$"""{"jsonrpc":"2.0","method":"users.check","params":["{{(i % 2 == 0 ? BenchDatabase.Username(i * 997 % settings.Users) : "nobody" + i)}}"],"id":{{i}}}""")) + "]";
+                    var batch = await LoadDriver.HttpClosedLoopAsync(server.Endpoint, [RawHttpConnection.EncodePost(server.Endpoint, "/rpc", batchBody)], 64, Warmup, duration, server.Pid);
+                    var single = (httpExisting.RequestsPerSecond + httpMissing.RequestsPerSecond) / 2;
+                    var perMemberUs = 1e6 / (batch.RequestsPerSecond * 100);
+                    var singleUs = 1e6 / single;
+                    table.Add(new BenchRow(
+                        "HTTP batch of 100 `users.check`: cost per member", "<= 1/3 of a single request",
+                        $"{perMemberUs:0.0} µs/member ({batch.RequestsPerSecond * 100:N0} members/s, batch p99 {batch.P99Ms:0.0} ms)",
+                        $"{singleUs:0.0} µs per single request (rows above)", perMemberUs / singleUs, perMemberUs / singleUs <= 1.0 / 3, batch.Cpu()));
+                }
+
+                if (settings.Runs('e'))
+                {
+                    // (e) Latency at half of the maximum throughput, open loop.
+                    Console.WriteLine("(e) latency at half of max throughput …");
+                    var half = httpExisting.RequestsPerSecond / 2;
+                    var atHalf = await LoadDriver.HttpOpenLoopAsync(server.Endpoint, [existing], 64, half, Warmup, duration, server.Pid);
+                    var ceilingAtHalf = await LoadDriver.HttpOpenLoopAsync(ceiling.Endpoint, [ceilingExisting], 64, half, Warmup, duration, ceiling.Pid);
+                    table.Add(new BenchRow(
+                        $"HTTP `users.check` p99 at half of max ({half:N0}/s, open loop)", "p99 < 5 ms",
+                        $"p99 {atHalf.P99Ms:0.00} ms, p50 {atHalf.P50Ms:0.00} ms ({atHalf.RequestsPerSecond:N0}/s)",
+                        $"ceiling p99 {ceilingAtHalf.P99Ms:0.00} ms", atHalf.P99Ms / 5, atHalf.P99Ms < 5 && atHalf.Errors == 0, atHalf.Cpu()));
+                }
+
+                // Reference for the scale row: the same light load on this database.
+                if (settings.ScaleUsers > 0 && settings.Runs('g'))
+                {
+                    var reference = await LoadDriver.HttpOpenLoopAsync(server.Endpoint, [existing], 16, 1000, Warmup, duration, server.Pid);
+                    scaleReferenceP99 = reference.P99Ms;
+                }
+
+                if (settings.Runs('d'))
+                {
+                    // (d) users.auth beside the raw hash rate of the same hasher on the same cores.
+                    Console.WriteLine("(d) users.auth …");
+                    var logins = Enumerable.Range(0, 512).Select(i => RawHttpConnection.EncodePost(server.Endpoint, "/rpc",
+                        $$"""{"jsonrpc":"2.0","method":"users.auth","params":["{{BenchDatabase.Username(i * 131 % settings.Users)}}","{{Password}}"],"id":1}""")).ToArray();
+                    // Logins and raw hashes alternate in three rounds each, so drift in what else the machine
+                    // runs falls on both sides alike; the figures are the averages over the rounds.
+                    var round = TimeSpan.FromSeconds(Math.Max(3, settings.Seconds / 2.0));
+                    await LoadDriver.HttpClosedLoopAsync(server.Endpoint, logins, 2 * Environment.ProcessorCount, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(1), server.Pid);
+                    var rounds = new List<LoadResult>();
+                    var hashRates = new List<double>();
+                    for (var r = 0; r < 3; r++)
+                    {
+                        rounds.Add(await LoadDriver.HttpClosedLoopAsync(server.Endpoint, logins, 2 * Environment.ProcessorCount, TimeSpan.FromMilliseconds(500), round, server.Pid, body => body.Span.IndexOf("\"token\""u8) >= 0));
+                        hashRates.Add(await RawHashRateAsync(hasher, phc, round));
+                    }
+
+                    var auth = rounds[0] with
+                    {
+                        RequestsPerSecond = rounds.Average(x => x.RequestsPerSecond),
+                        P50Ms = rounds.Average(x => x.P50Ms),
+                        DriverCores = rounds.Average(x => x.DriverCores),
+                        ServerCores = rounds.Average(x => x.ServerCores),
+                        Errors = rounds.Sum(x => x.Errors),
+                    };
+                    var hashRate = hashRates.Average();
+                    table.Add(new BenchRow(
+                        $"`users.auth`, Argon2id m={options.MemoryKiB} KiB t={options.Iterations} p={options.Parallelism}", ">= 90% of raw hash rate",
+                        $"{auth.RequestsPerSecond:0.0} logins/s (p50 {auth.P50Ms:0} ms)", $"{hashRate:0.0} hashes/s (same PasswordHasher, in-process, {Environment.ProcessorCount} at once)",
+                        auth.RequestsPerSecond / hashRate, auth.RequestsPerSecond / hashRate >= 0.9 && auth.Errors == 0, auth.Cpu() + $", {auth.Errors} errors"));
+                }
+            }
+
+            // (f) Memory, on a fresh server so the peak belongs to the burst.
+            if (settings.Runs('f'))
+            {
+                Console.WriteLine("(f) memory …");
+                await using (var server = await ServerProcess.StartAsync(serverDll, ["--port", "0", "--db", db], environment))
+                {
+                    await FetchAsync(server.Endpoint, Check(server.Endpoint, "user1", 1));
+                    await Task.Delay(1000);
+                    var idleFresh = server.RssMiB;
+                    var watch = Stopwatch.StartNew();
+                    var (answered, peak) = await ConcurrentLoginsAsync(server, 1000, settings.Users);
+                    table.Add(new BenchRow("Resident memory idle (100k users)", "< 150 MiB", $"{idleFresh:0} MiB", $"{idleRss:0} MiB (first server, idle)", idleFresh / 150, idleFresh < 150, "VmRSS after start-up and one request"));
+                    table.Add(new BenchRow("Resident memory peak, 1,000 concurrent `users.auth`", "< 1024 MiB", $"{peak:0} MiB", $"{idleFresh:0} MiB idle", peak / 1024, peak < 1024 && answered == 1000,
+                        $"VmHWM; {answered} of 1000 logged in, {watch.Elapsed.TotalSeconds:0} s"));
+                }
+            }
+
+            // (g) Scale: the same light load with 1,000,000 users.
+            if (settings.ScaleUsers > 0 && settings.Runs('g'))
+            {
+                Console.WriteLine($"(g) scale: loading {settings.ScaleUsers:N0} users …");
+                var big = Path.Combine(work, "scale.db");
+                File.Copy(pristine, big);
+                var more = BenchDatabase.AddUsers(big, settings.Users, settings.ScaleUsers, phc);
+                notes.Add($"Scale database: added {settings.ScaleUsers - settings.Users:N0} users in {more.TotalSeconds:0.0} s.");
+                await using var server = await ServerProcess.StartAsync(serverDll, ["--port", "0", "--db", big], environment);
+                var requests = Enumerable.Range(0, 1000).Select(i => Check(server.Endpoint, i % 2 == 0 ? BenchDatabase.Username(i * 7919 % settings.ScaleUsers) : "nobody" + i, 1)).ToArray();
+                // A fresh process: warm its JIT and caches as the 100k server was before its reference run.
+                await LoadDriver.HttpClosedLoopAsync(server.Endpoint, requests, 16, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(1), server.Pid);
+                var scaled = await LoadDriver.HttpOpenLoopAsync(server.Endpoint, requests, 16, 1000, Warmup, duration, server.Pid);
+                table.Add(new BenchRow(
+                    $"`users.check` p99 with {settings.ScaleUsers:N0} users (1,000/s, 16 connections, open loop)", "p99 < 2 ms",
+                    $"p99 {scaled.P99Ms:0.00} ms, p50 {scaled.P50Ms:0.00} ms", $"p99 {scaleReferenceP99:0.00} ms with {settings.Users:N0} users, same load",
+                    scaled.P99Ms / 2, scaled.P99Ms < 2 && scaled.Errors == 0, scaled.Cpu()));
+            }
+
+            var report = new StringBuilder();
+            report.AppendLine("# Benchmark results");
+            report.AppendLine();
+            report.AppendLine(CultureInfo.InvariantCulture, $"`./run.sh bench` on {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores ({Environment.OSVersion}, .NET {Environment.Version}); " +
+                $"server in Release as its own process on loopback, ceilings from a bare Kestrel process started by the bench; {settings.Seconds} s per measurement after a 1 s warm-up; whole run {total.Elapsed.TotalMinutes:0.0} min.");
+            report.AppendLine();
+            report.Append(table.Render());
+            report.AppendLine();
+            foreach (var note in notes)
+            {
+                report.AppendLine("- " + note);
+            }
+
+            report.AppendLine("- Ratio: measured / ceiling for throughput, and measured / target for latency and memory. \"driver\" is the load driver's own CPU (cores busy), \"server\" the measured process's.");
+            report.AppendLine("- The bench server runs with the default settings except logging at Warning and very high login rate limits (every request comes from 127.0.0.1).");
+            var path = Path.Combine(root, settings.Output);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            await File.WriteAllTextAsync(path, report.ToString());
+            Console.WriteLine();
+            Console.WriteLine(report);
+            Console.WriteLine($"written to {path}");
+            return table.AllPass ? 0 : 1;
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    private static Dictionary<string, string> ServerEnvironment() => new()
+    {
+        ["Logging__LogLevel__Default"] = "Warning",
+        ["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning",
+        ["RateLimits__LoginPerAddress__Burst"] = "1000000",
+        ["RateLimits__LoginPerAccount__Burst"] = "1000000",
+        ["RateLimits__LoginPerAccountAndAddress__Burst"] = "1000000",
+    };
+
+    private static byte[] Check(IPEndPoint endpoint, string username, int id) =>
+        RawHttpConnection.EncodePost(endpoint, "/rpc", $$"""{"jsonrpc":"2.0","method":"users.check","params":["{{username}}"],"id":{{id}}}""");
+
+    private static async Task<byte[]> FetchAsync(IPEndPoint endpoint, byte[] request)
+    {
+        using var connection = await RawHttpConnection.ConnectAsync(endpoint);
+        await connection.SendAsync(request);
+        return connection.Body.ToArray();
+    }
+
+    private static BenchRow ThroughputRow(string name, LoadResult measured, LoadResult ceiling, double target, string ceilingName = "bare Kestrel")
+    {
+        var ratio = measured.RequestsPerSecond / ceiling.RequestsPerSecond;
+        return new BenchRow(name, $">= {target:P0} of {ceilingName}", measured.Describe(), ceiling.Describe(), ratio, ratio >= target && measured.Errors == 0,
+            $"{measured.Cpu()}; ceiling: {ceiling.Cpu()}; {measured.Errors} errors");
+    }
+
+    /// <summary>Verifications per second of the same PasswordHasher, as many at once as it allows.</summary>
+    private static async Task<double> RawHashRateAsync(PasswordHasher hasher, string phc, TimeSpan duration)
+    {
+        var stop = 0;
+        long count = 0;
+        var start = Stopwatch.GetTimestamp();
+        var workers = Enumerable.Range(0, Environment.ProcessorCount).Select(_ => Task.Run(async () =>
+        {
+            while (Volatile.Read(ref stop) == 0)
+            {
+                if (await hasher.VerifyAsync(Password, phc, CancellationToken.None) == PasswordCheck.Failed)
+                {
+                    throw new InvalidOperationException("the shared hash did not verify");
+                }
+
+                Interlocked.Increment(ref count);
+            }
+        })).ToArray();
+        await Task.Delay(duration);
+        Volatile.Write(ref stop, 1);
+        var done = Interlocked.Read(ref count);
+        var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        await Task.WhenAll(workers);
+        return done / seconds;
+    }
+
+    /// <summary>Sends <paramref name="count"/> logins at once on as many connections; returns how many succeeded and the peak RSS.</summary>
+    private static async Task<(int Answered, double PeakMiB)> ConcurrentLoginsAsync(ServerProcess server, int count, int users)
+    {
+        var connections = await Task.WhenAll(Enumerable.Range(0, count).Select(_ => RawHttpConnection.ConnectAsync(server.Endpoint)));
+        var answered = 0;
+        var tasks = connections.Select(async (connection, i) =>
+        {
+            var request = RawHttpConnection.EncodePost(server.Endpoint, "/rpc",
+                $$"""{"jsonrpc":"2.0","method":"users.auth","params":["{{BenchDatabase.Username(i * 37 % users)}}","{{Password}}"],"id":1}""");
+            await connection.SendAsync(request);
+            if (connection.Body.Span.IndexOf("\"token\""u8) >= 0)
+            {
+                Interlocked.Increment(ref answered);
+            }
+
+            connection.Dispose();
+        }).ToArray();
+        await Task.WhenAll(tasks);
+        return (answered, server.PeakRssMiB);
+    }
+}

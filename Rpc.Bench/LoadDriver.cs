@@ -1,0 +1,224 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.WebSockets;
+using System.Text;
+
+namespace Rpc.Bench;
+
+/// <summary>Closed- and open-loop load over raw HTTP connections and WebSockets.</summary>
+public static class LoadDriver
+{
+    /// <summary>
+    /// <paramref name="connections"/> keep-alive connections, each sending the next request as soon as
+    /// the last reply arrives (requests rotate through <paramref name="requests"/>). Samples after the warm-up only.
+    /// </summary>
+    public static async Task<LoadResult> HttpClosedLoopAsync(IPEndPoint endpoint, IReadOnlyList<byte[]> requests, int connections, TimeSpan warmup, TimeSpan duration, int? serverPid, Func<ReadOnlyMemory<byte>, bool>? check = null)
+    {
+        var histogram = new LatencyHistogram();
+        var recording = 0;
+        var stop = 0;
+        long errors = 0;
+        var clients = await Task.WhenAll(Enumerable.Range(0, connections).Select(_ => RawHttpConnection.ConnectAsync(endpoint))).ConfigureAwait(false);
+        var workers = clients.Select((client, index) => Task.Run(async () =>
+        {
+            var next = index;
+            while (Volatile.Read(ref stop) == 0)
+            {
+                var request = requests[next++ % requests.Count];
+                var started = Stopwatch.GetTimestamp();
+                await client.SendAsync(request).ConfigureAwait(false);
+                var elapsed = Stopwatch.GetTimestamp() - started;
+                if (client.Status != 200 || (check is not null && !check(client.Body)))
+                {
+                    Interlocked.Increment(ref errors);
+                }
+
+                if (Volatile.Read(ref recording) == 1)
+                {
+                    histogram.Record(elapsed * TimeSpan.TicksPerSecond / Stopwatch.Frequency);
+                }
+            }
+        })).ToArray();
+
+        await Task.Delay(warmup).ConfigureAwait(false);
+        var cpu = new CpuMeter(serverPid);
+        var start = Stopwatch.GetTimestamp();
+        Volatile.Write(ref recording, 1);
+        await Task.Delay(duration).ConfigureAwait(false);
+        Volatile.Write(ref recording, 0);
+        var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        var count = histogram.Count;
+        var (driver, server) = cpu.Cores();
+        Volatile.Write(ref stop, 1);
+        await Task.WhenAll(workers).ConfigureAwait(false);
+        foreach (var client in clients)
+        {
+            client.Dispose();
+        }
+
+        return new LoadResult(count / seconds, histogram.QuantileMs(0.5), histogram.QuantileMs(0.99), driver, server, errors);
+    }
+
+    /// <summary>
+    /// Open loop at <paramref name="rate"/> requests per second in total: each connection sends on a fixed
+    /// schedule and latency counts from the scheduled time, so a stall is not hidden (no coordinated omission).
+    /// </summary>
+    public static async Task<LoadResult> HttpOpenLoopAsync(IPEndPoint endpoint, IReadOnlyList<byte[]> requests, int connections, double rate, TimeSpan warmup, TimeSpan duration, int? serverPid)
+    {
+        var histogram = new LatencyHistogram();
+        long errors = 0;
+        var clients = await Task.WhenAll(Enumerable.Range(0, connections).Select(_ => RawHttpConnection.ConnectAsync(endpoint))).ConfigureAwait(false);
+        var interval = Stopwatch.Frequency * connections / rate;
+        var origin = Stopwatch.GetTimestamp();
+        var warmupEnd = origin + (long)(warmup.TotalSeconds * Stopwatch.Frequency);
+        var end = warmupEnd + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        CpuMeter? cpu = null;
+        var workers = clients.Select((client, index) => Task.Run(async () =>
+        {
+            var scheduled = origin + (long)(interval * index / connections);
+            var next = index;
+            var lastDone = 0L;
+            while (scheduled < end)
+            {
+                var wait = scheduled - Stopwatch.GetTimestamp();
+                if (wait > 0)
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(wait / (double)Stopwatch.Frequency)).ConfigureAwait(false);
+                }
+
+                // Latency counts from the scheduled time when the server made this connection late (its
+                // last reply came after the schedule: no coordinated omission), else from the actual send,
+                // so the timer's own wake-up slack (about a millisecond) is not charged to the server.
+                var sent = Stopwatch.GetTimestamp();
+                var from = lastDone > scheduled ? scheduled : sent;
+                await client.SendAsync(requests[next++ % requests.Count]).ConfigureAwait(false);
+                lastDone = Stopwatch.GetTimestamp();
+                if (client.Status != 200)
+                {
+                    Interlocked.Increment(ref errors);
+                }
+
+                if (scheduled >= warmupEnd)
+                {
+                    histogram.Record((lastDone - from) * TimeSpan.TicksPerSecond / Stopwatch.Frequency);
+                }
+
+                scheduled += (long)interval;
+            }
+        })).ToArray();
+
+        await Task.Delay(warmup).ConfigureAwait(false);
+        cpu = new CpuMeter(serverPid);
+        await Task.WhenAll(workers).ConfigureAwait(false);
+        var (driver, server) = cpu.Cores();
+        foreach (var client in clients)
+        {
+            client.Dispose();
+        }
+
+        return new LoadResult(histogram.Count / duration.TotalSeconds, histogram.QuantileMs(0.5), histogram.QuantileMs(0.99), driver, server, errors);
+    }
+
+    /// <summary>
+    /// <paramref name="connections"/> WebSockets with <paramref name="inFlight"/> requests outstanding on each:
+    /// every reply (matched by its numeric id) sends that slot's request again.
+    /// </summary>
+    public static async Task<LoadResult> WebSocketClosedLoopAsync(Uri uri, Func<int, string> frameForId, int connections, int inFlight, TimeSpan warmup, TimeSpan duration, int? serverPid)
+    {
+        var histogram = new LatencyHistogram();
+        var recording = 0;
+        var stop = 0;
+        long errors = 0;
+        var frames = Enumerable.Range(0, inFlight).Select(i => Encoding.UTF8.GetBytes(frameForId(i))).ToArray();
+        var sockets = await Task.WhenAll(Enumerable.Range(0, connections).Select(async _ =>
+        {
+            var socket = new ClientWebSocket();
+            await socket.ConnectAsync(uri, CancellationToken.None).ConfigureAwait(false);
+            return socket;
+        })).ConfigureAwait(false);
+
+        var workers = sockets.Select(socket => Task.Run(async () =>
+        {
+            var sentAt = new long[inFlight];
+            var buffer = new byte[4096];
+            for (var i = 0; i < inFlight; i++)
+            {
+                sentAt[i] = Stopwatch.GetTimestamp();
+                await socket.SendAsync(frames[i], WebSocketMessageType.Text, true, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            var outstanding = inFlight;
+            while (outstanding > 0)
+            {
+                var length = 0;
+                ValueWebSocketReceiveResult result;
+                do
+                {
+                    result = await socket.ReceiveAsync(buffer.AsMemory(length), CancellationToken.None).ConfigureAwait(false);
+                    length += result.Count;
+                }
+                while (!result.EndOfMessage);
+
+                var id = IdOf(buffer.AsSpan(0, length));
+                if (id < 0 || id >= inFlight)
+                {
+                    Interlocked.Increment(ref errors);
+                    continue;
+                }
+
+                if (Volatile.Read(ref recording) == 1)
+                {
+                    histogram.Record((Stopwatch.GetTimestamp() - sentAt[id]) * TimeSpan.TicksPerSecond / Stopwatch.Frequency);
+                }
+
+                if (Volatile.Read(ref stop) == 1)
+                {
+                    outstanding--;
+                    continue;
+                }
+
+                sentAt[id] = Stopwatch.GetTimestamp();
+                await socket.SendAsync(frames[id], WebSocketMessageType.Text, true, CancellationToken.None).ConfigureAwait(false);
+            }
+        })).ToArray();
+
+        await Task.Delay(warmup).ConfigureAwait(false);
+        var cpu = new CpuMeter(serverPid);
+        var start = Stopwatch.GetTimestamp();
+        Volatile.Write(ref recording, 1);
+        await Task.Delay(duration).ConfigureAwait(false);
+        Volatile.Write(ref recording, 0);
+        var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        var count = histogram.Count;
+        var (driver, server) = cpu.Cores();
+        Volatile.Write(ref stop, 1);
+        await Task.WhenAll(workers).ConfigureAwait(false);
+        foreach (var socket in sockets)
+        {
+            await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None).ConfigureAwait(false);
+            socket.Dispose();
+        }
+
+        return new LoadResult(count / seconds, histogram.QuantileMs(0.5), histogram.QuantileMs(0.99), driver, server, errors);
+    }
+
+    /// <summary>The digits after the first <c>"id":</c> of a reply.</summary>
+    private static int IdOf(ReadOnlySpan<byte> reply)
+    {
+        var at = reply.IndexOf("\"id\":"u8);
+        if (at < 0)
+        {
+            return -1;
+        }
+
+        var value = 0;
+        var any = false;
+        for (var i = at + 5; i < reply.Length && reply[i] is >= (byte)'0' and <= (byte)'9'; i++)
+        {
+            value = (value * 10) + (reply[i] - '0');
+            any = true;
+        }
+
+        return any ? value : -1;
+    }
+}

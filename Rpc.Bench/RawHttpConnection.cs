@@ -1,0 +1,106 @@
+using System.Buffers.Text;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Rpc.Bench;
+
+/// <summary>
+/// A minimal HTTP/1.1 keep-alive client over a raw socket: sends pre-encoded request bytes and reads
+/// one response by its Content-Length into a reused buffer. Far cheaper per request than HttpClient,
+/// so the driver leaves the cores to the server it measures.
+/// </summary>
+public sealed class RawHttpConnection : IDisposable
+{
+    private static readonly byte[] HeaderEnd = "\r\n\r\n"u8.ToArray();
+    private static readonly byte[] ContentLengthHeader = "\r\ncontent-length: "u8.ToArray();
+    private readonly Socket socket;
+    private byte[] buffer = new byte[16 * 1024];
+
+    private RawHttpConnection(Socket socket) => this.socket = socket;
+
+    /// <summary>The body of the last response; valid until the next request.</summary>
+    public ReadOnlyMemory<byte> Body { get; private set; }
+
+    public int Status { get; private set; }
+
+    public static async Task<RawHttpConnection> ConnectAsync(IPEndPoint endpoint)
+    {
+        var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        await socket.ConnectAsync(endpoint).ConfigureAwait(false);
+        return new RawHttpConnection(socket);
+    }
+
+    /// <summary>POST /rpc with <paramref name="body"/>, encoded once for every request that sends it.</summary>
+    public static byte[] EncodePost(IPEndPoint endpoint, string path, string body)
+    {
+        var content = Encoding.UTF8.GetBytes(body);
+        var head = Encoding.ASCII.GetBytes(
+            $"POST {path} HTTP/1.1\r\nHost: {endpoint}\r\nContent-Type: application/json\r\nContent-Length: {content.Length}\r\n\r\n");
+        return [.. head, .. content];
+    }
+
+    public async ValueTask SendAsync(ReadOnlyMemory<byte> request)
+    {
+        await socket.SendAsync(request, SocketFlags.None).ConfigureAwait(false);
+        var read = 0;
+        var bodyStart = -1;
+        var length = 0;
+        while (true)
+        {
+            if (read == buffer.Length)
+            {
+                Array.Resize(ref buffer, buffer.Length * 2);
+            }
+
+            var n = await socket.ReceiveAsync(buffer.AsMemory(read), SocketFlags.None).ConfigureAwait(false);
+            if (n == 0)
+            {
+                throw new IOException("the server closed the connection");
+            }
+
+            read += n;
+            if (bodyStart < 0)
+            {
+                var end = buffer.AsSpan(0, read).IndexOf(HeaderEnd);
+                if (end < 0)
+                {
+                    continue;
+                }
+
+                bodyStart = end + HeaderEnd.Length;
+                var head = buffer.AsSpan(0, bodyStart);
+                // "HTTP/1.1 200 OK": the status is bytes 9-11.
+                Utf8Parser.TryParse(head[9..12], out int status, out _);
+                Status = status;
+                length = ContentLength(head);
+            }
+
+            if (read >= bodyStart + length)
+            {
+                Body = buffer.AsMemory(bodyStart, length);
+                return;
+            }
+        }
+    }
+
+    private static int ContentLength(ReadOnlySpan<byte> head)
+    {
+        Span<byte> lower = stackalloc byte[head.Length];
+        for (var i = 0; i < head.Length; i++)
+        {
+            lower[i] = head[i] is >= (byte)'A' and <= (byte)'Z' ? (byte)(head[i] + 32) : head[i];
+        }
+
+        var at = lower.IndexOf(ContentLengthHeader);
+        if (at < 0)
+        {
+            return 0;
+        }
+
+        Utf8Parser.TryParse(head[(at + ContentLengthHeader.Length)..], out int length, out _);
+        return length;
+    }
+
+    public void Dispose() => socket.Dispose();
+}

@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.RegularExpressions;
+
+namespace Rpc.Bench;
+
+/// <summary>
+/// A server (the real one or the bench's own ceiling) in a process of its own, so its resident size
+/// and CPU can be read from /proc. It listens on a free loopback port that it prints at start-up.
+/// </summary>
+public sealed partial class ServerProcess : IAsyncDisposable
+{
+    private readonly Process process;
+
+    private ServerProcess(Process process, IPEndPoint endpoint)
+    {
+        this.process = process;
+        Endpoint = endpoint;
+    }
+
+    public IPEndPoint Endpoint { get; }
+
+    public int Pid => process.Id;
+
+    public Uri WebSocketUri => new($"ws://{Endpoint}/rpc");
+
+    public double RssMiB => ProcessStats.StatusMiB(Pid, "VmRSS");
+
+    public double PeakRssMiB => ProcessStats.StatusMiB(Pid, "VmHWM");
+
+    public static async Task<ServerProcess> StartAsync(string dll, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(dll);
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
+        }
+
+        var process = Process.Start(info) ?? throw new InvalidOperationException("could not start " + dll);
+        var found = new TaskCompletionSource<IPEndPoint>(TaskCreationOptions.RunContinuationsAsynchronously);
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is { } line && Address().Match(line) is { Success: true } match)
+            {
+                found.TrySetResult(IPEndPoint.Parse(match.Groups[1].Value));
+            }
+        };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is { Length: > 0 } line)
+            {
+                Console.Error.WriteLine($"[{Path.GetFileNameWithoutExtension(dll)}] {line}");
+            }
+        };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var endpoint = await found.Task.WaitAsync(TimeSpan.FromSeconds(60)).ConfigureAwait(false);
+        return new ServerProcess(process, endpoint);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!process.HasExited)
+        {
+            process.Kill();
+            await process.WaitForExitAsync().ConfigureAwait(false);
+        }
+
+        process.Dispose();
+    }
+
+    [GeneratedRegex(@"POST http://(\S+)/rpc")]
+    private static partial Regex Address();
+}

@@ -1,0 +1,101 @@
+using Microsoft.Extensions.Options;
+using Rpc.Contracts.Protocol;
+using Rpc.Server.Dispatch;
+
+namespace Rpc.Server.Security;
+
+/// <summary>
+/// Brute-force protection for <c>users.auth</c> and a registration limit for <c>users.create</c>.
+/// A login reserves an attempt in three buckets (the (username, address) pair, the username from
+/// anywhere, the address for any username) before its password is checked, so neither a correct
+/// password nor a parallel burst gets past an empty bucket; a correct password gives the attempts back.
+/// One address can empty only its own (username, address) bucket and its address bucket, never the
+/// username's shared one, so it cannot lock the owner out from elsewhere.
+/// </summary>
+public sealed class LoginRateLimiter
+{
+    private readonly TokenBucketLimiter perPair;
+    private readonly TokenBucketLimiter perAccount;
+    private readonly TokenBucketLimiter perAddress;
+    private readonly TokenBucketLimiter creates;
+    private readonly Lock gate = new();
+
+    public LoginRateLimiter(IOptions<RateLimitOptions> options, TimeProvider clock)
+    {
+        var o = options.Value;
+        perPair = new TokenBucketLimiter(o.LoginPerAccountAndAddress, o.MaxTrackedKeys, clock);
+        perAccount = new TokenBucketLimiter(o.LoginPerAccount, o.MaxTrackedKeys, clock);
+        perAddress = new TokenBucketLimiter(o.LoginPerAddress, o.MaxTrackedKeys, clock);
+        creates = new TokenBucketLimiter(o.CreatePerAddress, o.MaxTrackedKeys, clock);
+    }
+
+    /// <summary>Keys tracked by all the buckets together (bounded by configuration).</summary>
+    public int TrackedKeys => perPair.Count + perAccount.Count + perAddress.Count + creates.Count;
+
+    /// <summary>
+    /// Reserves a login attempt, or throws the rate-limit error saying when to retry. The attempt counts
+    /// as failed unless <see cref="LoginAttempt.Succeeded"/> is called once the password proved right.
+    /// </summary>
+    public LoginAttempt BeginLogin(string usernameKey, string? clientAddress)
+    {
+        var address = AddressKey.Of(clientAddress);
+        var pair = usernameKey + "\n" + address;
+        lock (gate)
+        {
+            var wait = Max(perPair.RetryAfter(pair), perAccount.RetryAfter(usernameKey), perAddress.RetryAfter(address));
+            if (wait > TimeSpan.Zero)
+            {
+                throw RpcException.App(ErrorData.TooManyLoginAttempts(Seconds(wait)));
+            }
+
+            perPair.Take(pair);
+            perAccount.Take(usernameKey);
+            perAddress.Take(address);
+        }
+
+        return new LoginAttempt(this, pair, usernameKey, address);
+    }
+
+    /// <summary>Counts an account creation from <paramref name="clientAddress"/>, or throws the error saying when to retry.</summary>
+    public void CountCreate(string? clientAddress)
+    {
+        var address = AddressKey.Of(clientAddress);
+        lock (gate)
+        {
+            var wait = creates.RetryAfter(address);
+            if (wait > TimeSpan.Zero)
+            {
+                throw RpcException.App(ErrorData.TooManyAccountsCreated(Seconds(wait)));
+            }
+
+            creates.Take(address);
+        }
+    }
+
+    private void Refund(LoginAttempt attempt)
+    {
+        lock (gate)
+        {
+            perPair.Return(attempt.Pair);
+            perAccount.Return(attempt.Account);
+            perAddress.Return(attempt.Address);
+        }
+    }
+
+    private static int Seconds(TimeSpan wait) => Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b, TimeSpan c) => a > b ? (a > c ? a : c) : (b > c ? b : c);
+
+    /// <summary>A reserved login attempt: counted as failed unless <see cref="Succeeded"/> is called.</summary>
+    public sealed class LoginAttempt(LoginRateLimiter limiter, string pair, string account, string address)
+    {
+        internal string Pair => pair;
+
+        internal string Account => account;
+
+        internal string Address => address;
+
+        /// <summary>The password was right: the attempt does not count.</summary>
+        public void Succeeded() => limiter.Refund(this);
+    }
+}

@@ -1,0 +1,190 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using Rpc.Server.Dispatch;
+using Rpc.Server.Security;
+using Rpc.Tests.Infrastructure;
+
+namespace Rpc.Tests.Security;
+
+public sealed class RateLimitTests
+{
+    private const string Password = "correct horse battery";
+
+    private static Task<RpcTestServer> StartAsync(FakeTimeProvider clock, Dictionary<string, string?> settings) =>
+        RpcTestServer.StartAsync(settings, configureServices: s => s.AddSingleton<TimeProvider>(clock));
+
+    private static LoginRateLimiter Limiter(FakeTimeProvider clock, RateLimitOptions? options = null) =>
+        new(Options.Create(options ?? new RateLimitOptions()), clock);
+
+    [Test]
+    public async Task Auth_FailuresPastBurst_RefusedWithRetryAfter_EvenForCorrectPassword()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var server = await StartAsync(clock, new()
+        {
+            ["RateLimits:LoginPerAccountAndAddress:Burst"] = "3",
+            ["RateLimits:LoginPerAccountAndAddress:RefillSeconds"] = "60",
+        });
+        var user = await server.NewUserAsync();
+        for (var i = 0; i < 3; i++)
+        {
+            var wrong = await server.ErrorAsync("users.auth", new { username = user.Username, password = "wrong password" });
+            Assert.That(wrong.GetProperty("data").GetString(), Is.EqualTo("invalid password"));
+        }
+
+        var limited = await server.ErrorAsync("users.auth", new { username = user.Username, password = "wrong password" });
+        Assert.That(limited.GetProperty("code").GetInt32(), Is.EqualTo(-32603));
+        Assert.That(limited.GetProperty("data").GetString(), Is.EqualTo("too many failed login attempts; retry after 60 seconds"));
+
+        var correctTooEarly = await server.ErrorAsync("users.auth", new { username = user.Username, password = Password });
+        Assert.That(correctTooEarly.GetProperty("data").GetString(), Does.StartWith("too many failed login attempts"));
+
+        clock.Advance(TimeSpan.FromSeconds(30));
+        var halfway = await server.ErrorAsync("users.auth", new { username = user.Username, password = Password });
+        Assert.That(halfway.GetProperty("data").GetString(), Is.EqualTo("too many failed login attempts; retry after 30 seconds"));
+
+        clock.Advance(TimeSpan.FromSeconds(30));
+        var auth = await server.ResultAsync("users.auth", new { username = user.Username, password = Password });
+        Assert.That(auth.GetProperty("token").GetString(), Has.Length.EqualTo(43));
+    }
+
+    [Test]
+    public async Task Auth_CorrectPasswords_DoNotCount()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var server = await StartAsync(clock, new()
+        {
+            ["RateLimits:LoginPerAccountAndAddress:Burst"] = "2",
+            ["RateLimits:LoginPerAddress:Burst"] = "2",
+        });
+        var user = await server.NewUserAsync();
+        for (var i = 0; i < 6; i++)
+        {
+            await server.ResultAsync("users.auth", new { username = user.Username, password = Password });
+        }
+    }
+
+    [Test]
+    public async Task Auth_ParallelGuesses_OnlyBurstGetChecked()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var server = await StartAsync(clock, new() { ["RateLimits:LoginPerAccountAndAddress:Burst"] = "5" });
+        var user = await server.NewUserAsync();
+        var errors = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ =>
+            server.ErrorAsync("users.auth", new { username = user.Username, password = "wrong password" })));
+        var data = errors.Select(e => e.GetProperty("data").GetString()).ToList();
+        Assert.That(data.Count(d => d == "invalid password"), Is.EqualTo(5));
+        Assert.That(data.Count(d => d!.StartsWith("too many failed login attempts; retry after", StringComparison.Ordinal)), Is.EqualTo(15));
+    }
+
+    [Test]
+    public async Task Auth_PerAddressLimit_SpansUsernames()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var server = await StartAsync(clock, new()
+        {
+            ["RateLimits:LoginPerAddress:Burst"] = "4",
+            ["RateLimits:LoginPerAddress:RefillSeconds"] = "10",
+        });
+        for (var i = 0; i < 4; i++)
+        {
+            var wrong = await server.ErrorAsync("users.auth", new { username = "nobody" + i, password = "wrong password" });
+            Assert.That(wrong.GetProperty("data").GetString(), Is.EqualTo("invalid password"));
+        }
+
+        var limited = await server.ErrorAsync("users.auth", new { username = "somebody-else", password = "wrong password" });
+        Assert.That(limited.GetProperty("data").GetString(), Is.EqualTo("too many failed login attempts; retry after 10 seconds"));
+    }
+
+    [Test]
+    public void Limiter_OneAddressFloodingAnAccount_DoesNotLockOwnerOutElsewhere()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var limiter = Limiter(clock);
+        var refused = 0;
+        for (var i = 0; i < 1000; i++)
+        {
+            try
+            {
+                limiter.BeginLogin("alice", "203.0.113.7");
+            }
+            catch (RpcException)
+            {
+                refused++;
+            }
+        }
+
+        Assert.That(refused, Is.EqualTo(1000 - new RateLimitOptions().LoginPerAccountAndAddress.Burst));
+        var owner = limiter.BeginLogin("alice", "198.51.100.1");
+        owner.Succeeded();
+        var again = limiter.BeginLogin("alice", "198.51.100.1");
+        Assert.That(again, Is.Not.Null);
+    }
+
+    [Test]
+    public void Limiter_ManyKeys_MemoryStaysBounded()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var options = new RateLimitOptions
+        {
+            MaxTrackedKeys = 100,
+            LoginPerAddress = new BucketOptions { Burst = 1_000_000, RefillSeconds = 1 },
+        };
+        var limiter = Limiter(clock, options);
+        for (var i = 0; i < 10_000; i++)
+        {
+            limiter.BeginLogin("user" + i, "192.0.2.1");
+        }
+
+        // Pair and account buckets stay within the bound; the one address bucket is one key.
+        Assert.That(limiter.TrackedKeys, Is.LessThanOrEqualTo((2 * 100) + 1));
+    }
+
+    [Test]
+    public async Task Create_PastPerAddressLimit_RefusedWithRetryAfter()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var server = await StartAsync(clock, new()
+        {
+            ["RateLimits:CreatePerAddress:Burst"] = "2",
+            ["RateLimits:CreatePerAddress:RefillSeconds"] = "60",
+        });
+        string Name() => "c" + Guid.NewGuid().ToString("N")[..10];
+        await server.ResultAsync("users.create", new { username = Name(), password = Password });
+        await server.ResultAsync("users.create", new { username = Name(), password = Password });
+        var refusedName = Name();
+        var limited = await server.ErrorAsync("users.create", new { username = refusedName, password = Password });
+        Assert.That(limited.GetProperty("data").GetString(), Is.EqualTo("too many accounts created from this address; retry after 60 seconds"));
+        Assert.That((await server.ResultAsync("users.check", new { username = refusedName })).GetBoolean(), Is.False);
+
+        clock.Advance(TimeSpan.FromSeconds(60));
+        await server.ResultAsync("users.create", new { username = refusedName, password = Password });
+    }
+}
+
+public sealed class AddressKeyTests
+{
+    [TestCase("203.0.113.7", "203.0.113.7")]
+    [TestCase("::ffff:203.0.113.7", "203.0.113.7")]
+    [TestCase("2001:db8:1:2:aaaa:bbbb:cccc:dddd", "2001:db8:1:2::/64")]
+    [TestCase("2001:db8:1:2::1", "2001:db8:1:2::/64")]
+    [TestCase("::1", "::/64")]
+    [TestCase(null, "unknown")]
+    public void Of_GroupsIpv6ByPrefix_AndIpv4ByAddress(string? address, string expected) =>
+        Assert.That(Rpc.Server.Security.AddressKey.Of(address), Is.EqualTo(expected));
+
+    [Test]
+    public void Limiter_AddressesInOneIpv6Prefix_ShareTheAddressBucket()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var limiter = new LoginRateLimiter(Options.Create(new RateLimitOptions { LoginPerAddress = new BucketOptions { Burst = 3, RefillSeconds = 60 } }), clock);
+        for (var i = 1; i <= 3; i++)
+        {
+            limiter.BeginLogin("user" + i, $"2001:db8:1:2::{i}");
+        }
+
+        Assert.That(() => limiter.BeginLogin("user9", "2001:db8:1:2:ffff::9"), Throws.InstanceOf<RpcException>());
+        Assert.That(limiter.BeginLogin("user9", "2001:db8:1:3::9"), Is.Not.Null);
+    }
+}

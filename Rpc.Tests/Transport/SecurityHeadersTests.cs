@@ -1,0 +1,56 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Rpc.Server.Transport;
+using Rpc.Tests.Infrastructure;
+
+namespace Rpc.Tests.Transport;
+
+public sealed class SecurityHeadersTests
+{
+    private static void AssertCommonHeaders(HttpResponseMessage response)
+    {
+        Assert.That(response.Headers.GetValues("X-Content-Type-Options"), Is.EqualTo(new[] { "nosniff" }));
+        Assert.That(response.Headers.GetValues("Referrer-Policy"), Is.EqualTo(new[] { "no-referrer" }));
+        Assert.That(response.Headers.GetValues("X-Frame-Options"), Is.EqualTo(new[] { "DENY" }));
+    }
+
+    [Test]
+    public async Task RpcResponses_CarrySecurityHeaders_OnSuccessAndRefusal()
+    {
+        var server = SharedServer.Instance;
+        using var ok = await server.PostAsync("""{"jsonrpc":"2.0","method":"users.check","params":["x"],"id":1}""");
+        AssertCommonHeaders(ok);
+        Assert.That(ok.Headers.GetValues("Content-Security-Policy").Single(), Is.EqualTo(SecurityHeaders.DefaultPolicy));
+
+        using var refused = await server.Http.GetAsync("/rpc");
+        Assert.That(refused.StatusCode, Is.EqualTo(HttpStatusCode.MethodNotAllowed));
+        AssertCommonHeaders(refused);
+
+        using var missing = await server.Http.GetAsync("/no-such-page");
+        Assert.That(missing.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+        AssertCommonHeaders(missing);
+    }
+
+    /// <summary>
+    /// No HTML page exists yet; this serves one through the same middleware (registered first, as
+    /// MapRpcEndpoints does, so static files added later get it too) and checks the page policy.
+    /// </summary>
+    [Test]
+    public async Task HtmlResponse_GetsStrictContentSecurityPolicy()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        await using var app = builder.Build();
+        app.UseSecurityHeaders();
+        app.MapGet("/page.html", () => Results.Content("<!doctype html><title>t</title>", "text/html; charset=utf-8"));
+        await app.StartAsync();
+        using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
+        using var response = await http.GetAsync("/page.html");
+        AssertCommonHeaders(response);
+        var policy = response.Headers.GetValues("Content-Security-Policy").Single();
+        Assert.That(policy, Is.EqualTo(SecurityHeaders.HtmlPolicy));
+        Assert.That(policy, Does.Contain("default-src 'none'").And.Contain("frame-ancestors 'none'").And.Not.Contain("unsafe-inline"));
+    }
+}
