@@ -58,31 +58,6 @@ public sealed class UserRepository(DbConnectionFactory connections)
             new CommandDefinition("SELECT 1 FROM users WHERE username_claim = @usernameKey", new { usernameKey }, cancellationToken: cancellationToken)).ConfigureAwait(false) is not null;
     }
 
-    /// <summary>Inserts a user; false when the username is taken (the unique index decides, also under races).</summary>
-    public async Task<bool> TryInsertAsync(UserRow user, CancellationToken cancellationToken)
-    {
-        await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
-        return await TryInsertAsync(connection, null, user, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Inserts a user within a caller's transaction; false when the username is taken.</summary>
-    public static async Task<bool> TryInsertAsync(DbConnection connection, DbTransaction? transaction, UserRow user, CancellationToken cancellationToken)
-    {
-        const string sql = """
-            INSERT INTO users (id, username, username_key, username_claim, discriminator, display_name, avatar, email, flags, password_hash, created_at)
-            VALUES (@Id, @Username, @UsernameKey, @UsernameKey, @Discriminator, @DisplayName, @Avatar, @Email, @Flags, @PasswordHash, @CreatedAt)
-            """;
-        try
-        {
-            await connection.ExecuteAsync(new CommandDefinition(sql, user, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            return true;
-        }
-        catch (DbException e) when (SqlDialect.IsUniqueViolation(e))
-        {
-            return false;
-        }
-    }
-
     public async Task UpdatePasswordHashAsync(long id, string passwordHash, CancellationToken cancellationToken)
     {
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);

@@ -8,14 +8,8 @@ namespace Rpc.Tests.Infrastructure;
 /// <summary>Staff users for tests: the Staff flag (bit 0) set directly in the test database.</summary>
 public static class TestStaff
 {
-    /// <summary>Creates and logs in a user, then gives it the Staff flag (read from the database at each call).</summary>
-    public static async Task<TestUser> CreateStaffAsync(RpcTestServer server)
-    {
-        var user = await server.NewUserAsync("st");
-        await using var connection = new SqliteConnection($"Data Source={server.DatabasePath};Pooling=False");
-        await connection.ExecuteAsync("UPDATE users SET flags = flags | 1 WHERE id = @id", new { id = long.Parse(user.Id) });
-        return user;
-    }
+    /// <summary>Creates and logs in a staff user, as <c>manage make-staff</c> makes one.</summary>
+    public static Task<TestUser> CreateStaffAsync(RpcTestServer server) => server.NewStaffAsync();
 
     /// <summary>Runs a query on the test database, outside the server.</summary>
     public static async Task<T> QueryScalarAsync<T>(RpcTestServer server, string sql, object? parameters = null)
