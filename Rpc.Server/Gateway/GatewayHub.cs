@@ -56,11 +56,23 @@ public sealed class GatewayHub : BackgroundService, IEventSink
     public async Task<GatewaySession> StartAsync(IGatewayConnection connection, Caller caller, CancellationToken cancellationToken)
     {
         var session = new GatewaySession(TokenService.NewToken()[..22], caller, options.ReplayBufferSize, clock);
-        var readyFrame = await ready.BuildAsync(session, cancellationToken).ConfigureAwait(false);
+
+        // Present first, so READY shows the user's own status; the update reaches its other sessions and observers.
+        presence.ConnectionOpened(caller.UserId);
+        EventFrame readyFrame;
+        try
+        {
+            readyFrame = await ready.BuildAsync(session, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            presence.ConnectionClosed(caller.UserId);
+            throw;
+        }
+
         session.Attach(connection);
         session.Deliver(readyFrame);
         Register(session);
-        presence.ConnectionOpened(caller.UserId);
         return session;
     }
 
