@@ -160,6 +160,20 @@ public sealed class AdminGuildsTests
     }
 
     [Test]
+    public async Task Features_ConcurrentAddsAndRemoves_NeverLoseEachOthersChanges()
+    {
+        var owner = await server.NewUserAsync();
+        var guildId = await NewGuildAsync(owner);
+        await server.ResultAsync("admin.guilds.features.replace", new { guild_id = guildId, features = new[] { "VERIFIED" } }, staff.Token);
+        var calls = new[] { "INVITE_SPLASH", "VIP_REGIONS", "VANITY_URL", "MORE_EMOJI" }
+            .Select(f => server.ResultAsync("admin.guilds.features.add", new { guild_id = guildId, features = new[] { f } }, staff.Token))
+            .Append(server.ResultAsync("admin.guilds.features.remove", new { guild_id = guildId, features = new[] { "VERIFIED" } }, staff.Token));
+        await Task.WhenAll(calls);
+        var guild = await server.ResultAsync("admin.guilds.get", new { guild_id = guildId }, staff.Token);
+        Assert.That(Features(guild), Is.EqualTo(new[] { "INVITE_SPLASH", "VIP_REGIONS", "VANITY_URL", "MORE_EMOJI" }));
+    }
+
+    [Test]
     public async Task Features_Unknown_AreRefused_NamingThemAndTheAcceptedOnes_NothingStored()
     {
         var owner = await server.NewUserAsync();
