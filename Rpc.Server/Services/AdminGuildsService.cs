@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Globalization;
 using Rpc.Contracts.Admin;
 using Rpc.Contracts.Guilds;
@@ -28,12 +29,11 @@ public sealed class AdminGuildsService(
 
     public async Task<Guild> UpdateAsync(long guildId, bool unavailable, CancellationToken cancellationToken = default)
     {
-        var (_, after) = await ChangeAsync(
+        return await ChangeAsync(
             guildId,
             "guild.update",
             (connection, transaction) => GuildRepository.SetUnavailableAsync(connection, transaction, guildId, unavailable, cancellationToken),
             cancellationToken).ConfigureAwait(false);
-        return after;
     }
 
     public Task<GuildFeatureList> ReplaceFeaturesAsync(long guildId, IReadOnlyList<string> features, CancellationToken cancellationToken = default) =>
@@ -46,9 +46,8 @@ public sealed class AdminGuildsService(
         ChangeFeaturesAsync(guildId, keep: AllFeatures & ~MaskOf(features), add: 0, cancellationToken);
 
     /// <summary>The bit set of a feature list; refuses every value outside <see cref="GuildFeatures.All"/>, naming them.</summary>
-    private static long MaskOf(IReadOnlyList<string>? features)
+    private static long MaskOf(IReadOnlyList<string> features)
     {
-        features ??= [];
         var unknown = features.Where(f => !GuildFeatures.All.Contains(f)).Distinct().ToArray();
         if (unknown.Length > 0)
         {
@@ -60,7 +59,7 @@ public sealed class AdminGuildsService(
 
     private async Task<GuildFeatureList> ChangeFeaturesAsync(long guildId, long keep, long add, CancellationToken cancellationToken)
     {
-        var (_, after) = await ChangeAsync(
+        var after = await ChangeAsync(
             guildId,
             "guild.features",
             (connection, transaction) => GuildRepository.ChangeFeaturesAsync(connection, transaction, guildId, keep, add, cancellationToken),
@@ -72,10 +71,10 @@ public sealed class AdminGuildsService(
     /// Runs one change to a guild in a transaction; when the guild object changed, records it in the
     /// audit log (same transaction) and dispatches GUILD_UPDATE to the members after the commit.
     /// </summary>
-    private async Task<(Guild Before, Guild After)> ChangeAsync(
+    private async Task<Guild> ChangeAsync(
         long guildId,
         string action,
-        Func<System.Data.Common.DbConnection, System.Data.Common.DbTransaction, Task> change,
+        Func<DbConnection, DbTransaction, Task> change,
         CancellationToken cancellationToken)
     {
         var actor = callContext.Current.RequireCaller().UserId;
@@ -87,13 +86,13 @@ public sealed class AdminGuildsService(
         var after = GuildsService.ToGuild((await GuildRepository.FindAsync(connection, transaction, guildId, cancellationToken).ConfigureAwait(false))!);
         if (Same(before, after))
         {
-            return (before, after);
+            return after;
         }
 
         await audit.RecordAsync(connection, transaction, actor, action, "guild", guildId.ToString(CultureInfo.InvariantCulture), before, after, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         bus.Publish(new DispatchEvent("GUILD_UPDATE", after, new EventAudience.GuildMembers(guildId)));
-        return (before, after);
+        return after;
     }
 
     private static bool Same(Guild a, Guild b) => a with { Features = [] } == b with { Features = [] } && a.Features.SequenceEqual(b.Features);

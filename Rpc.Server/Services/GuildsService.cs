@@ -47,7 +47,10 @@ public sealed class GuildsService(
     };
 
     /// <summary>The bit of a feature in the stored bit set.</summary>
-    public static long FeatureBit(string feature) => 1L << GuildFeatures.All.ToList().IndexOf(feature);
+    public static long FeatureBit(string feature) => FeatureBits[feature];
+
+    private static readonly Dictionary<string, long> FeatureBits =
+        GuildFeatures.All.Select((name, index) => (name, index)).ToDictionary(f => f.name, f => 1L << f.index, StringComparer.Ordinal);
 
     /// <summary>The features of a bit set, in the order of <see cref="GuildFeatures.All"/>.</summary>
     public static IReadOnlyList<string> FeatureNames(long features) =>

@@ -184,6 +184,12 @@ public sealed class AdminGuildsTests
             Assert.That(data, Is.EqualTo("unknown guild features: COMMERCE, news; accepted: INVITE_SPLASH, VIP_REGIONS, VANITY_URL, MORE_EMOJI, VERIFIED"));
         }
 
+        foreach (var bad in new object[] { new { guild_id = guildId }, new { guild_id = guildId, features = (string[]?)null }, new { guild_id = guildId, features = "VERIFIED" } })
+        {
+            var error = await server.ErrorAsync("admin.guilds.features.replace", bad, staff.Token);
+            Assert.That(error.GetProperty("code").GetInt32(), Is.EqualTo(-32602), error.ToString());
+        }
+
         var guild = await server.ResultAsync("admin.guilds.get", new { guild_id = guildId }, staff.Token);
         Assert.That(Features(guild), Is.Empty);
     }
