@@ -90,6 +90,8 @@ public static class ServerComposition
         services.AddRpcService<IAdminInvitesApi, AdminInvitesService>();
         services.AddRpcService<IAdminVoiceApi, AdminVoiceService>();
         services.AddRpcService<IAdminAuditApi, AdminAuditService>();
+        services.AddRpcService<IAdminGuildsApi, AdminGuildsService>();
+        services.AddSingleton<IUserDeletionStep, LeaveGuildsAndGroupDmsOnUserDeletion>();
 
         services.AddSingleton<DiscordAccountRepository>();
         services.AddSingleton<RoleRepository>();

@@ -30,3 +30,16 @@ public sealed record Channel
     /// <summary>Group DMs: the group's name, or null when it has none; null for DMs.</summary>
     public string? Name { get; init; }
 }
+
+/// <summary>The payload of CHANNEL_RECIPIENT_REMOVE: a user left a group DM (its account was deleted).</summary>
+public sealed record ChannelRecipientEvent
+{
+    /// <summary>The group DM.</summary>
+    public required long ChannelId { get; init; }
+
+    /// <summary>The user who left (presence null).</summary>
+    public required User User { get; init; }
+
+    /// <summary>The group DM's owner afterwards: changed when the user who left owned it.</summary>
+    public long? OwnerId { get; init; }
+}

@@ -14,11 +14,20 @@ public sealed record Guild
     /// <summary>The user who owns the guild.</summary>
     public required long OwnerId { get; init; }
 
-    /// <summary>The guild's features; empty until instance administration manages them.</summary>
+    /// <summary>The guild's features, set by staff (<c>admin.guilds.features.*</c>), in the order of <see cref="GuildFeatures.All"/>.</summary>
     public required IReadOnlyList<string> Features { get; init; }
 
-    /// <summary>Whether the guild is unavailable (an outage); always false on a single node.</summary>
+    /// <summary>Whether the guild is unavailable (an outage); set by staff with <c>admin.guilds.update</c>.</summary>
     public required bool Unavailable { get; init; }
+
+    /// <summary>The guild's voice region id; null when none is chosen.</summary>
+    public string? Region { get; init; }
+
+    /// <summary>False when the guild's voice region is deprecated, or is VIP-only and the guild lacks VIP_REGIONS; true otherwise.</summary>
+    public required bool VoiceAvailable { get; init; }
+
+    /// <summary>How many emoji (static and animated each) the guild may have: 50, or 200 with MORE_EMOJI.</summary>
+    public required int EmojiLimit { get; init; }
 
     /// <summary>How many members the guild has, the owner included.</summary>
     public required int MemberCount { get; init; }
@@ -48,6 +57,28 @@ public sealed record GuildDeleted
 {
     /// <summary>The guild's id.</summary>
     public required long Id { get; init; }
+}
+
+/// <summary>The guild features staff may grant (seed 003).</summary>
+public static class GuildFeatures
+{
+    /// <summary>Custom images for invites.</summary>
+    public const string InviteSplash = "INVITE_SPLASH";
+
+    /// <summary>The guild may use voice regions marked VIP.</summary>
+    public const string VipRegions = "VIP_REGIONS";
+
+    /// <summary>A custom invite URL.</summary>
+    public const string VanityUrl = "VANITY_URL";
+
+    /// <summary>The emoji limit goes from 50 to 200.</summary>
+    public const string MoreEmoji = "MORE_EMOJI";
+
+    /// <summary>A verified badge and a banner.</summary>
+    public const string Verified = "VERIFIED";
+
+    /// <summary>Every accepted feature; a feature's index is its bit in the stored bit set.</summary>
+    public static readonly IReadOnlyList<string> All = [InviteSplash, VipRegions, VanityUrl, MoreEmoji, Verified];
 }
 
 /// <summary>The payload of GUILD_MEMBER_ADD and GUILD_MEMBER_REMOVE.</summary>

@@ -7,9 +7,10 @@ public interface IGuildsApi
 {
     /// <summary>Creates a guild owned by the caller, who becomes its first member.</summary>
     /// <param name="name">2 to 100 characters (white space at the ends is trimmed).</param>
+    /// <param name="region">A voice region id; neither deprecated nor VIP-only (a new guild has no features). Null: none.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     [JsonRpcMethod("guilds.create")]
-    Task<Guild> CreateAsync(string name, CancellationToken cancellationToken = default);
+    Task<Guild> CreateAsync(string name, string? region = null, CancellationToken cancellationToken = default);
 
     /// <summary>Returns a guild the caller is a member of.</summary>
     /// <param name="guildId">The guild's id.</param>
@@ -30,4 +31,12 @@ public interface IGuildsApi
     /// <param name="cancellationToken">Cancels the call.</param>
     [JsonRpcMethod("guilds.join")]
     Task<Guild> JoinAsync(string code, CancellationToken cancellationToken = default);
+
+    /// <summary>Renames a guild the caller owns and/or changes its voice region; dispatches GUILD_UPDATE to its members when something changed.</summary>
+    /// <param name="guildId">The guild's id.</param>
+    /// <param name="name">The new name, 2 to 100 characters; null keeps it.</param>
+    /// <param name="region">The new voice region id; "" clears it; null keeps it. Not deprecated; VIP regions need the VIP_REGIONS feature.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    [JsonRpcMethod("guilds.update")]
+    Task<Guild> UpdateAsync(long guildId, string? name = null, string? region = null, CancellationToken cancellationToken = default);
 }

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Dapper;
 
 namespace Rpc.Server.Data;
@@ -104,4 +105,29 @@ public sealed class ChannelRepository(DbConnectionFactory connections)
             splitOn: "id").ConfigureAwait(false);
         return rows.AsList();
     }
+
+    /// <summary>The ids and owners of the group DMs a user is in.</summary>
+    public static async Task<IReadOnlyList<(long ChannelId, long? OwnerId)>> GroupDmsOfAsync(DbConnection connection, DbTransaction transaction, long userId, CancellationToken cancellationToken) =>
+        (await connection.QueryAsync<(long, long?)>(new CommandDefinition(
+            "SELECT c.id, c.owner_id FROM channel_recipients r JOIN channels c ON c.id = r.channel_id WHERE r.user_id = @userId AND c.type = @type ORDER BY c.id",
+            new { userId, type = GroupDmType }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
+
+    /// <summary>Removes a recipient and returns the ids of those left, in id order.</summary>
+    public static async Task<IReadOnlyList<long>> RemoveRecipientAsync(DbConnection connection, DbTransaction transaction, long channelId, long userId, CancellationToken cancellationToken)
+    {
+        await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM channel_recipients WHERE channel_id = @channelId AND user_id = @userId", new { channelId, userId }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return (await connection.QueryAsync<long>(new CommandDefinition(
+            "SELECT user_id FROM channel_recipients WHERE channel_id = @channelId ORDER BY user_id", new { channelId }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
+    }
+
+    /// <summary>Hands a group DM to a new owner.</summary>
+    public static Task SetOwnerAsync(DbConnection connection, DbTransaction transaction, long channelId, long ownerId, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE channels SET owner_id = @ownerId WHERE id = @channelId", new { channelId, ownerId }, transaction, cancellationToken: cancellationToken));
+
+    /// <summary>Deletes a channel that has no recipients left.</summary>
+    public static Task DeleteAsync(DbConnection connection, DbTransaction transaction, long channelId, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM channels WHERE id = @channelId", new { channelId }, transaction, cancellationToken: cancellationToken));
 }

@@ -10,6 +10,17 @@ public sealed record GuildRow
     public string Name { get; init; } = "";
     public long OwnerId { get; init; }
     public int MemberCount { get; init; }
+
+    /// <summary>The feature bit set (bit = index in <see cref="Rpc.Contracts.Guilds.GuildFeatures.All"/>).</summary>
+    public long Features { get; init; }
+    public bool Unavailable { get; init; }
+    public string? Region { get; init; }
+
+    /// <summary>The region's deprecated flag; null when the guild has no region.</summary>
+    public bool? RegionDeprecated { get; init; }
+
+    /// <summary>The region's vip flag; null when the guild has no region.</summary>
+    public bool? RegionVip { get; init; }
 }
 
 /// <summary>A row of <c>guild_invites</c>.</summary>
@@ -46,22 +57,54 @@ public enum LeaveOutcome
 public sealed class GuildRepository(DbConnectionFactory connections)
 {
     private const string GuildColumns = """
-        g.id, g.name, g.owner_id, (SELECT COUNT(*) FROM guild_members c WHERE c.guild_id = g.id) AS member_count
+        g.id, g.name, g.owner_id, (SELECT COUNT(*) FROM guild_members c WHERE c.guild_id = g.id) AS member_count,
+        g.features, g.unavailable, g.region,
+        (SELECT r.deprecated FROM voice_regions r WHERE r.id = g.region) AS region_deprecated,
+        (SELECT r.vip FROM voice_regions r WHERE r.id = g.region) AS region_vip
         """;
 
-    /// <summary>Creates a guild and makes its owner its first member, in one transaction.</summary>
-    public async Task CreateAsync(long id, string name, long ownerId, long now, CancellationToken cancellationToken)
+    /// <summary>Inserts a guild and makes its owner its first member, inside the caller's transaction.</summary>
+    public static async Task InsertAsync(DbConnection connection, DbTransaction transaction, long id, string name, long ownerId, string? region, long now, CancellationToken cancellationToken)
     {
-        await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await connection.ExecuteAsync(new CommandDefinition(
-            "INSERT INTO guilds (id, name, owner_id, created_at) VALUES (@id, @name, @ownerId, @now)",
-            new { id, name, ownerId, now }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            "INSERT INTO guilds (id, name, owner_id, region, created_at) VALUES (@id, @name, @ownerId, @region, @now)",
+            new { id, name, ownerId, region, now }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
         await connection.ExecuteAsync(new CommandDefinition(
             "INSERT INTO guild_members (guild_id, user_id, joined_at) VALUES (@id, @ownerId, @now)",
             new { id, ownerId, now }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>Any guild by id; null when there is none.</summary>
+    public static Task<GuildRow?> FindAsync(DbConnection connection, DbTransaction? transaction, long guildId, CancellationToken cancellationToken) =>
+        connection.QuerySingleOrDefaultAsync<GuildRow>(new CommandDefinition(
+            $"SELECT {GuildColumns} FROM guilds g WHERE g.id = @guildId", new { guildId }, transaction, cancellationToken: cancellationToken));
+
+    /// <summary>Any guild by id, on its own connection; null when there is none.</summary>
+    public async Task<GuildRow?> FindAsync(long guildId, CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await FindAsync(connection, null, guildId, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Sets a guild's name and region.</summary>
+    public static Task UpdateAsync(DbConnection connection, DbTransaction transaction, long guildId, string name, string? region, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE guilds SET name = @name, region = @region WHERE id = @guildId", new { guildId, name, region }, transaction, cancellationToken: cancellationToken));
+
+    /// <summary>Sets a guild's unavailable flag.</summary>
+    public static Task SetUnavailableAsync(DbConnection connection, DbTransaction transaction, long guildId, bool unavailable, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE guilds SET unavailable = @unavailable WHERE id = @guildId", new { guildId, unavailable }, transaction, cancellationToken: cancellationToken));
+
+    /// <summary>Changes the feature bit set in one statement: <c>features = (features &amp; keep) | add</c>.</summary>
+    public static Task ChangeFeaturesAsync(DbConnection connection, DbTransaction transaction, long guildId, long keep, long add, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE guilds SET features = (features & @keep) | @add WHERE id = @guildId", new { guildId, keep, add }, transaction, cancellationToken: cancellationToken));
+
+    /// <summary>Every guild whose voice region is <paramref name="region"/>.</summary>
+    public static async Task<IReadOnlyList<GuildRow>> ListUsingRegionAsync(DbConnection connection, DbTransaction transaction, string region, CancellationToken cancellationToken) =>
+        (await connection.QueryAsync<GuildRow>(new CommandDefinition(
+            $"SELECT {GuildColumns} FROM guilds g WHERE g.region = @region ORDER BY g.id", new { region }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
 
     /// <summary>The guild when <paramref name="userId"/> is a member of it; null when it does not exist or the user is not in it.</summary>
     public async Task<GuildRow?> FindForMemberAsync(long guildId, long userId, CancellationToken cancellationToken)
@@ -165,5 +208,36 @@ public sealed class GuildRepository(DbConnectionFactory connections)
             "DELETE FROM guild_members WHERE guild_id = @guildId AND user_id = @userId", new { guildId, userId }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return LeaveOutcome.Left;
+    }
+
+    /// <summary>The ids and owners of the guilds a user is in.</summary>
+    public static async Task<IReadOnlyList<(long GuildId, long OwnerId)>> MembershipsAsync(DbConnection connection, DbTransaction transaction, long userId, CancellationToken cancellationToken) =>
+        (await connection.QueryAsync<(long, long)>(new CommandDefinition(
+            "SELECT g.id, g.owner_id FROM guild_members m JOIN guilds g ON g.id = m.guild_id WHERE m.user_id = @userId ORDER BY g.id",
+            new { userId }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
+
+    /// <summary>The member who joined first (lowest id on a tie), <paramref name="exceptUserId"/> aside; null when there is none.</summary>
+    public static Task<long?> LongestStandingMemberAsync(DbConnection connection, DbTransaction transaction, long guildId, long exceptUserId, CancellationToken cancellationToken) =>
+        connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+            "SELECT user_id FROM guild_members WHERE guild_id = @guildId AND user_id <> @exceptUserId ORDER BY joined_at, user_id LIMIT 1",
+            new { guildId, exceptUserId }, transaction, cancellationToken: cancellationToken));
+
+    /// <summary>Hands a guild to a new owner.</summary>
+    public static Task SetOwnerAsync(DbConnection connection, DbTransaction transaction, long guildId, long ownerId, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE guilds SET owner_id = @ownerId WHERE id = @guildId", new { guildId, ownerId }, transaction, cancellationToken: cancellationToken));
+
+    /// <summary>Removes one membership, whoever owns the guild.</summary>
+    public static Task RemoveMemberAsync(DbConnection connection, DbTransaction transaction, long guildId, long userId, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM guild_members WHERE guild_id = @guildId AND user_id = @userId", new { guildId, userId }, transaction, cancellationToken: cancellationToken));
+
+    /// <summary>Deletes a guild with its members and invites.</summary>
+    public static async Task DeleteAsync(DbConnection connection, DbTransaction transaction, long guildId, CancellationToken cancellationToken)
+    {
+        foreach (var sql in new[] { "DELETE FROM guild_invites WHERE guild_id = @guildId", "DELETE FROM guild_members WHERE guild_id = @guildId", "DELETE FROM guilds WHERE id = @guildId" })
+        {
+            await connection.ExecuteAsync(new CommandDefinition(sql, new { guildId }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
     }
 }

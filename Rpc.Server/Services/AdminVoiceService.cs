@@ -5,6 +5,7 @@ using Rpc.Contracts.Protocol;
 using Rpc.Server.Audit;
 using Rpc.Server.Data;
 using Rpc.Server.Dispatch;
+using Rpc.Server.Gateway;
 
 namespace Rpc.Server.Services;
 
@@ -14,6 +15,7 @@ public sealed partial class AdminVoiceService(
     DbConnectionFactory connections,
     AuditLog audit,
     CallContextAccessor callContext,
+    IEventBus bus,
     TimeProvider clock) : IAdminVoiceApi
 {
     /// <summary>A new server's health until something measures it: neither healthy nor failed.</summary>
@@ -71,7 +73,15 @@ public sealed partial class AdminVoiceService(
         await VoiceRepository.DeprecateRegionAsync(connection, transaction, region, cancellationToken).ConfigureAwait(false);
         var after = ToRegion(before with { Deprecated = true });
         await audit.RecordAsync(connection, transaction, actor, "voice_region.deprecate", "voice_region", region, ToRegion(before), after, cancellationToken).ConfigureAwait(false);
+        var affected = await GuildRepository.ListUsingRegionAsync(connection, transaction, region, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+
+        // Voice is now off in these guilds (voice_available false): their members hear of it.
+        foreach (var guild in affected)
+        {
+            bus.Publish(new DispatchEvent("GUILD_UPDATE", GuildsService.ToGuild(guild), new EventAudience.GuildMembers(guild.Id)));
+        }
+
         return after;
     }
 

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Globalization;
 using System.Security.Cryptography;
 using Rpc.Contracts.Guilds;
@@ -15,6 +16,7 @@ public sealed class GuildsService(
     SnowflakeGenerator ids,
     CallContextAccessor callContext,
     IEventBus bus,
+    DbConnectionFactory connections,
     TimeProvider clock) : IGuildsApi
 {
     public const int NameMinLength = 2;
@@ -24,30 +26,128 @@ public sealed class GuildsService(
     private const int InviteCodeLength = 10;
     private const string InviteAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
-    /// <summary>The guild object of a row. Features stay empty until instance administration manages them.</summary>
+    /// <summary>A guild's emoji limit without MORE_EMOJI (seed 003).</summary>
+    public const int EmojiLimit = 50;
+
+    /// <summary>A guild's emoji limit with MORE_EMOJI (seed 003).</summary>
+    public const int MoreEmojiLimit = 200;
+
+    /// <summary>The guild object of a row.</summary>
     public static Guild ToGuild(GuildRow row) => new()
     {
         Id = row.Id,
         Name = row.Name,
         OwnerId = row.OwnerId,
-        Features = [],
-        Unavailable = false,
+        Features = FeatureNames(row.Features),
+        Unavailable = row.Unavailable,
         MemberCount = row.MemberCount,
+        Region = row.Region,
+        VoiceAvailable = row.RegionDeprecated != true && (row.RegionVip != true || HasFeature(row.Features, GuildFeatures.VipRegions)),
+        EmojiLimit = HasFeature(row.Features, GuildFeatures.MoreEmoji) ? MoreEmojiLimit : EmojiLimit,
     };
 
-    public async Task<Guild> CreateAsync(string name, CancellationToken cancellationToken = default)
+    /// <summary>The bit of a feature in the stored bit set.</summary>
+    public static long FeatureBit(string feature) => FeatureBits[feature];
+
+    private static readonly Dictionary<string, long> FeatureBits =
+        GuildFeatures.All.Select((name, index) => (name, index)).ToDictionary(f => f.name, f => 1L << f.index, StringComparer.Ordinal);
+
+    /// <summary>The features of a bit set, in the order of <see cref="GuildFeatures.All"/>.</summary>
+    public static IReadOnlyList<string> FeatureNames(long features) =>
+        GuildFeatures.All.Where(f => (features & FeatureBit(f)) != 0).ToArray();
+
+    public static bool HasFeature(long features, string feature) => (features & FeatureBit(feature)) != 0;
+
+    /// <summary>
+    /// Refuses a region that does not exist, is deprecated, or is VIP-only for a guild without
+    /// VIP_REGIONS; read inside the change's transaction so a concurrent deprecation cannot slip between.
+    /// </summary>
+    public static async Task CheckRegionAsync(DbConnection connection, DbTransaction transaction, string region, long features, CancellationToken cancellationToken)
     {
-        var ownerId = callContext.Current.RequireCaller().UserId;
+        var row = await VoiceRepository.FindRegionAsync(connection, transaction, region, cancellationToken).ConfigureAwait(false)
+            ?? throw RpcException.App(ErrorData.UnknownVoiceRegion(region));
+        if (row.Deprecated)
+        {
+            throw RpcException.App(ErrorData.VoiceRegionDeprecated(region));
+        }
+
+        if (row.Vip && !HasFeature(features, GuildFeatures.VipRegions))
+        {
+            throw RpcException.App(ErrorData.VoiceRegionVipOnly(region));
+        }
+    }
+
+    private static string CheckName(string name)
+    {
         var trimmed = name.Trim();
         if (new StringInfo(trimmed).LengthInTextElements is < NameMinLength or > NameMaxLength)
         {
             throw RpcException.App(ErrorData.GuildNameLength);
         }
 
+        return trimmed;
+    }
+
+    public async Task<Guild> CreateAsync(string name, string? region = null, CancellationToken cancellationToken = default)
+    {
+        var ownerId = callContext.Current.RequireCaller().UserId;
+        var trimmed = CheckName(name);
         var id = ids.Next();
-        await guilds.CreateAsync(id, trimmed, ownerId, clock.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken).ConfigureAwait(false);
-        var guild = ToGuild(new GuildRow { Id = id, Name = trimmed, OwnerId = ownerId, MemberCount = 1 });
+        await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        if (region is not null)
+        {
+            await CheckRegionAsync(connection, transaction, region, 0, cancellationToken).ConfigureAwait(false);
+        }
+
+        await GuildRepository.InsertAsync(connection, transaction, id, trimmed, ownerId, region, clock.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken).ConfigureAwait(false);
+        var guild = ToGuild((await GuildRepository.FindAsync(connection, transaction, id, cancellationToken).ConfigureAwait(false))!);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         bus.Publish(new DispatchEvent("GUILD_CREATE", guild, new EventAudience.Users([ownerId])));
+        return guild;
+    }
+
+    public async Task<Guild> UpdateAsync(long guildId, string? name = null, string? region = null, CancellationToken cancellationToken = default)
+    {
+        var userId = callContext.Current.RequireCaller().UserId;
+        if (name is null && region is null)
+        {
+            throw RpcException.App(ErrorData.GuildUpdateNeedsField);
+        }
+
+        var trimmed = name is null ? null : CheckName(name);
+        if (await guilds.FindForMemberAsync(guildId, userId, cancellationToken).ConfigureAwait(false) is null)
+        {
+            throw RpcException.App(ErrorData.UnknownGuild);
+        }
+
+        await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var before = await GuildRepository.FindAsync(connection, transaction, guildId, cancellationToken).ConfigureAwait(false)
+            ?? throw RpcException.App(ErrorData.UnknownGuild);
+
+        if (before.OwnerId != userId)
+        {
+            throw RpcException.App(ErrorData.GuildOwnerOnly);
+        }
+
+        // "" clears the region; null keeps it.
+        var newRegion = region is null ? before.Region : region.Length == 0 ? null : region;
+        if (newRegion is not null && newRegion != before.Region)
+        {
+            await CheckRegionAsync(connection, transaction, newRegion, before.Features, cancellationToken).ConfigureAwait(false);
+        }
+
+        var newName = trimmed ?? before.Name;
+        if (newName == before.Name && newRegion == before.Region)
+        {
+            return ToGuild(before);
+        }
+
+        await GuildRepository.UpdateAsync(connection, transaction, guildId, newName, newRegion, cancellationToken).ConfigureAwait(false);
+        var guild = ToGuild((await GuildRepository.FindAsync(connection, transaction, guildId, cancellationToken).ConfigureAwait(false))!);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        bus.Publish(new DispatchEvent("GUILD_UPDATE", guild, new EventAudience.GuildMembers(guildId)));
         return guild;
     }
 

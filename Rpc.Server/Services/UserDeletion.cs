@@ -1,4 +1,6 @@
 using System.Data.Common;
+using Rpc.Contracts.Channels;
+using Rpc.Contracts.Guilds;
 using Rpc.Server.Data;
 using Rpc.Server.Gateway;
 
@@ -25,5 +27,66 @@ public sealed class EndSessionsOnUserDeletion : IUserDeletionStep
     {
         await SessionRevocation.RevokeAllAsync(connection, transaction, userId, now, cancellationToken).ConfigureAwait(false);
         return [new CloseConnections(userId, null, AccountDeletedCloseCode, "account deleted")];
+    }
+}
+
+/// <summary>
+/// A deleted user leaves its guilds and group DMs. A guild it owns passes to its longest-standing
+/// member (earliest joined_at, lowest id on a tie; GUILD_UPDATE to the members), or is deleted when
+/// nobody else is in it. A group DM it owns passes to the remaining recipient with the lowest id; an
+/// emptied group DM is deleted. 1:1 DMs stay so the other side keeps them.
+/// </summary>
+public sealed class LeaveGuildsAndGroupDmsOnUserDeletion : IUserDeletionStep
+{
+    public async Task<IReadOnlyList<BusMessage>> RunAsync(DbConnection connection, DbTransaction transaction, long userId, long now, CancellationToken cancellationToken)
+    {
+        var messages = new List<BusMessage>();
+        var user = UserMapper.ToUser((await UserAdministration.FindByIdAsync(connection, transaction, userId, cancellationToken).ConfigureAwait(false))!);
+        foreach (var (guildId, ownerId) in await GuildRepository.MembershipsAsync(connection, transaction, userId, cancellationToken).ConfigureAwait(false))
+        {
+            if (ownerId == userId)
+            {
+                var heir = await GuildRepository.LongestStandingMemberAsync(connection, transaction, guildId, userId, cancellationToken).ConfigureAwait(false);
+                if (heir is null)
+                {
+                    await GuildRepository.DeleteAsync(connection, transaction, guildId, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                await GuildRepository.SetOwnerAsync(connection, transaction, guildId, heir.Value, cancellationToken).ConfigureAwait(false);
+            }
+
+            await GuildRepository.RemoveMemberAsync(connection, transaction, guildId, userId, cancellationToken).ConfigureAwait(false);
+            messages.Add(new DispatchEvent("GUILD_MEMBER_REMOVE", new GuildMemberEvent { GuildId = guildId, User = user }, new EventAudience.GuildMembers(guildId)));
+            if (ownerId == userId)
+            {
+                var guild = GuildsService.ToGuild((await GuildRepository.FindAsync(connection, transaction, guildId, cancellationToken).ConfigureAwait(false))!);
+                messages.Add(new DispatchEvent("GUILD_UPDATE", guild, new EventAudience.GuildMembers(guildId)));
+            }
+        }
+
+        foreach (var (channelId, ownerId) in await ChannelRepository.GroupDmsOfAsync(connection, transaction, userId, cancellationToken).ConfigureAwait(false))
+        {
+            var remaining = await ChannelRepository.RemoveRecipientAsync(connection, transaction, channelId, userId, cancellationToken).ConfigureAwait(false);
+            if (remaining.Count == 0)
+            {
+                await ChannelRepository.DeleteAsync(connection, transaction, channelId, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            var newOwner = ownerId;
+            if (ownerId == userId)
+            {
+                newOwner = remaining[0];
+                await ChannelRepository.SetOwnerAsync(connection, transaction, channelId, remaining[0], cancellationToken).ConfigureAwait(false);
+            }
+
+            messages.Add(new DispatchEvent(
+                "CHANNEL_RECIPIENT_REMOVE",
+                new ChannelRecipientEvent { ChannelId = channelId, User = user, OwnerId = newOwner },
+                new EventAudience.Users(remaining)));
+        }
+
+        return messages;
     }
 }
