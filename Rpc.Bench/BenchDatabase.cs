@@ -70,3 +70,81 @@ public static class BenchDatabase
 
     public static string Username(int i) => "user" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }
+
+/// <summary>Sessions, staff and guilds inserted directly, so the bench needs no Argon2 per user and knows every token.</summary>
+public static class BenchFixtures
+{
+    /// <summary>The token of bench user <paramref name="i"/>'s session: 43 base64url characters derived from <paramref name="i"/>, like a real token.</summary>
+    public static string Token(int i) =>
+        System.Buffers.Text.Base64Url.EncodeToString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("bench-session-" + i.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+
+    /// <summary>One session with token <see cref="Token"/>(i) for each user <c>user{i}</c> (id i + 1), i from <paramref name="from"/> to <paramref name="to"/> (exclusive).</summary>
+    public static void AddSessions(string path, int from, int to) =>
+        Batch(path, "INSERT INTO sessions (id, user_id, token_hash, created_at, last_used_at) VALUES ($a, $a, $b, $now, $now)", from, to,
+            i => (i + 1L, Rpc.Server.Security.TokenService.Hash(Token(i))));
+
+    /// <summary>A guild <paramref name="guildId"/> owned by user id 1 whose members are users <c>user{from}</c>…<c>user{to - 1}</c>.</summary>
+    public static void AddGuild(string path, long guildId, int from, int to)
+    {
+        Execute(path, $"INSERT INTO guilds (id, name, owner_id, created_at) VALUES ({guildId}, 'bench guild', 1, 0) ON CONFLICT DO NOTHING");
+        Batch(path, $"INSERT INTO guild_members (guild_id, user_id, joined_at) VALUES ({guildId}, $a, $now)", from, to, i => (i + 1L, null));
+    }
+
+    /// <summary>Inserts a staff user (flags bit 0) with id <paramref name="id"/> and a session with token <see cref="Token"/>(id); returns the token.</summary>
+    public static string AddStaff(string path, int id, string passwordHash)
+    {
+        using var connection = Open(path);
+        using var insert = connection.CreateCommand();
+        insert.CommandText = """
+            INSERT INTO users (id, username, username_key, username_claim, discriminator, display_name, flags, password_hash, created_at)
+            VALUES ($id, 'benchstaff', 'benchstaff', 'benchstaff', '0001', 'benchstaff', 1, $hash, 0);
+            INSERT INTO sessions (id, user_id, token_hash, created_at, last_used_at) VALUES ($id, $id, $token, 0, 0);
+            """;
+        insert.Parameters.AddWithValue("$id", (long)id);
+        insert.Parameters.AddWithValue("$hash", passwordHash);
+        insert.Parameters.AddWithValue("$token", Rpc.Server.Security.TokenService.Hash(Token(id)));
+        insert.ExecuteNonQuery();
+        return Token(id);
+    }
+
+    private static SqliteConnection Open(string path)
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false, DefaultTimeout = 30 }.ToString());
+        connection.Open();
+        return connection;
+    }
+
+    private static void Execute(string path, string sql)
+    {
+        using var connection = Open(path);
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private static void Batch(string path, string sql, int from, int to, Func<int, (long A, string? B)> row)
+    {
+        using var connection = Open(path);
+        using var transaction = connection.BeginTransaction();
+        using var insert = connection.CreateCommand();
+        insert.Transaction = transaction;
+        insert.CommandText = sql;
+        var a = insert.Parameters.Add("$a", SqliteType.Integer);
+        var b = sql.Contains("$b", StringComparison.Ordinal) ? insert.Parameters.Add("$b", SqliteType.Text) : null;
+        insert.Parameters.AddWithValue("$now", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        insert.Prepare();
+        for (var i = from; i < to; i++)
+        {
+            var (va, vb) = row(i);
+            a.Value = va;
+            if (b is not null)
+            {
+                b.Value = vb;
+            }
+
+            insert.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+    }
+}

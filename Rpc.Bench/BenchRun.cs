@@ -191,6 +191,34 @@ public static class BenchRun
                     $"`users.check` p99 with {settings.ScaleUsers:N0} users (1,000/s, 16 connections, open loop)", "p99 < 2 ms",
                     $"p99 {scaled.P99Ms:0.00} ms, p50 {scaled.P50Ms:0.00} ms", $"p99 {scaleReferenceP99:0.00} ms with {settings.Users:N0} users, same load",
                     scaled.P99Ms / 2, scaled.P99Ms < 2 && scaled.Errors == 0, scaled.Cpu()));
+
+                // admin.users.search on the same database: a staff user with a session of known token,
+                // inserted directly; "user" is a prefix of every bench name, so it matches all of them.
+                var staffToken = BenchFixtures.AddStaff(big, settings.ScaleUsers + 1, phc);
+                byte[] Search(string prefix, int page) => RawHttpConnection.EncodePost(server.Endpoint, "/rpc",
+                    $$"""{"jsonrpc":"2.0","method":"admin.users.search","auth":"{{staffToken}}","params":{"username":"{{prefix}}","page":{{page}},"per_page":50},"id":1}""");
+                var matchesUser12 = Enumerable.Range(0, settings.ScaleUsers).Count(i => BenchDatabase.Username(i).StartsWith("user12", StringComparison.Ordinal));
+                foreach (var (prefix, page, label, matches) in new[]
+                {
+                    ("user", 0, "first page", settings.ScaleUsers),
+                    ("user", 1000, "page 1,000 (offset 50,000)", settings.ScaleUsers),
+                    ("user12", 100, "page 100 (offset 5,000)", matchesUser12),
+                })
+                {
+                    var search = Search(prefix, page);
+                    var sample = await FetchAsync(server.Endpoint, search);
+                    if (sample.AsSpan().IndexOf("\"username\":\"user"u8) < 0)
+                    {
+                        throw new InvalidOperationException("admin.users.search failed: " + Encoding.UTF8.GetString(sample));
+                    }
+
+                    await LoadDriver.HttpClosedLoopAsync(server.Endpoint, [search], 4, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(1), server.Pid);
+                    var searched = await LoadDriver.HttpOpenLoopAsync(server.Endpoint, [search], 4, 50, Warmup, duration, server.Pid);
+                    table.Add(new BenchRow(
+                        $"`admin.users.search` {{username:\"{prefix}\", per_page:50}} {label} with {settings.ScaleUsers:N0} users (50/s, 4 connections, open loop)", "p99 < 50 ms",
+                        $"p99 {searched.P99Ms:0.00} ms, p50 {searched.P50Ms:0.00} ms", $"p99 {scaled.P99Ms:0.00} ms `users.check` (row above)",
+                        searched.P99Ms / 50, searched.P99Ms < 50 && searched.Errors == 0, $"the prefix matches {matches:N0} users ({(matches < 50_000 ? "sorted matches" : "id-order walk")}); {searched.Cpu()}"));
+                }
             }
 
             var report = new StringBuilder();
@@ -223,7 +251,7 @@ public static class BenchRun
         }
     }
 
-    private static Dictionary<string, string> ServerEnvironment() => new()
+    internal static Dictionary<string, string> ServerEnvironment() => new()
     {
         ["Logging__LogLevel__Default"] = "Warning",
         ["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning",
@@ -235,7 +263,7 @@ public static class BenchRun
     private static byte[] Check(IPEndPoint endpoint, string username, int id) =>
         RawHttpConnection.EncodePost(endpoint, "/rpc", $$"""{"jsonrpc":"2.0","method":"users.check","params":["{{username}}"],"id":{{id}}}""");
 
-    private static async Task<byte[]> FetchAsync(IPEndPoint endpoint, byte[] request)
+    internal static async Task<byte[]> FetchAsync(IPEndPoint endpoint, byte[] request)
     {
         using var connection = await RawHttpConnection.ConnectAsync(endpoint);
         await connection.SendAsync(request);

@@ -15,6 +15,12 @@ public sealed record BenchSettings
     /// <summary>Which rows to run, as letters a–g (the order). <c>--rows abc</c>; default all.</summary>
     public string Rows { get; init; } = "abcdefg";
 
+    /// <summary>Authenticated WebSockets the gateway bench opens (<c>./run.sh bench gateway</c>). <c>--connections N</c>.</summary>
+    public int Connections { get; init; } = 10_000;
+
+    /// <summary>Gateway bench: insert the guild's members before the connections identify (so every identify fans out to all online members). <c>--members-first</c>.</summary>
+    public bool MembersFirst { get; init; }
+
     /// <summary>Whether row <paramref name="letter"/> runs.</summary>
     public bool Runs(char letter) => Rows.Contains(letter, StringComparison.Ordinal);
 
@@ -34,7 +40,9 @@ public sealed record BenchSettings
                 "--seconds" => settings with { Seconds = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture) },
                 "--rows" => settings with { Rows = args[++i] },
                 "--out" => settings with { Output = args[++i] },
-                _ => throw new ArgumentException($"unknown argument {args[i]}; use --users N, --scale-users N, --no-scale, --seconds N, --rows abcdefg, --out PATH"),
+                "--connections" => settings with { Connections = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture) },
+                "--members-first" => settings with { MembersFirst = true },
+                _ => throw new ArgumentException($"unknown argument {args[i]}; use --users N, --scale-users N, --no-scale, --seconds N, --rows abcdefg, --out PATH, --connections N, --members-first"),
             };
         }
 

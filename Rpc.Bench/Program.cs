@@ -6,4 +6,10 @@ if (args is ["ceiling", ..])
     return 0;
 }
 
+if (args is ["gateway", ..])
+{
+    var settings = BenchSettings.Parse(args[1..]);
+    return await GatewayBench.RunAsync(args.Contains("--out") ? settings : settings with { Output = Path.Combine("bench", "gateway-results.md") });
+}
+
 return await BenchRun.RunAsync(BenchSettings.Parse(args));
