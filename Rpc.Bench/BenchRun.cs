@@ -221,28 +221,14 @@ public static class BenchRun
                 }
             }
 
-            var report = new StringBuilder();
-            report.AppendLine("# Benchmark results");
-            report.AppendLine();
-            report.AppendLine(CultureInfo.InvariantCulture, $"`./run.sh bench` on {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores ({Environment.OSVersion}, .NET {Environment.Version}); " +
-                $"server in Release as its own process on loopback, ceilings from a bare Kestrel process started by the bench; {settings.Seconds} s per measurement after a 1 s warm-up; whole run {total.Elapsed.TotalMinutes:0.0} min.");
-            report.AppendLine();
-            report.Append(table.Render());
-            report.AppendLine();
-            foreach (var note in notes)
-            {
-                report.AppendLine("- " + note);
-            }
-
-            report.AppendLine("- Ratio: measured / ceiling for throughput, and measured / target for latency and memory. \"driver\" is the load driver's own CPU (cores busy), \"server\" the measured process's.");
-            report.AppendLine("- The bench server runs with the default settings except logging at Warning and very high login rate limits (every request comes from 127.0.0.1).");
-            var path = Path.Combine(root, settings.Output);
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            await File.WriteAllTextAsync(path, report.ToString());
-            Console.WriteLine();
-            Console.WriteLine(report);
-            Console.WriteLine($"written to {path}");
-            return table.AllPass ? 0 : 1;
+            notes.Add("Ratio: measured / ceiling for throughput, and measured / target for latency and memory. \"driver\" is the load driver's own CPU (cores busy), \"server\" the measured process's.");
+            notes.Add("The bench server runs with the default settings except logging at Warning and very high login rate limits (every request comes from 127.0.0.1).");
+            return await table.WriteReportAsync(
+                "Benchmark results",
+                string.Create(CultureInfo.InvariantCulture, $"`./run.sh bench` on {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores ({Environment.OSVersion}, .NET {Environment.Version}); ") +
+                    $"server in Release as its own process on loopback, ceilings from a bare Kestrel process started by the bench; {settings.Seconds} s per measurement after a 1 s warm-up; whole run {total.Elapsed.TotalMinutes:0.0} min.",
+                notes,
+                Path.Combine(root, settings.Output));
         }
         finally
         {

@@ -131,32 +131,18 @@ public static class GatewayBench
                 $"{median.Received:N0} of {n:N0} received; rounds (first 1,000 / all): {rounds}; driver {median.Driver:0.00} cores, server {median.Server:0.00} cores over the round"));
             notes.Add($"Whole run {total.Elapsed.TotalMinutes:0.0} min.");
 
-            var report = new StringBuilder();
-            report.AppendLine("# Gateway benchmark results");
-            report.AppendLine();
-            report.AppendLine(CultureInfo.InvariantCulture, $"`./run.sh bench gateway` on {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores ({Environment.OSVersion}, .NET {Environment.Version}); " +
-                $"server in Release as its own process on loopback; the driver (this process) holds every WebSocket and shares the cores with it.");
-            report.AppendLine();
-            report.Append(table.Render());
-            report.AppendLine();
-            foreach (var note in notes)
-            {
-                report.AppendLine("- " + note);
-            }
-
-            report.AppendLine("- Receivers: one receive loop per socket into a 512-byte buffer; a message counts when its first chunk holds `PRESENCE_UPDATE` and the round's `\"status\":\"…\"` (no JSON parsing). Times run from just before the HTTP request is written to the moment the receive loop sees the frame, on the driver's clock.");
-            report.AppendLine("- \"first 1,000\": the time by which 1,000 of the receivers had the event (the 1,000th arrival), not a separate guild of 1,000; \"all\": the last arrival.");
-            report.AppendLine(settings.MembersFirst
-                ? "- `--members-first`: the guild's memberships were inserted before the connections identified, so every identify published PRESENCE_UPDATE (ONLINE) to every member already online."
-                : "- The guild's memberships are inserted after the connections identified (run with `--members-first` for the other order): with them first, each identify publishes PRESENCE_UPDATE (ONLINE) to every member already online, about n²/2 = " +
+            notes.Add("Receivers: one receive loop per socket into a 512-byte buffer; a message counts when its first chunk holds `PRESENCE_UPDATE` and the round's `\"status\":\"…\"` (no JSON parsing). Times run from just before the HTTP request is written to the moment the receive loop sees the frame, on the driver's clock.");
+            notes.Add("\"first 1,000\": the time by which 1,000 of the receivers had the event (the 1,000th arrival), not a separate guild of 1,000; \"all\": the last arrival.");
+            notes.Add(settings.MembersFirst
+                ? "`--members-first`: the guild's memberships were inserted before the connections identified, so every identify published PRESENCE_UPDATE (ONLINE) to every member already online."
+                : "The guild's memberships are inserted after the connections identified (run with `--members-first` for the other order): with them first, each identify publishes PRESENCE_UPDATE (ONLINE) to every member already online, about n²/2 = " +
                   $"{(long)n * n / 2:N0} frames for n = {n:N0}, which is a separate (connect-storm) measurement from the idle and fan-out rows here.");
-            var path = Path.Combine(root, settings.Output);
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            await File.WriteAllTextAsync(path, report.ToString());
-            Console.WriteLine();
-            Console.WriteLine(report);
-            Console.WriteLine($"written to {path}");
-            return table.AllPass ? 0 : 1;
+            return await table.WriteReportAsync(
+                "Gateway benchmark results",
+                string.Create(CultureInfo.InvariantCulture, $"`./run.sh bench gateway` on {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores ({Environment.OSVersion}, .NET {Environment.Version}); ") +
+                    "server in Release as its own process on loopback; the driver (this process) holds every WebSocket and shares the cores with it.",
+                notes,
+                Path.Combine(root, settings.Output));
         }
         finally
         {

@@ -31,4 +31,30 @@ public sealed class ResultTable
 
         return text.ToString();
     }
+
+    /// <summary>
+    /// Writes the report (title, what was run, the table, the notes) to <paramref name="path"/> and the
+    /// console; returns the process exit code: 0 when every row passed.
+    /// </summary>
+    public async Task<int> WriteReportAsync(string title, string description, IEnumerable<string> notes, string path)
+    {
+        var report = new System.Text.StringBuilder();
+        report.AppendLine("# " + title);
+        report.AppendLine();
+        report.AppendLine(description);
+        report.AppendLine();
+        report.Append(Render());
+        report.AppendLine();
+        foreach (var note in notes)
+        {
+            report.AppendLine("- " + note);
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        await File.WriteAllTextAsync(path, report.ToString());
+        Console.WriteLine();
+        Console.WriteLine(report);
+        Console.WriteLine($"written to {path}");
+        return AllPass ? 0 : 1;
+    }
 }
