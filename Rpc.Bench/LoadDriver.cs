@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
+using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
 
@@ -60,56 +62,89 @@ public static class LoadDriver
     }
 
     /// <summary>
-    /// Open loop at <paramref name="rate"/> requests per second in total: each connection sends on a fixed
-    /// schedule and latency counts from the scheduled time, so a stall is not hidden (no coordinated omission).
+    /// Open loop at <paramref name="rate"/> requests per second in total. One pacing thread starts each request at
+    /// its scheduled time on an idle connection of <paramref name="connections"/>, so the schedule does not depend
+    /// on how fast replies come back (no coordinated omission): a request that had to wait for a free connection
+    /// counts its latency from the scheduled time, any other from the moment it was written. The pacer sleeps in
+    /// steps of a millisecond and sends what fell due meanwhile, so the driver costs one wake-up per millisecond
+    /// instead of a timer per request, and its own wake-up slack is not charged to the server.
     /// </summary>
     public static async Task<LoadResult> HttpOpenLoopAsync(IPEndPoint endpoint, IReadOnlyList<byte[]> requests, int connections, double rate, TimeSpan warmup, TimeSpan duration, int? serverPid)
     {
         var histogram = new LatencyHistogram();
         long errors = 0;
         var clients = await Task.WhenAll(Enumerable.Range(0, connections).Select(_ => RawHttpConnection.ConnectAsync(endpoint))).ConfigureAwait(false);
-        var interval = Stopwatch.Frequency * connections / rate;
+        var idle = new ConcurrentStack<RawHttpConnection>(clients);
+        using var free = new SemaphoreSlim(connections);
+        var interval = Stopwatch.Frequency / rate;
         var origin = Stopwatch.GetTimestamp();
         var warmupEnd = origin + (long)(warmup.TotalSeconds * Stopwatch.Frequency);
         var end = warmupEnd + (long)(duration.TotalSeconds * Stopwatch.Frequency);
-        CpuMeter? cpu = null;
-        var workers = clients.Select((client, index) => Task.Run(async () =>
-        {
-            var scheduled = origin + (long)(interval * index / connections);
-            var next = index;
-            var lastDone = 0L;
-            while (scheduled < end)
-            {
-                var wait = scheduled - Stopwatch.GetTimestamp();
-                if (wait > 0)
-                {
-                    await Task.Delay(TimeSpan.FromSeconds(wait / (double)Stopwatch.Frequency)).ConfigureAwait(false);
-                }
 
-                // Latency counts from the scheduled time when the server made this connection late (its
-                // last reply came after the schedule: no coordinated omission), else from the actual send,
-                // so the timer's own wake-up slack (about a millisecond) is not charged to the server.
-                var sent = Stopwatch.GetTimestamp();
-                var from = lastDone > scheduled ? scheduled : sent;
-                await client.SendAsync(requests[next++ % requests.Count]).ConfigureAwait(false);
-                lastDone = Stopwatch.GetTimestamp();
+        async Task RunOneAsync(RawHttpConnection client, byte[] request, long from, bool record)
+        {
+            try
+            {
+                await client.SendAsync(request).ConfigureAwait(false);
                 if (client.Status != 200)
                 {
                     Interlocked.Increment(ref errors);
                 }
 
-                if (scheduled >= warmupEnd)
+                if (record)
                 {
-                    histogram.Record((lastDone - from) * TimeSpan.TicksPerSecond / Stopwatch.Frequency);
+                    histogram.Record((Stopwatch.GetTimestamp() - from) * TimeSpan.TicksPerSecond / Stopwatch.Frequency);
+                }
+            }
+            catch (Exception e) when (e is IOException or SocketException)
+            {
+                Interlocked.Increment(ref errors);
+            }
+            finally
+            {
+                idle.Push(client);
+                free.Release();
+            }
+        }
+
+        var pacer = new Thread(() =>
+        {
+            for (long n = 0; ; n++)
+            {
+                var scheduled = origin + (long)(n * interval);
+                if (scheduled >= end)
+                {
+                    return;
                 }
 
-                scheduled += (long)interval;
+                while (Stopwatch.GetTimestamp() < scheduled)
+                {
+                    Thread.Sleep(1);
+                }
+
+                var waited = !free.Wait(0);
+                if (waited)
+                {
+                    free.Wait();
+                }
+
+                idle.TryPop(out var client);
+                var from = waited ? scheduled : Stopwatch.GetTimestamp();
+                _ = RunOneAsync(client!, requests[(int)(n % requests.Count)], from, scheduled >= warmupEnd);
             }
-        })).ToArray();
+        })
+        { IsBackground = true, Name = "open-loop pacer" };
+        pacer.Start();
 
         await Task.Delay(warmup).ConfigureAwait(false);
-        cpu = new CpuMeter(serverPid);
-        await Task.WhenAll(workers).ConfigureAwait(false);
+        var cpu = new CpuMeter(serverPid);
+        await Task.Run(pacer.Join).ConfigureAwait(false);
+        for (var i = 0; i < connections; i++)
+        {
+            // Every connection back in the idle set: the last replies are in.
+            await free.WaitAsync().ConfigureAwait(false);
+        }
+
         var (driver, server) = cpu.Cores();
         foreach (var client in clients)
         {
