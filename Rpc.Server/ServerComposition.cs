@@ -53,6 +53,7 @@ public static class ServerComposition
         services.AddSingleton<ChannelRepository>();
         services.AddSingleton<ObserverRepository>();
         services.AddSingleton<AccountRegistry>();
+        services.AddSingleton<UsernameCheckCache>();
         services.AddSingleton<PresenceService>();
 
         services.AddSingleton<AuditLog>();

@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace Rpc.Server.Services;
 
 /// <summary>Account naming settings (configuration section <c>Accounts</c>).</summary>
@@ -12,4 +14,16 @@ public sealed class AccountOptions
     /// <c>name#1234</c> when several accounts share the name.
     /// </summary>
     public bool UniqueUsernames { get; set; } = true;
+
+    /// <summary>
+    /// Seconds a <c>users.check</c> answer is reused (default 5; 0 turns the cache off). Changes made through
+    /// this server take effect at once; with several servers on one database, another server's change shows
+    /// after at most this long. <c>users.create</c> never relies on it.
+    /// </summary>
+    [Range(0, 3600)]
+    public double CheckCacheSeconds { get; set; } = 5;
+
+    /// <summary>Most <c>users.check</c> answers kept at once (default 100,000, some 10 MiB); past it the cache starts over.</summary>
+    [Range(0, 10_000_000)]
+    public int CheckCacheEntries { get; set; } = 100_000;
 }

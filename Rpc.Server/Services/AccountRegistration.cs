@@ -40,6 +40,7 @@ public sealed class AccountRegistration(
     SnowflakeGenerator ids,
     LoginRateLimiter rateLimiter,
     DbConnectionFactory connections,
+    UsernameCheckCache checks,
     TimeProvider clock)
 {
     private const int InsertAttempts = 5;
@@ -115,6 +116,7 @@ public sealed class AccountRegistration(
             }
 
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            checks.Invalidate();
             return user;
         }
 

@@ -20,6 +20,7 @@ public sealed class AdminUsersService(
     AuditLog audit,
     IEventBus events,
     CallContextAccessor callContext,
+    UsernameCheckCache checks,
     TimeProvider clock) : IAdminUsersApi
 {
     public const int MaxPerPage = 50;
@@ -127,6 +128,7 @@ public sealed class AdminUsersService(
             var result = new UserDeleteResult { Old = UserMapper.ToUser(before), New = UserMapper.ToUser(after!) };
             await audit.RecordAsync(connection, transaction, actor, "user.delete", "user", Id(userId), result.Old, result.New, cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            checks.Invalidate();
 
             foreach (var message in messages)
             {

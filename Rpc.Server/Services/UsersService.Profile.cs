@@ -71,6 +71,7 @@ public sealed partial class UsersService
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        checks.Invalidate();
         bus.Publish(new DispatchEvent("USER_UPDATE", UserMapper.ToUser(next), new EventAudience.UserAndObservers(userId)));
         return UserMapper.ToUser(next, presence.GetStatus(userId));
     }

@@ -30,7 +30,8 @@ public sealed partial class UsersService(
     IEventBus bus,
     LoginRateLimiter rateLimiter,
     TimeProvider clock,
-    DiscordAccountRepository discordAccounts) : IUsersApi
+    DiscordAccountRepository discordAccounts,
+    UsernameCheckCache checks) : IUsersApi
 {
     public Task<User> CreateAsync(string username, string password, string? invite = null, CancellationToken cancellationToken = default)
     {
@@ -96,7 +97,8 @@ public sealed partial class UsersService(
         if (AccountRules.TrySplitTag(username, out var name, out var discriminator))
         {
             return AccountRules.TryKey(name) is { } tagKey
-                && await users.FindLiveByTagAsync(tagKey, discriminator, cancellationToken).ConfigureAwait(false) is not null;
+                && await checks.GetOrLoadAsync(tagKey + "#" + discriminator, (users, tagKey, discriminator), static async (s, c) =>
+                    await s.users.FindLiveByTagAsync(s.tagKey, s.discriminator, c).ConfigureAwait(false) is not null, cancellationToken).ConfigureAwait(false);
         }
 
         if (AccountRules.TryKey(username) is not { } key)
@@ -105,8 +107,9 @@ public sealed partial class UsersService(
         }
 
         return registry.UniqueUsernames
-            ? await users.UsernameExistsAsync(key, cancellationToken).ConfigureAwait(false)
-            : (await users.FindLiveByUsernameKeyAsync(key, 1, cancellationToken).ConfigureAwait(false)).Count > 0;
+            ? await checks.GetOrLoadAsync(key, (users, key), static (s, c) => s.users.UsernameExistsAsync(s.key, c), cancellationToken).ConfigureAwait(false)
+            : await checks.GetOrLoadAsync(key, (users, key), static async (s, c) =>
+                (await s.users.FindLiveByUsernameKeyAsync(s.key, 1, c).ConfigureAwait(false)).Count > 0, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<User> SelfAsync(CancellationToken cancellationToken = default)

@@ -1,0 +1,54 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+
+namespace Rpc.Server.Services;
+
+/// <summary>
+/// Recent answers of <c>users.check</c>, which sign-up forms call on every keystroke and which costs
+/// an index look-up otherwise. Any committed change to a username on this server calls
+/// <see cref="Invalidate"/>, which drops every answer at once by moving the generation on; an answer
+/// computed from a read that raced with such a change carries the old generation and is never served.
+/// Changes made by other processes on the same database show after <see cref="AccountOptions.CheckCacheSeconds"/>
+/// at most. Registration never trusts this cache: the unique indexes decide.
+/// </summary>
+public sealed class UsernameCheckCache(IOptions<AccountOptions> options, TimeProvider time)
+{
+    private readonly ConcurrentDictionary<string, Entry> entries = new(StringComparer.Ordinal);
+    private readonly long lifetimeTicks = (long)(options.Value.CheckCacheSeconds * time.TimestampFrequency);
+    private readonly int capacity = options.Value.CheckCacheEntries;
+    private long generation;
+
+    /// <summary>
+    /// The cached answer for <paramref name="key"/>, or <paramref name="load"/>'s (called with <paramref name="state"/>),
+    /// remembered for the next calls unless a change raced with it.
+    /// </summary>
+    public async ValueTask<bool> GetOrLoadAsync<TState>(string key, TState state, Func<TState, CancellationToken, Task<bool>> load, CancellationToken cancellationToken)
+    {
+        if (lifetimeTicks <= 0 || capacity <= 0)
+        {
+            return await load(state, cancellationToken).ConfigureAwait(false);
+        }
+
+        var current = Volatile.Read(ref generation);
+        var now = time.GetTimestamp();
+        if (entries.TryGetValue(key, out var entry) && entry.Generation == current && now < entry.ExpiresAt)
+        {
+            return entry.Exists;
+        }
+
+        var exists = await load(state, cancellationToken).ConfigureAwait(false);
+        if (entries.Count >= capacity)
+        {
+            // Bounded: many distinct names (an enumeration, say) start the cache over rather than grow it.
+            entries.Clear();
+        }
+
+        entries[key] = new Entry(exists, current, now + lifetimeTicks);
+        return exists;
+    }
+
+    /// <summary>Forgets every answer; call after committing any change that adds, renames or frees a username.</summary>
+    public void Invalidate() => Interlocked.Increment(ref generation);
+
+    private readonly record struct Entry(bool Exists, long Generation, long ExpiresAt);
+}
