@@ -5,7 +5,8 @@ namespace Rpc.Server.Services;
 
 /// <summary>
 /// Recent answers of <c>users.check</c>, which sign-up forms call on every keystroke and which costs
-/// an index look-up otherwise. Any committed change to a username on this server calls
+/// normalization and an index look-up otherwise. Answers are keyed by the name as asked (its answer
+/// depends on nothing else), so a repeated question skips the normalization too. Any committed change to a username on this server calls
 /// <see cref="Invalidate"/>, which drops every answer at once by moving the generation on; an answer
 /// computed from a read that raced with such a change carries the old generation and is never served.
 /// Changes made by other processes on the same database show after <see cref="AccountOptions.CheckCacheSeconds"/>
@@ -18,13 +19,16 @@ public sealed class UsernameCheckCache(IOptions<AccountOptions> options, TimePro
     private readonly int capacity = options.Value.CheckCacheEntries;
     private long generation;
 
+    /// <summary>Longer questions are answered but not kept, so the cache's memory stays bounded by its entry count.</summary>
+    public const int MaxKeyLength = 64;
+
     /// <summary>
     /// The cached answer for <paramref name="key"/>, or <paramref name="load"/>'s (called with <paramref name="state"/>),
     /// remembered for the next calls unless a change raced with it.
     /// </summary>
     public async ValueTask<bool> GetOrLoadAsync<TState>(string key, TState state, Func<TState, CancellationToken, Task<bool>> load, CancellationToken cancellationToken)
     {
-        if (lifetimeTicks <= 0 || capacity <= 0)
+        if (lifetimeTicks <= 0 || capacity <= 0 || key.Length > MaxKeyLength)
         {
             return await load(state, cancellationToken).ConfigureAwait(false);
         }

@@ -92,13 +92,15 @@ public sealed partial class UsersService(
         return new AuthResult { UserId = user.Id, Token = token };
     }
 
-    public async Task<bool> CheckAsync(string username, CancellationToken cancellationToken = default)
+    public Task<bool> CheckAsync(string username, CancellationToken cancellationToken = default) =>
+        checks.GetOrLoadAsync(username, (self: this, username), static (s, c) => s.self.IsTakenAsync(s.username, c), cancellationToken).AsTask();
+
+    private async Task<bool> IsTakenAsync(string username, CancellationToken cancellationToken)
     {
         if (AccountRules.TrySplitTag(username, out var name, out var discriminator))
         {
             return AccountRules.TryKey(name) is { } tagKey
-                && await checks.GetOrLoadAsync(tagKey + "#" + discriminator, (users, tagKey, discriminator), static async (s, c) =>
-                    await s.users.FindLiveByTagAsync(s.tagKey, s.discriminator, c).ConfigureAwait(false) is not null, cancellationToken).ConfigureAwait(false);
+                && await users.FindLiveByTagAsync(tagKey, discriminator, cancellationToken).ConfigureAwait(false) is not null;
         }
 
         if (AccountRules.TryKey(username) is not { } key)
@@ -107,9 +109,8 @@ public sealed partial class UsersService(
         }
 
         return registry.UniqueUsernames
-            ? await checks.GetOrLoadAsync(key, (users, key), static (s, c) => s.users.UsernameExistsAsync(s.key, c), cancellationToken).ConfigureAwait(false)
-            : await checks.GetOrLoadAsync(key, (users, key), static async (s, c) =>
-                (await s.users.FindLiveByUsernameKeyAsync(s.key, 1, c).ConfigureAwait(false)).Count > 0, cancellationToken).ConfigureAwait(false);
+            ? await users.UsernameExistsAsync(key, cancellationToken).ConfigureAwait(false)
+            : (await users.FindLiveByUsernameKeyAsync(key, 1, cancellationToken).ConfigureAwait(false)).Count > 0;
     }
 
     public async Task<User> SelfAsync(CancellationToken cancellationToken = default)

@@ -103,6 +103,17 @@ public sealed class UsernameCheckCacheTests
     }
 
     [Test]
+    public async Task GetOrLoad_LongKey_IsAnsweredButNotKept()
+    {
+        var cache = Cache();
+        var loads = 0;
+        var key = new string('a', UsernameCheckCache.MaxKeyLength + 1);
+        await cache.GetOrLoadAsync(key, 0, (_, _) => { loads++; return Task.FromResult(false); }, CancellationToken.None);
+        await cache.GetOrLoadAsync(key, 0, (_, _) => { loads++; return Task.FromResult(false); }, CancellationToken.None);
+        Assert.That(loads, Is.EqualTo(2));
+    }
+
+    [Test]
     public async Task GetOrLoad_PastCapacity_StartsOverInsteadOfGrowing()
     {
         var cache = Cache(entries: 2);
