@@ -68,11 +68,13 @@ public static class BenchRun
 
                 // (a) HTTP users.check, existing and missing name, 64 keep-alive connections (rows c and e use its figures).
                 Console.WriteLine("(a) HTTP users.check …");
-                var httpExisting = await LoadDriver.HttpClosedLoopAsync(server.Endpoint, [existing], 64, Warmup, duration, server.Pid, body => body.Span.SequenceEqual(replyTrue));
-                var ceilingHttp = await LoadDriver.HttpClosedLoopAsync(ceiling.Endpoint, [ceilingExisting], 64, Warmup, duration, ceiling.Pid);
+                var (httpExisting, ceilingHttp) = await InterleavedAsync(
+                    round => LoadDriver.HttpClosedLoopAsync(server.Endpoint, [existing], 64, Warmup, round, server.Pid, body => body.Span.SequenceEqual(replyTrue)),
+                    round => LoadDriver.HttpClosedLoopAsync(ceiling.Endpoint, [ceilingExisting], 64, Warmup, round, ceiling.Pid), duration);
                 table.Add(ThroughputRow("HTTP `users.check` (existing name), 64 connections", httpExisting, ceilingHttp, 0.5));
-                var httpMissing = await LoadDriver.HttpClosedLoopAsync(server.Endpoint, [missing], 64, Warmup, duration, server.Pid, body => body.Span.SequenceEqual(replyFalse));
-                var ceilingHttp2 = await LoadDriver.HttpClosedLoopAsync(ceiling.Endpoint, [ceilingExisting], 64, Warmup, duration, ceiling.Pid);
+                var (httpMissing, ceilingHttp2) = await InterleavedAsync(
+                    round => LoadDriver.HttpClosedLoopAsync(server.Endpoint, [missing], 64, Warmup, round, server.Pid, body => body.Span.SequenceEqual(replyFalse)),
+                    round => LoadDriver.HttpClosedLoopAsync(ceiling.Endpoint, [ceilingExisting], 64, Warmup, round, ceiling.Pid), duration);
                 table.Add(ThroughputRow("HTTP `users.check` (missing name), 64 connections", httpMissing, ceilingHttp2, 0.5));
 
                 if (settings.Runs('b'))
@@ -81,8 +83,9 @@ public static class BenchRun
                     Console.WriteLine("(b) WebSocket users.check …");
                     var user = BenchDatabase.Username(settings.Users / 3);
                     string Frame(int id) => $$"""{"jsonrpc":"2.0","method":"users.check","params":["{{user}}"],"id":{{id}}}""";
-                    var ws = await LoadDriver.WebSocketClosedLoopAsync(server.WebSocketUri, Frame, 32, 8, Warmup, duration, server.Pid);
-                    var wsCeiling = await LoadDriver.WebSocketClosedLoopAsync(ceiling.WebSocketUri, Frame, 32, 8, Warmup, duration, ceiling.Pid);
+                    var (ws, wsCeiling) = await InterleavedAsync(
+                        round => LoadDriver.WebSocketClosedLoopAsync(server.WebSocketUri, Frame, 32, 8, Warmup, round, server.Pid),
+                        round => LoadDriver.WebSocketClosedLoopAsync(ceiling.WebSocketUri, Frame, 32, 8, Warmup, round, ceiling.Pid), duration);
                     table.Add(ThroughputRow("WebSocket `users.check`, 32 connections x 8 in flight", ws, wsCeiling, 0.6, "echo"));
                 }
 
@@ -133,14 +136,7 @@ public static class BenchRun
                         hashRates.Add(await RawHashRateAsync(hasher, phc, round));
                     }
 
-                    var auth = rounds[0] with
-                    {
-                        RequestsPerSecond = rounds.Average(x => x.RequestsPerSecond),
-                        P50Ms = rounds.Average(x => x.P50Ms),
-                        DriverCores = rounds.Average(x => x.DriverCores),
-                        ServerCores = rounds.Average(x => x.ServerCores),
-                        Errors = rounds.Sum(x => x.Errors),
-                    };
+                    var auth = LoadResult.Mean(rounds);
                     var hashRate = hashRates.Average();
                     table.Add(new BenchRow(
                         $"`users.auth`, Argon2id m={options.MemoryKiB} KiB t={options.Iterations} p={options.Parallelism}", ">= 90% of raw hash rate",
@@ -224,7 +220,7 @@ public static class BenchRun
             return await table.WriteReportAsync(
                 "Benchmark results",
                 string.Create(CultureInfo.InvariantCulture, $"`./run.sh bench` on {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores ({Environment.OSVersion}, .NET {Environment.Version}); ") +
-                    $"server in Release as its own process on loopback, ceilings from a bare Kestrel process started by the bench; {settings.Seconds} s per measurement after a 1 s warm-up; whole run {total.Elapsed.TotalMinutes:0.0} min.",
+                    $"server in Release as its own process on loopback, ceilings from a bare Kestrel process started by the bench; {settings.Seconds} s per measurement after a 1 s warm-up (the throughput rows and their ceilings in three alternating rounds of {Math.Max(2, settings.Seconds / 2.0):0.#} s, averaged); whole run {total.Elapsed.TotalMinutes:0.0} min.",
                 notes,
                 Path.Combine(root, settings.Output));
         }
@@ -263,6 +259,25 @@ public static class BenchRun
         using var connection = await RawHttpConnection.ConnectAsync(endpoint);
         await connection.SendAsync(request);
         return connection.Body.ToArray();
+    }
+
+    /// <summary>
+    /// A measurement and its ceiling in three alternating rounds of half the duration each, averaged, so that
+    /// drift in what else the machine runs falls on both sides alike.
+    /// </summary>
+    private static async Task<(LoadResult Measured, LoadResult Ceiling)> InterleavedAsync(
+        Func<TimeSpan, Task<LoadResult>> measure, Func<TimeSpan, Task<LoadResult>> ceiling, TimeSpan duration)
+    {
+        var round = TimeSpan.FromSeconds(Math.Max(2, duration.TotalSeconds / 2));
+        var measured = new List<LoadResult>();
+        var ceilings = new List<LoadResult>();
+        for (var i = 0; i < 3; i++)
+        {
+            measured.Add(await measure(round));
+            ceilings.Add(await ceiling(round));
+        }
+
+        return (LoadResult.Mean(measured), LoadResult.Mean(ceilings));
     }
 
     private static BenchRow ThroughputRow(string name, LoadResult measured, LoadResult ceiling, double target, string ceilingName = "bare Kestrel")

@@ -49,6 +49,11 @@ public sealed record LoadResult(double RequestsPerSecond, double P50Ms, double P
     public string Describe() => $"{RequestsPerSecond:N0}/s, p50 {P50Ms:0.00} ms, p99 {P99Ms:0.00} ms";
 
     public string Cpu() => $"driver {DriverCores:0.00} cores, server {ServerCores:0.00} cores";
+
+    /// <summary>The mean of several rounds of one measurement (errors summed).</summary>
+    public static LoadResult Mean(IReadOnlyList<LoadResult> rounds) => new(
+        rounds.Average(r => r.RequestsPerSecond), rounds.Average(r => r.P50Ms), rounds.Average(r => r.P99Ms),
+        rounds.Average(r => r.DriverCores), rounds.Average(r => r.ServerCores), rounds.Sum(r => r.Errors));
 }
 
 /// <summary>Counts CPU time of the driver and of the process under test across one phase.</summary>

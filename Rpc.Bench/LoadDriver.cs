@@ -16,15 +16,12 @@ public static class LoadDriver
     /// </summary>
     public static async Task<LoadResult> HttpClosedLoopAsync(IPEndPoint endpoint, IReadOnlyList<byte[]> requests, int connections, TimeSpan warmup, TimeSpan duration, int? serverPid, Func<ReadOnlyMemory<byte>, bool>? check = null)
     {
-        var histogram = new LatencyHistogram();
-        var recording = 0;
-        var stop = 0;
-        long errors = 0;
+        var window = new MeasurementWindow();
         var clients = await Task.WhenAll(Enumerable.Range(0, connections).Select(_ => RawHttpConnection.ConnectAsync(endpoint))).ConfigureAwait(false);
         var workers = clients.Select((client, index) => Task.Run(async () =>
         {
             var next = index;
-            while (Volatile.Read(ref stop) == 0)
+            while (!window.Stopped)
             {
                 var request = requests[next++ % requests.Count];
                 var started = Stopwatch.GetTimestamp();
@@ -32,33 +29,20 @@ public static class LoadDriver
                 var elapsed = Stopwatch.GetTimestamp() - started;
                 if (client.Status != 200 || (check is not null && !check(client.Body)))
                 {
-                    Interlocked.Increment(ref errors);
+                    window.Error();
                 }
 
-                if (Volatile.Read(ref recording) == 1)
-                {
-                    histogram.Record(elapsed * TimeSpan.TicksPerSecond / Stopwatch.Frequency);
-                }
+                window.Record(elapsed);
             }
         })).ToArray();
 
-        await Task.Delay(warmup).ConfigureAwait(false);
-        var cpu = new CpuMeter(serverPid);
-        var start = Stopwatch.GetTimestamp();
-        Volatile.Write(ref recording, 1);
-        await Task.Delay(duration).ConfigureAwait(false);
-        Volatile.Write(ref recording, 0);
-        var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        var count = histogram.Count;
-        var (driver, server) = cpu.Cores();
-        Volatile.Write(ref stop, 1);
-        await Task.WhenAll(workers).ConfigureAwait(false);
+        var result = await window.MeasureAsync(workers, warmup, duration, serverPid).ConfigureAwait(false);
         foreach (var client in clients)
         {
             client.Dispose();
         }
 
-        return new LoadResult(count / seconds, histogram.QuantileMs(0.5), histogram.QuantileMs(0.99), driver, server, errors);
+        return result;
     }
 
     /// <summary>
@@ -160,10 +144,7 @@ public static class LoadDriver
     /// </summary>
     public static async Task<LoadResult> WebSocketClosedLoopAsync(Uri uri, Func<int, string> frameForId, int connections, int inFlight, TimeSpan warmup, TimeSpan duration, int? serverPid)
     {
-        var histogram = new LatencyHistogram();
-        var recording = 0;
-        var stop = 0;
-        long errors = 0;
+        var window = new MeasurementWindow();
         var frames = Enumerable.Range(0, inFlight).Select(i => Encoding.UTF8.GetBytes(frameForId(i))).ToArray();
         var sockets = await Task.WhenAll(Enumerable.Range(0, connections).Select(async _ =>
         {
@@ -197,16 +178,12 @@ public static class LoadDriver
                 var id = IdOf(buffer.AsSpan(0, length));
                 if (id < 0 || id >= inFlight)
                 {
-                    Interlocked.Increment(ref errors);
+                    window.Error();
                     continue;
                 }
 
-                if (Volatile.Read(ref recording) == 1)
-                {
-                    histogram.Record((Stopwatch.GetTimestamp() - sentAt[id]) * TimeSpan.TicksPerSecond / Stopwatch.Frequency);
-                }
-
-                if (Volatile.Read(ref stop) == 1)
+                window.Record(Stopwatch.GetTimestamp() - sentAt[id]);
+                if (window.Stopped)
                 {
                     outstanding--;
                     continue;
@@ -217,24 +194,55 @@ public static class LoadDriver
             }
         })).ToArray();
 
-        await Task.Delay(warmup).ConfigureAwait(false);
-        var cpu = new CpuMeter(serverPid);
-        var start = Stopwatch.GetTimestamp();
-        Volatile.Write(ref recording, 1);
-        await Task.Delay(duration).ConfigureAwait(false);
-        Volatile.Write(ref recording, 0);
-        var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        var count = histogram.Count;
-        var (driver, server) = cpu.Cores();
-        Volatile.Write(ref stop, 1);
-        await Task.WhenAll(workers).ConfigureAwait(false);
+        var result = await window.MeasureAsync(workers, warmup, duration, serverPid).ConfigureAwait(false);
         foreach (var socket in sockets)
         {
             await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None).ConfigureAwait(false);
             socket.Dispose();
         }
 
-        return new LoadResult(count / seconds, histogram.QuantileMs(0.5), histogram.QuantileMs(0.99), driver, server, errors);
+        return result;
+    }
+
+    /// <summary>
+    /// The closed loops' timing: workers run until <see cref="Stopped"/> and their samples count only inside
+    /// the measured window that follows the warm-up, while the CPU of both processes is metered.
+    /// </summary>
+    private sealed class MeasurementWindow
+    {
+        private readonly LatencyHistogram histogram = new();
+        private int recording;
+        private int stopped;
+        private long errors;
+
+        public bool Stopped => Volatile.Read(ref stopped) == 1;
+
+        public void Error() => Interlocked.Increment(ref errors);
+
+        /// <summary>Records a latency in <see cref="Stopwatch"/> ticks when inside the window.</summary>
+        public void Record(long elapsedStopwatchTicks)
+        {
+            if (Volatile.Read(ref recording) == 1)
+            {
+                histogram.Record(elapsedStopwatchTicks * TimeSpan.TicksPerSecond / Stopwatch.Frequency);
+            }
+        }
+
+        public async Task<LoadResult> MeasureAsync(Task[] workers, TimeSpan warmup, TimeSpan duration, int? serverPid)
+        {
+            await Task.Delay(warmup).ConfigureAwait(false);
+            var cpu = new CpuMeter(serverPid);
+            var start = Stopwatch.GetTimestamp();
+            Volatile.Write(ref recording, 1);
+            await Task.Delay(duration).ConfigureAwait(false);
+            Volatile.Write(ref recording, 0);
+            var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            var count = histogram.Count;
+            var (driver, server) = cpu.Cores();
+            Volatile.Write(ref stopped, 1);
+            await Task.WhenAll(workers).ConfigureAwait(false);
+            return new LoadResult(count / seconds, histogram.QuantileMs(0.5), histogram.QuantileMs(0.99), driver, server, Interlocked.Read(ref errors));
+        }
     }
 
     /// <summary>The digits after the first <c>"id":</c> of a reply.</summary>
