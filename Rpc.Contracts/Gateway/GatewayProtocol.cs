@@ -17,7 +17,7 @@ public static class GatewayCloseCodes
     /// <summary>The connection did not read its events fast enough and its outgoing queue overflowed.</summary>
     public const int SlowConsumer = 4008;
 
-    /// <summary>The connection sent nothing (not even a pong) past the idle timeout.</summary>
+    /// <summary>The connection did not authenticate and sent no request for <c>Connections:AnonymousIdleSeconds</c>.</summary>
     public const int IdleTimeout = 4009;
 }
 

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Rpc.Contracts.Channels;
+using Rpc.Contracts.Gateway;
 using Rpc.Contracts.Guilds;
 using Rpc.Server.Data;
 using Rpc.Server.Gateway;
@@ -20,13 +21,10 @@ public interface IUserDeletionStep
 /// <summary>A deleted user's sessions end and its gateway connections close (code 4005).</summary>
 public sealed class EndSessionsOnUserDeletion : IUserDeletionStep
 {
-    /// <summary>The WebSocket close code of connections closed because their account was deleted.</summary>
-    public const int AccountDeletedCloseCode = 4005;
-
     public async Task<IReadOnlyList<BusMessage>> RunAsync(DbConnection connection, DbTransaction transaction, long userId, long now, CancellationToken cancellationToken)
     {
         await SessionRevocation.RevokeAllAsync(connection, transaction, userId, now, cancellationToken).ConfigureAwait(false);
-        return [new CloseConnections(userId, null, AccountDeletedCloseCode, "account deleted")];
+        return [new CloseConnections(userId, null, GatewayCloseCodes.AccountDeleted, "account deleted")];
     }
 }
 

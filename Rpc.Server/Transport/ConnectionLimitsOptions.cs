@@ -26,6 +26,14 @@ public sealed class ConnectionLimitsOptions
     [Range(1, 300)]
     public int HandshakeTimeoutSeconds { get; set; } = 10;
 
+    /// <summary>
+    /// Seconds a WebSocket may stay unauthenticated without sending a request; then it is closed with
+    /// <c>4009</c>, so a silent client cannot hold one of its address's WebSocket slots forever while
+    /// answering pings. Authenticated connections (bots) are kept however quiet they are. Default 300.
+    /// </summary>
+    [Range(1, 86_400)]
+    public int AnonymousIdleSeconds { get; set; } = 300;
+
     /// <summary>Seconds an idle HTTP keep-alive connection stays open. Default 120.</summary>
     [Range(1, 3600)]
     public int KeepAliveTimeoutSeconds { get; set; } = 120;

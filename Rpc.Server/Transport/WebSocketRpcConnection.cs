@@ -4,6 +4,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Threading.Channels;
 using Nerdbank.Streams;
+using Rpc.Contracts.Gateway;
 using Rpc.Contracts.Protocol;
 using Rpc.Server.Dispatch;
 using Rpc.Server.Gateway;
@@ -15,7 +16,8 @@ namespace Rpc.Server.Transport;
 /// One WebSocket at <c>/rpc</c>. Each message is a request or a batch and gets one reply message
 /// (none for notifications). Requests run concurrently up to a per-connection bound and are answered
 /// as they finish; a single writer loop owns the socket's send side and also carries the gateway's
-/// events. A bad frame is answered with an error and never ends the connection.
+/// events. A bad frame is answered with an error and never ends the connection; a connection that
+/// stays unauthenticated and silent past its idle limit is closed.
 /// </summary>
 public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
 {
@@ -26,6 +28,9 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
     private readonly GatewayHub gateway;
     private readonly RpcLimitsOptions limits;
     private readonly ILogger logger;
+    private readonly TimeSpan anonymousIdle;
+    private readonly TimeProvider time;
+    private long lastMessageAt;
     private readonly Channel<Outgoing> outbox;
     private readonly SemaphoreSlim inFlight;
     private int running;
@@ -35,7 +40,7 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
     private volatile bool discardQueued;
     private volatile AuthenticatedAs? authenticated;
 
-    public WebSocketRpcConnection(WebSocket socket, HttpContext context, RpcProcessor processor, RpcErrorWriter errors, GatewayHub gateway, RpcLimitsOptions limits, GatewayOptions gatewayOptions, ILogger logger)
+    public WebSocketRpcConnection(WebSocket socket, HttpContext context, RpcProcessor processor, RpcErrorWriter errors, GatewayHub gateway, RpcLimitsOptions limits, GatewayOptions gatewayOptions, TimeSpan anonymousIdle, TimeProvider time, ILogger logger)
     {
         this.socket = socket;
         this.processor = processor;
@@ -43,6 +48,9 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
         this.gateway = gateway;
         this.limits = limits;
         this.logger = logger;
+        this.anonymousIdle = anonymousIdle;
+        this.time = time;
+        lastMessageAt = time.GetTimestamp();
         Origin = RequestOriginFactory.From(context, this);
         outbox = Channel.CreateBounded<Outgoing>(new BoundedChannelOptions(gatewayOptions.MaxQueuedFrames) { SingleReader = true });
         inFlight = new SemaphoreSlim(limits.MaxInFlightPerConnection);
@@ -100,6 +108,8 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
     public async Task RunAsync(CancellationToken aborted)
     {
         var sender = SendLoopAsync();
+        using var ended = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        var idleWatch = CloseWhenAnonymousAndIdleAsync(ended.Token);
         try
         {
             await ReceiveLoopAsync(aborted).ConfigureAwait(false);
@@ -110,6 +120,8 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
         }
         finally
         {
+            await ended.CancelAsync().ConfigureAwait(false);
+            await idleWatch.ConfigureAwait(false);
             if (authenticated?.Session is { } session)
             {
                 gateway.Disconnected(session, this);
@@ -166,6 +178,32 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
         }
     }
 
+    /// <summary>
+    /// Closes the connection with 4009 once it has gone <see cref="anonymousIdle"/> without authenticating,
+    /// sending a request or running one; an authenticated connection is never closed for being quiet.
+    /// </summary>
+    private async Task CloseWhenAnonymousAndIdleAsync(CancellationToken ended)
+    {
+        try
+        {
+            while (authenticated is null)
+            {
+                var left = anonymousIdle - time.GetElapsedTime(Volatile.Read(ref lastMessageAt));
+                if (left <= TimeSpan.Zero && Volatile.Read(ref running) == 0)
+                {
+                    Close(GatewayCloseCodes.IdleTimeout, $"no authentication and no request for {anonymousIdle.TotalSeconds:0} s", discardQueued: false);
+                    return;
+                }
+
+                // Past the limit with a request still running: look again shortly after it ends.
+                await Task.Delay(left > TimeSpan.Zero ? left : TimeSpan.FromSeconds(1), time, ended).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
     private async Task ReceiveLoopAsync(CancellationToken cancellationToken)
     {
         while (socket.State == WebSocketState.Open)
@@ -192,6 +230,7 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
             }
             while (!result.EndOfMessage);
 
+            Volatile.Write(ref lastMessageAt, time.GetTimestamp());
             if (Volatile.Read(ref closeRequested) == 1)
             {
                 message.Dispose();

@@ -20,6 +20,8 @@ public sealed class WebSocketRpcEndpoint(
     GatewayHub gateway,
     IOptions<RpcLimitsOptions> limits,
     IOptions<GatewayOptions> gatewayOptions,
+    IOptions<ConnectionLimitsOptions> connectionLimits,
+    TimeProvider time,
     ILogger<WebSocketRpcConnection> logger)
 {
     public async Task HandleAsync(HttpContext context)
@@ -47,7 +49,8 @@ public sealed class WebSocketRpcEndpoint(
                 KeepAliveTimeout = gatewayOptions.Value.IdleTimeout,
             };
             using var socket = await context.WebSockets.AcceptWebSocketAsync(accept).ConfigureAwait(false);
-            var connection = new WebSocketRpcConnection(socket, context, processor, errors, gateway, limits.Value, gatewayOptions.Value, logger);
+            var anonymousIdle = TimeSpan.FromSeconds(connectionLimits.Value.AnonymousIdleSeconds);
+            var connection = new WebSocketRpcConnection(socket, context, processor, errors, gateway, limits.Value, gatewayOptions.Value, anonymousIdle, time, logger);
             await connection.RunAsync(context.RequestAborted).ConfigureAwait(false);
         }
         finally

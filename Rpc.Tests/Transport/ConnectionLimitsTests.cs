@@ -49,6 +49,30 @@ public sealed class ConnectionLimitsTests
     }
 
     [Test]
+    public async Task WebSocket_UnauthenticatedAndSilent_ClosedWith4009_WhileAQuietBotStays()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var server = await RpcTestServer.StartAsync(
+            new Dictionary<string, string?> { ["Connections:AnonymousIdleSeconds"] = "30" },
+            configureServices: s => s.AddSingleton<TimeProvider>(clock));
+        var user = await server.NewUserAsync();
+        await using var bot = await GatewayClient.IdentifyAsync(server, user.Token);
+        await using var silent = await GatewayClient.ConnectAsync(server);
+        await using var asking = await GatewayClient.ConnectAsync(server);
+
+        clock.Advance(TimeSpan.FromSeconds(20));
+        Assert.That((await asking.CallAsync("users.check", new { username = "someone" })).GetProperty("result").GetBoolean(), Is.False);
+        clock.Advance(TimeSpan.FromSeconds(15));
+        Assert.That(await silent.WaitForCloseAsync(TimeSpan.FromSeconds(10)), Is.EqualTo(4009), "35 s without a request");
+        Assert.That((await asking.CallAsync("users.check", new { username = "someone" })).GetProperty("result").GetBoolean(), Is.False, "its last request was 15 s ago");
+
+        clock.Advance(TimeSpan.FromHours(1));
+        Assert.That(await asking.WaitForCloseAsync(TimeSpan.FromSeconds(10)), Is.EqualTo(4009));
+        var self = await bot.CallAsync("users.self");
+        Assert.That(self.GetProperty("result").GetProperty("id").GetString(), Is.EqualTo(user.Id), "an authenticated connection is never closed for being quiet");
+    }
+
+    [Test]
     public async Task WebSocket_PastTotalLimit_Refused503_WithJsonRpcError()
     {
         await using var server = await RpcTestServer.StartAsync(new Dictionary<string, string?> { ["Connections:MaxWebSockets"] = "1" });
