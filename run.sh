@@ -4,8 +4,13 @@ set -euo pipefail
 cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
-command=${1:-serve}
-[ $# -gt 0 ] && shift
+# ./run.sh --port 9000 … is ./run.sh serve --port 9000 …
+if [ $# -eq 0 ] || [[ $1 == --* ]]; then
+  command=serve
+else
+  command=$1
+  shift
+fi
 
 build() {
   dotnet restore rpc.sln --verbosity quiet

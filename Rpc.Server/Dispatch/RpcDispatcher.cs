@@ -88,7 +88,10 @@ public sealed class RpcDispatcher(
     {
         if (!methods.TryGet(methodName, out var method))
         {
-            throw new RpcException(RpcErrorCodes.MethodNotFound, $"method '{methodName}' does not exist");
+            // Echo at most 100 characters of the name, so a megabyte of method name does not come back whole.
+            var shown = methodName.Length > 100 ? methodName[..100] + "…" : methodName;
+            var hint = methods.Suggest(methodName) is { } suggestion ? $"; did you mean '{suggestion}'?" : "";
+            throw new RpcException(RpcErrorCodes.MethodNotFound, $"method '{shown}' does not exist{hint}");
         }
 
         var context = new CallContext { Origin = origin, Token = auth ?? origin.BearerToken ?? origin.Connection?.Token };

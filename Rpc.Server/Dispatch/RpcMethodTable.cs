@@ -39,6 +39,55 @@ public sealed class RpcMethodTable
 
     public bool TryGet(string name, out RpcMethod method) => methods.TryGetValue(name, out method!);
 
+    /// <summary>
+    /// The registered name closest to a mistyped <paramref name="name"/> (case aside, at most two letters
+    /// added, dropped or changed), for the method-not-found error; null when none is that close.
+    /// </summary>
+    public string? Suggest(string name)
+    {
+        if (name.Length > 64)
+        {
+            return null;
+        }
+
+        string? best = null;
+        var bestDistance = 3;
+        foreach (var candidate in methods.Keys)
+        {
+            var distance = EditDistance(name.ToLowerInvariant(), candidate.ToLowerInvariant());
+            if (distance < bestDistance)
+            {
+                (best, bestDistance) = (candidate, distance);
+            }
+        }
+
+        return best;
+    }
+
+    private static int EditDistance(string a, string b)
+    {
+        var previous = new int[b.Length + 1];
+        var current = new int[b.Length + 1];
+        for (var j = 0; j <= b.Length; j++)
+        {
+            previous[j] = j;
+        }
+
+        for (var i = 1; i <= a.Length; i++)
+        {
+            current[0] = i;
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+                current[j] = Math.Min(substitution, Math.Min(previous[j], current[j - 1]) + 1);
+            }
+
+            (previous, current) = (current, previous);
+        }
+
+        return previous[b.Length];
+    }
+
     private static RpcMethod Build(string name, MethodInfo method, object target)
     {
         var nullability = new NullabilityInfoContext();

@@ -84,6 +84,26 @@ public sealed class ProtocolConformanceTests(TransportKind transport)
         Assert.That(response.GetProperty("error").GetProperty("data").GetString(), Does.Contain("foobar"));
     }
 
+    [TestCase("users.chek", "method 'users.chek' does not exist; did you mean 'users.check'?")]
+    [TestCase("Users.Check", "method 'Users.Check' does not exist; did you mean 'users.check'?")]
+    [TestCase("admin.user.search", "method 'admin.user.search' does not exist; did you mean 'admin.users.search'?")]
+    [TestCase("users.frobnicate", "method 'users.frobnicate' does not exist")]
+    public async Task UnknownMethod_CloseToARealOne_SuggestsIt(string method, string data)
+    {
+        var response = await client.SendJsonAsync($$"""{"jsonrpc":"2.0","method":"{{method}}","id":"1"}""");
+        AssertError(response, -32601, JsonDocument.Parse("\"1\"").RootElement);
+        Assert.That(response.GetProperty("error").GetProperty("data").GetString(), Is.EqualTo(data));
+    }
+
+    [Test]
+    public async Task UnknownMethod_HugeName_IsEchoedShortened()
+    {
+        var name = new string('m', 200_000);
+        var response = await client.SendJsonAsync($$"""{"jsonrpc":"2.0","method":"{{name}}","id":"1"}""");
+        AssertError(response, -32601, JsonDocument.Parse("\"1\"").RootElement);
+        Assert.That(response.GetProperty("error").GetProperty("data").GetString(), Is.EqualTo($"method '{name[..100]}…' does not exist"));
+    }
+
     [Test]
     public async Task MalformedJson_IsParseError_WithNullId()
     {
