@@ -24,17 +24,38 @@ case "$command" in
     exec dotnet Rpc.Server/bin/Release/net10.0/Rpc.Server.dll "$@"
     ;;
   test)
+    # Every test on SQLite, then again (all but the SQLite-file tests) on a throwaway PostgreSQL server
+    # that scripts/postgres.sh installs and starts; RPC_TEST_SKIP_POSTGRES=1 skips that second run.
     scripts/install-browser.sh
     build
-    log=$(mktemp)
     status=0
-    dotnet test rpc.sln -c Release --no-build --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log" || status=$?
-    # Normal verbosity ends with "Total tests: N" and "Passed: N" / "Failed: N" / "Skipped: N" lines.
-    count() { grep -E "^ +$1: +[0-9]+" "$log" | tail -n 1 | grep -oE '[0-9]+' || true; }
-    passed=$(count Passed); failed=$(count Failed); skipped=$(count Skipped)
-    rm -f "$log"
-    echo "${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
-    [ "${passed:-0}" -gt 0 ] || status=1
+    total_passed=0 total_failed=0 total_skipped=0
+    suite() { # NAME, then dotnet test arguments
+      local name=$1 log passed failed skipped
+      shift
+      log=$(mktemp)
+      dotnet test rpc.sln -c Release --no-build --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log" || status=1
+      # Normal verbosity ends with "Total tests: N" and "Passed: N" / "Failed: N" / "Skipped: N" lines.
+      count() { grep -E "^ +$1: +[0-9]+" "$log" | tail -n 1 | grep -oE '[0-9]+' || true; }
+      passed=$(count Passed); failed=$(count Failed); skipped=$(count Skipped)
+      rm -f "$log"
+      [ "${passed:-0}" -gt 0 ] || status=1
+      echo "$name: ${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
+      total_passed=$((total_passed + ${passed:-0})); total_failed=$((total_failed + ${failed:-0})); total_skipped=$((total_skipped + ${skipped:-0}))
+    }
+    suite SQLite "$@"
+    if [ "${RPC_TEST_SKIP_POSTGRES:-0}" != 1 ]; then
+      pgdir=$(mktemp -d)
+      trap 'scripts/postgres.sh stop "$pgdir"' EXIT
+      scripts/postgres.sh start "$pgdir"
+      # The SQLite-file tests are left out, also from a --filter the caller gave.
+      filter="TestCategory!=sqlite" rest=()
+      while [ $# -gt 0 ]; do
+        if [ "$1" = --filter ] && [ $# -gt 1 ]; then filter="($2)&$filter"; shift 2; else rest+=("$1"); shift; fi
+      done
+      RPC_TEST_POSTGRES="Host=$pgdir;Username=postgres;Database=postgres" suite PostgreSQL --filter "$filter" ${rest[@]+"${rest[@]}"}
+    fi
+    echo "$total_passed passed, $total_failed failed, $total_skipped skipped"
     exit "$status"
     ;;
   manage)

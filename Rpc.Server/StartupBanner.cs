@@ -10,7 +10,7 @@ public static class StartupBanner
     public static void Print(WebApplication app)
     {
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? "http://127.0.0.1:8080";
-        var database = app.Services.GetRequiredService<DbConnectionFactory>().DatabasePath;
+        var database = app.Services.GetRequiredService<DbConnectionFactory>().Description;
         var ws = "ws" + address[4..];
         Console.WriteLine($$"""
 

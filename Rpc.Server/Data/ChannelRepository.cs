@@ -45,7 +45,7 @@ public sealed class ChannelRepository(DbConnectionFactory connections)
             ON CONFLICT (dm_key) DO NOTHING
             """;
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
         if (await connection.ExecuteAsync(new CommandDefinition(insert, new { id, type = DmType, dmKey = DmKeyOf(userA, userB), now }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false) == 0)
         {
             return false;
@@ -60,7 +60,7 @@ public sealed class ChannelRepository(DbConnectionFactory connections)
     public async Task CreateGroupDmAsync(long id, long ownerId, string? name, IReadOnlyCollection<long> members, long now, CancellationToken cancellationToken)
     {
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
         await connection.ExecuteAsync(new CommandDefinition(
             "INSERT INTO channels (id, type, name, owner_id, dm_key, created_at) VALUES (@id, @type, @name, @ownerId, NULL, @now)",
             new { id, type = GroupDmType, name, ownerId, now }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
@@ -93,14 +93,14 @@ public sealed class ChannelRepository(DbConnectionFactory connections)
             return [];
         }
 
+        await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
         var sql = $"""
             SELECT r.channel_id, u.{UserRepository.Columns.Replace(", ", ", u.", StringComparison.Ordinal)}
             FROM channel_recipients r JOIN users u ON u.id = r.user_id
-            WHERE r.channel_id IN @channelIds ORDER BY r.channel_id, u.id
+            WHERE {SqlDialect.InList(connection, "r.channel_id", "channelIds")} ORDER BY r.channel_id, u.id
             """;
-        await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
         var rows = await connection.QueryAsync<RecipientRow, UserRow, (long, UserRow)>(
-            new CommandDefinition(sql, new { channelIds }, cancellationToken: cancellationToken),
+            new CommandDefinition(sql, new { channelIds = channelIds.ToArray() }, cancellationToken: cancellationToken),
             (recipient, user) => (recipient.ChannelId, user),
             splitOn: "id").ConfigureAwait(false);
         return rows.AsList();

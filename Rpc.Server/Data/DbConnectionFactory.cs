@@ -1,17 +1,20 @@
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace Rpc.Server.Data;
 
 /// <summary>
-/// Opens connections, one per operation (SQLite connections are not thread-safe; the pool makes
-/// opening cheap). The SQLite-specific settings live here and in <see cref="SqlDialect"/> only.
+/// Opens connections, one per operation (SQLite connections are not thread-safe; both providers pool,
+/// which makes opening cheap), and begins write transactions. What differs between SQLite and
+/// PostgreSQL lives here and in <see cref="SqlDialect"/> only; the repositories' SQL is shared.
 /// </summary>
-public sealed class DbConnectionFactory
+public sealed class DbConnectionFactory : IAsyncDisposable
 {
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SQLitePCL.sqlite3, DbConnectionFactory> Configured = new();
-    private readonly string connectionString;
+    private readonly string? sqliteConnectionString;
+    private readonly NpgsqlDataSource? postgres;
     private readonly string synchronous;
 
     static DbConnectionFactory()
@@ -23,13 +26,27 @@ public sealed class DbConnectionFactory
     public DbConnectionFactory(IOptions<DatabaseOptions> options)
     {
         var o = options.Value;
+        synchronous = o.Synchronous;
+        if (o.Provider == "postgres")
+        {
+            if (string.IsNullOrWhiteSpace(o.ConnectionString))
+            {
+                throw new InvalidOperationException("Database:Provider is postgres but Database:ConnectionString is empty");
+            }
+
+            postgres = NpgsqlDataSource.Create(o.ConnectionString);
+            var builder = new NpgsqlConnectionStringBuilder(o.ConnectionString);
+            Description = $"PostgreSQL {builder.Database} on {builder.Host}:{builder.Port}";
+            return;
+        }
+
         var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(o.Path));
         if (!string.IsNullOrEmpty(directory))
         {
             Directory.CreateDirectory(directory);
         }
 
-        connectionString = new SqliteConnectionStringBuilder
+        sqliteConnectionString = new SqliteConnectionStringBuilder
         {
             DataSource = o.Path,
             Mode = SqliteOpenMode.ReadWriteCreate,
@@ -37,15 +54,26 @@ public sealed class DbConnectionFactory
             Pooling = true,
             DefaultTimeout = o.BusyTimeoutSeconds,
         }.ToString();
-        synchronous = o.Synchronous;
         DatabasePath = System.IO.Path.GetFullPath(o.Path);
+        Description = DatabasePath;
     }
 
-    public string DatabasePath { get; }
+    /// <summary>The SQLite file; null on PostgreSQL.</summary>
+    public string? DatabasePath { get; }
+
+    /// <summary>Where the data lives, for banners and logs (never the password).</summary>
+    public string Description { get; }
+
+    public bool IsPostgres => postgres is not null;
 
     public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
-        var connection = new SqliteConnection(connectionString);
+        if (postgres is not null)
+        {
+            return await postgres.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var connection = new SqliteConnection(sqliteConnectionString);
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
         // synchronous and foreign_keys are settings of the native connection, which the pool keeps open
         // and hands out again: set them once per native handle, not as extra statements on every operation.
@@ -60,12 +88,25 @@ public sealed class DbConnectionFactory
         return connection;
     }
 
-    /// <summary>Settings that persist in the database file itself; run once at start-up.</summary>
+    /// <summary>Settings that persist in the database itself; run once at start-up.</summary>
     public async Task InitializeFileAsync(CancellationToken cancellationToken)
     {
+        if (postgres is not null)
+        {
+            return;
+        }
+
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         using var command = connection.CreateCommand();
         command.CommandText = "PRAGMA journal_mode=WAL;";
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (postgres is not null)
+        {
+            await postgres.DisposeAsync().ConfigureAwait(false);
+        }
     }
 }

@@ -66,15 +66,8 @@ public sealed class DiscordAccountRepository(DbConnectionFactory connections)
                 discord_id = excluded.discord_id, avatar = excluded.avatar, discriminator = excluded.discriminator,
                 locale = excluded.locale, mfa_enabled = excluded.mfa_enabled, flags = excluded.flags, linked_at = excluded.linked_at
             """;
-        try
-        {
-            await connection.ExecuteAsync(new CommandDefinition(sql, row, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            return true;
-        }
-        catch (DbException e) when (SqlDialect.IsUniqueViolation(e))
-        {
-            return false;
-        }
+        var (_, refusal) = await SqlDialect.ExecuteUnlessDuplicateAsync(connection, new CommandDefinition(sql, row, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return refusal is null;
     }
 
     public static async Task<bool> DeleteAsync(DbConnection connection, DbTransaction transaction, long userId, CancellationToken cancellationToken) =>

@@ -162,7 +162,7 @@ public sealed class GuildRepository(DbConnectionFactory connections)
             WHERE code = @code AND (max_uses = 0 OR uses < max_uses) AND (expires_at IS NULL OR expires_at > @now)
             """;
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
         var invite = await connection.QuerySingleOrDefaultAsync<InviteRow>(new CommandDefinition(findInvite, new { code }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
         if (invite is null)
         {
@@ -190,7 +190,7 @@ public sealed class GuildRepository(DbConnectionFactory connections)
     public async Task<LeaveOutcome> LeaveAsync(long guildId, long userId, CancellationToken cancellationToken)
     {
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
         var ownerId = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
             "SELECT g.owner_id FROM guilds g JOIN guild_members m ON m.guild_id = g.id AND m.user_id = @userId WHERE g.id = @guildId",
             new { guildId, userId }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);

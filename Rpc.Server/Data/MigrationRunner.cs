@@ -36,7 +36,13 @@ public sealed class MigrationRunner(DbConnectionFactory connections, TimeProvide
     {
         await connections.InitializeFileAsync(cancellationToken).ConfigureAwait(false);
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await connection.ExecuteAsync(CreateTable).ConfigureAwait(false);
+        // Under the write lock: on PostgreSQL two servers' CREATE TABLE IF NOT EXISTS can otherwise both go ahead and one fail.
+        await using (var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await connection.ExecuteAsync(CreateTable, transaction: transaction).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         var applied = (await connection.QueryAsync<long>("SELECT version FROM schema_migrations").ConfigureAwait(false)).ToHashSet();
         var count = 0;
         foreach (var (version, name, sql) in Embedded())
@@ -46,7 +52,13 @@ public sealed class MigrationRunner(DbConnectionFactory connections, TimeProvide
                 continue;
             }
 
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
+            // Another server starting on the same database may have applied it while this one waited for the write lock.
+            if (await connection.ExecuteScalarAsync<long?>("SELECT version FROM schema_migrations WHERE version = @version", new { version }, transaction).ConfigureAwait(false) is not null)
+            {
+                continue;
+            }
+
             await connection.ExecuteAsync(sql, transaction: transaction).ConfigureAwait(false);
             await connection.ExecuteAsync(
                 "INSERT INTO schema_migrations (version, name, applied_at) VALUES (@version, @name, @now)",

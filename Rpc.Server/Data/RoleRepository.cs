@@ -51,30 +51,16 @@ public sealed class RoleRepository(DbConnectionFactory connections)
             INSERT INTO roles (id, name, slug, priority, discord_role_id, created_at)
             VALUES (@Id, @Name, @Slug, @Priority, @DiscordRoleId, @CreatedAt)
             """;
-        try
-        {
-            await connection.ExecuteAsync(new CommandDefinition(sql, role, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            return true;
-        }
-        catch (DbException e) when (SqlDialect.IsUniqueViolation(e))
-        {
-            return false;
-        }
+        var (_, refusal) = await SqlDialect.ExecuteUnlessDuplicateAsync(connection, new CommandDefinition(sql, role, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return refusal is null;
     }
 
     /// <summary>Rewrites a role's fields; false when the new slug is taken.</summary>
     public static async Task<bool> TryUpdateRoleAsync(DbConnection connection, DbTransaction transaction, RoleRow role, CancellationToken cancellationToken)
     {
         const string sql = "UPDATE roles SET name = @Name, slug = @Slug, priority = @Priority, discord_role_id = @DiscordRoleId WHERE id = @Id";
-        try
-        {
-            await connection.ExecuteAsync(new CommandDefinition(sql, role, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            return true;
-        }
-        catch (DbException e) when (SqlDialect.IsUniqueViolation(e))
-        {
-            return false;
-        }
+        var (_, refusal) = await SqlDialect.ExecuteUnlessDuplicateAsync(connection, new CommandDefinition(sql, role, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return refusal is null;
     }
 
     public static Task<RoleRow?> FindRoleAsync(DbConnection connection, DbTransaction? transaction, long id, CancellationToken cancellationToken) =>
@@ -150,16 +136,10 @@ public sealed class RoleRepository(DbConnectionFactory connections)
                 new { userId, toRoleId, now }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
         }
 
-        try
-        {
-            return await connection.ExecuteAsync(new CommandDefinition(
-                "UPDATE user_roles SET role_id = @toRoleId, expires_at = @expiresAt WHERE user_id = @userId AND role_id = @fromRoleId",
-                new { userId, fromRoleId, toRoleId, expiresAt }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false) > 0;
-        }
-        catch (DbException e) when (SqlDialect.IsUniqueViolation(e))
-        {
-            return false;
-        }
+        var (rows, refusal) = await SqlDialect.ExecuteUnlessDuplicateAsync(connection, new CommandDefinition(
+            "UPDATE user_roles SET role_id = @toRoleId, expires_at = @expiresAt WHERE user_id = @userId AND role_id = @fromRoleId",
+            new { userId, fromRoleId, toRoleId, expiresAt }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return refusal is null && rows > 0;
     }
 
     /// <summary>Takes a live hold away; false when the user does not hold the role live.</summary>

@@ -70,14 +70,8 @@ public static class UserAdministration
                 email = NULL, avatar = NULL, flags = 0, password_hash = @passwordHash, deleted_at = @now
             WHERE id = @id AND deleted_at IS NULL
             """;
-        try
-        {
-            return await connection.ExecuteAsync(new CommandDefinition(sql, new { id, username, usernameKey, passwordHash, now }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false) > 0;
-        }
-        catch (DbException e) when (SqlDialect.IsUniqueViolation(e))
-        {
-            return false;
-        }
+        var (rows, refusal) = await SqlDialect.ExecuteUnlessDuplicateAsync(connection, new CommandDefinition(sql, new { id, username, usernameKey, passwordHash, now }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return refusal is null && rows > 0;
     }
 
     /// <summary>Sets every flag but Staff, which keeps the value it has in the row, in one statement.</summary>

@@ -95,15 +95,10 @@ public sealed class UserRepository(DbConnectionFactory connections)
 
     private static async Task<UserWriteOutcome> WriteAsync(DbConnection connection, CommandDefinition command)
     {
-        try
-        {
-            await connection.ExecuteAsync(command).ConfigureAwait(false);
-            return UserWriteOutcome.Done;
-        }
-        catch (DbException e) when (SqlDialect.IsUniqueViolation(e))
-        {
-            return SqlDialect.IsUniqueViolationOf(e, "username_claim") ? UserWriteOutcome.UsernameTaken : UserWriteOutcome.TagTaken;
-        }
+        var (_, refusal) = await SqlDialect.ExecuteUnlessDuplicateAsync(connection, command).ConfigureAwait(false);
+        return refusal is null ? UserWriteOutcome.Done
+            : SqlDialect.IsUniqueViolationOf(refusal, "username_claim") ? UserWriteOutcome.UsernameTaken
+            : UserWriteOutcome.TagTaken;
     }
 
     /// <summary>The discriminators in use for a username key, soft-deleted accounts included (their tags stay reserved).</summary>
@@ -150,7 +145,7 @@ public sealed class UserRepository(DbConnectionFactory connections)
     /// <summary>The live users among <paramref name="ids"/>, in id order.</summary>
     public static async Task<IReadOnlyList<UserRow>> FindLiveManyAsync(DbConnection connection, DbTransaction? transaction, IReadOnlyCollection<long> ids, CancellationToken cancellationToken) =>
         (await connection.QueryAsync<UserRow>(new CommandDefinition(
-            $"SELECT {Columns} FROM users WHERE id IN @ids AND deleted_at IS NULL ORDER BY id", new { ids }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
+            $"SELECT {Columns} FROM users WHERE {SqlDialect.InList(connection, "id", "ids")} AND deleted_at IS NULL ORDER BY id", new { ids = ids.ToArray() }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
 
     public static Task UpdatePasswordHashAsync(DbConnection connection, DbTransaction transaction, long id, string passwordHash, CancellationToken cancellationToken) =>
         connection.ExecuteAsync(new CommandDefinition(

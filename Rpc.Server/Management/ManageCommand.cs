@@ -64,7 +64,7 @@ public static class ManageCommand
         }
 
         await services.GetRequiredService<MigrationRunner>().ApplyAsync(CancellationToken.None).ConfigureAwait(false);
-        output.WriteLine($"database: {services.GetRequiredService<DbConnectionFactory>().DatabasePath}");
+        output.WriteLine($"database: {services.GetRequiredService<DbConnectionFactory>().Description}");
         return await run().ConfigureAwait(false);
     }
 

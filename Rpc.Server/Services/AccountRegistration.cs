@@ -96,7 +96,7 @@ public sealed class AccountRegistration(
         for (var attempt = 0; attempt < InsertAttempts; attempt++)
         {
             await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
             if (request.Invite is { } invite && !await InstanceInviteRepository.TryUseAsync(connection, transaction, invite, cancellationToken).ConfigureAwait(false))
             {
                 throw Unusable(invite, await InstanceInviteRepository.FindAsync(connection, transaction, invite, cancellationToken).ConfigureAwait(false))

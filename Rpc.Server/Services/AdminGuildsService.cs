@@ -79,7 +79,7 @@ public sealed class AdminGuildsService(
     {
         var actor = callContext.Current.RequireCaller().UserId;
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
         var before = GuildsService.ToGuild(await GuildRepository.FindAsync(connection, transaction, guildId, cancellationToken).ConfigureAwait(false)
             ?? throw RpcException.App(ErrorData.GuildNotFound(guildId)));
         await change(connection, transaction).ConfigureAwait(false);

@@ -55,7 +55,7 @@ public sealed class AdminInvitesService(
         };
         var invite = ToInvite(row);
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
         await InstanceInviteRepository.InsertAsync(connection, transaction, row, cancellationToken).ConfigureAwait(false);
         await audit.RecordAsync(connection, transaction, actorId, "invite.create", "invite", row.Code, null, invite, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -66,7 +66,7 @@ public sealed class AdminInvitesService(
     {
         var actor = callContext.Current.RequireCaller().UserId;
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
         var deleted = await InstanceInviteRepository.DeleteAsync(connection, transaction, code, cancellationToken).ConfigureAwait(false)
             ?? throw RpcException.App(ErrorData.InviteNotFound(code));
         await audit.RecordAsync(connection, transaction, actor, "invite.delete", "invite", code, ToInvite(deleted), null, cancellationToken).ConfigureAwait(false);

@@ -94,7 +94,7 @@ public sealed class AdminUsersService(
         {
             var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
             await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
             var before = await UserAdministration.FindByIdAsync(connection, transaction, userId, cancellationToken).ConfigureAwait(false)
                 ?? throw RpcException.App(ErrorData.UserNotFound(userId));
             if (before.DeletedAt is not null)
@@ -152,7 +152,7 @@ public sealed class AdminUsersService(
         }
 
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
         var before = await UserAdministration.FindByIdAsync(connection, transaction, userId, cancellationToken).ConfigureAwait(false)
             ?? throw RpcException.App(ErrorData.UserNotFound(userId));
         if (before.DeletedAt is not null)

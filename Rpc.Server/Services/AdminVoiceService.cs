@@ -40,7 +40,7 @@ public sealed partial class AdminVoiceService(
 
         var row = new VoiceRegionRow { Id = id, Name = trimmed, Vip = vip, Deprecated = deprecated, Custom = custom, CreatedAt = Now() };
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
         if (!await VoiceRepository.TryInsertRegionAsync(connection, transaction, row, cancellationToken).ConfigureAwait(false))
         {
             throw RpcException.App(ErrorData.VoiceRegionExists(id));
@@ -62,7 +62,7 @@ public sealed partial class AdminVoiceService(
     {
         var actor = callContext.Current.RequireCaller().UserId;
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
         var before = await VoiceRepository.FindRegionAsync(connection, transaction, region, cancellationToken).ConfigureAwait(false)
             ?? throw RpcException.App(ErrorData.VoiceRegionNotFound(region));
         if (before.Deprecated)
@@ -95,7 +95,7 @@ public sealed partial class AdminVoiceService(
         }
 
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
         if (await VoiceRepository.FindRegionAsync(connection, transaction, region, cancellationToken).ConfigureAwait(false) is null)
         {
             throw RpcException.App(ErrorData.VoiceRegionNotFound(region));

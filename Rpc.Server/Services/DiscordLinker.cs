@@ -29,7 +29,7 @@ public sealed class DiscordLinker(DbConnectionFactory connections, AuditLog audi
         };
 
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
         if (!await RoleRepository.UserExistsAsync(connection, transaction, userId, cancellationToken).ConfigureAwait(false))
         {
             throw RpcException.App(ErrorData.SeedUserNotFound);
@@ -51,7 +51,7 @@ public sealed class DiscordLinker(DbConnectionFactory connections, AuditLog audi
     public async Task UnlinkAsync(long actorId, long userId, CancellationToken cancellationToken)
     {
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
         if (!await RoleRepository.UserExistsAsync(connection, transaction, userId, cancellationToken).ConfigureAwait(false))
         {
             throw RpcException.App(ErrorData.SeedUserNotFound);

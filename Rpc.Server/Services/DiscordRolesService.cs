@@ -42,7 +42,7 @@ public sealed class DiscordRolesService(
         var now = nowAt.ToUnixTimeMilliseconds();
         var expiresAt = ExpiryDates.Parse(expiryDate, nowAt);
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
         await RequireUserAsync(connection, transaction, userId, cancellationToken).ConfigureAwait(false);
         _ = await RoleRepository.FindRoleAsync(connection, transaction, roleId, cancellationToken).ConfigureAwait(false)
             ?? throw RpcException.App(ErrorData.RoleNotFound);
@@ -70,7 +70,7 @@ public sealed class DiscordRolesService(
         var now = nowAt.ToUnixTimeMilliseconds();
         var newExpiry = expiryDate is null ? (long?)null : ExpiryDates.Parse(expiryDate, nowAt);
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
         await RequireUserAsync(connection, transaction, userId, cancellationToken).ConfigureAwait(false);
         var before = await RequireHeldAsync(connection, transaction, userId, role, now, cancellationToken).ConfigureAwait(false);
         var target = roleId ?? role;
@@ -98,7 +98,7 @@ public sealed class DiscordRolesService(
     {
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
         await RequireUserAsync(connection, transaction, userId, cancellationToken).ConfigureAwait(false);
         var before = await RequireHeldAsync(connection, transaction, userId, role, now, cancellationToken).ConfigureAwait(false);
         if (!await RoleRepository.RevokeAsync(connection, transaction, userId, role, now, cancellationToken).ConfigureAwait(false))

@@ -94,7 +94,7 @@ public sealed class GuildsService(
         var trimmed = CheckName(name);
         var id = ids.Next();
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
         if (region is not null)
         {
             await CheckRegionAsync(connection, transaction, region, 0, cancellationToken).ConfigureAwait(false);
@@ -122,7 +122,7 @@ public sealed class GuildsService(
         }
 
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
         var before = await GuildRepository.FindAsync(connection, transaction, guildId, cancellationToken).ConfigureAwait(false)
             ?? throw RpcException.App(ErrorData.UnknownGuild);
 

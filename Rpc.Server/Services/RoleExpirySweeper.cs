@@ -66,7 +66,7 @@ public sealed class RoleExpirySweeper(
             var removed = new List<UserRoleEvent>();
             int found;
             await using (var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false))
-            await using (var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false))
+            await using (var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false))
             {
                 var expired = await RoleRepository.ListExpiredAsync(connection, transaction, now, BatchSize, cancellationToken).ConfigureAwait(false);
                 found = expired.Count;

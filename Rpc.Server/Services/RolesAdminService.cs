@@ -29,7 +29,7 @@ public sealed class RolesAdminService(
             CreatedAt = clock.GetUtcNow().ToUnixTimeMilliseconds(),
         };
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
         if (!await RoleRepository.TryInsertRoleAsync(connection, transaction, row, cancellationToken).ConfigureAwait(false))
         {
             throw RpcException.App(ErrorData.RoleSlugTaken(row.Slug));
@@ -58,7 +58,7 @@ public sealed class RolesAdminService(
         var newDiscordRoleId = string.IsNullOrEmpty(discordRoleId) ? null : (long?)DiscordRules.RequireSnowflake(discordRoleId, "discord_role_id");
 
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
         var before = await RoleRepository.FindRoleAsync(connection, transaction, roleId, cancellationToken).ConfigureAwait(false)
             ?? throw RpcException.App(ErrorData.RoleNotFound);
         var after = before with
@@ -83,7 +83,7 @@ public sealed class RolesAdminService(
     {
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
         var row = await RoleRepository.FindRoleAsync(connection, transaction, roleId, cancellationToken).ConfigureAwait(false)
             ?? throw RpcException.App(ErrorData.RoleNotFound);
         var holders = await RoleRepository.ListHoldersAsync(connection, transaction, roleId, now, cancellationToken).ConfigureAwait(false);

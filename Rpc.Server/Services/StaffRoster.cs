@@ -33,7 +33,7 @@ public sealed class StaffRoster(DbConnectionFactory connections, AuditLog audit)
         }
 
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
         var before = await UserAdministration.FindByUsernameAsync(connection, transaction, key, cancellationToken).ConfigureAwait(false);
         if (before is null)
         {

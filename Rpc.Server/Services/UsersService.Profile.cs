@@ -32,7 +32,7 @@ public sealed partial class UsersService
         var newAvatar = avatar is null ? null : AccountRules.CheckAvatar(avatar);
 
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
         var current = await UserRepository.FindLiveAsync(connection, transaction, userId, cancellationToken).ConfigureAwait(false)
             ?? throw RpcException.App(ErrorData.InvalidToken);
         var next = current with

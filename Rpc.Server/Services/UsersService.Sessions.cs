@@ -54,7 +54,7 @@ public sealed partial class UsersService
 
         var hash = await hasher.HashAsync(newPassword, cancellationToken).ConfigureAwait(false);
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
         await UserRepository.UpdatePasswordHashAsync(connection, transaction, caller.UserId, hash, cancellationToken).ConfigureAwait(false);
         var ended = await SessionRepository.RevokeOthersAsync(connection, transaction, caller.UserId, caller.SessionId, Now(), cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);

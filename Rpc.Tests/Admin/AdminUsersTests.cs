@@ -36,7 +36,7 @@ public sealed class AdminUsersTests
 
     private async Task<T> QueryDbAsync<T>(string sql, object parameters)
     {
-        await using var connection = new SqliteConnection($"Data Source={server.DatabasePath}");
+        await using var connection = await server.OpenDatabaseAsync();
         return await connection.QuerySingleAsync<T>(sql, parameters);
     }
 
@@ -136,15 +136,15 @@ public sealed class AdminUsersTests
         // More matches than the sorted plan takes, so the id-order walk answers: its pages must be in id order too.
         var total = Rpc.Server.Data.UserAdministration.SortedMatchLimit + 50;
         var prefix = "bulk" + Guid.NewGuid().ToString("N")[..6];
-        await using (var connection = new SqliteConnection($"Data Source={server.DatabasePath}"))
+        await using (var connection = await server.OpenDatabaseAsync())
         {
             // Ids grow while names shrink, so id order and name order disagree.
             var baseId = 9_000_000_000_000_000_000L + Random.Shared.NextInt64(1_000_000_000L) * 100_000;
             await connection.ExecuteAsync("""
                 WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < @last)
                 INSERT INTO users (id, username, username_key, username_claim, discriminator, display_name, flags, password_hash, created_at)
-                SELECT @baseId + i, @prefix || printf('%06d', @total - i), @prefix || printf('%06d', @total - i), @prefix || printf('%06d', @total - i),
-                       '0042', @prefix || printf('%06d', @total - i), 0, 'x', 0
+                SELECT @baseId + i, @prefix || CAST(1000000 + @total - i AS TEXT), @prefix || CAST(1000000 + @total - i AS TEXT), @prefix || CAST(1000000 + @total - i AS TEXT),
+                       '0042', @prefix || CAST(1000000 + @total - i AS TEXT), 0, 'x', 0
                 FROM n
                 """, new { baseId, prefix, total, last = total - 1 });
         }
@@ -153,7 +153,7 @@ public sealed class AdminUsersTests
         var ids = page.EnumerateArray().Select(u => long.Parse(u.GetProperty("id").GetString()!)).ToList();
         Assert.That(ids, Has.Count.EqualTo(50));
         Assert.That(ids, Is.Ordered);
-        Assert.That(page[0].GetProperty("username").GetString(), Is.EqualTo($"{prefix}{total - 100:D6}"));
+        Assert.That(page[0].GetProperty("username").GetString(), Is.EqualTo($"{prefix}{1_000_000 + total - 100}"));
     }
 
     [TestCase(null, null, 0, 20, "give at least one filter: username or discriminator")]

@@ -5,6 +5,8 @@ using Rpc.Tests.Infrastructure;
 
 namespace Rpc.Tests.Data;
 
+/// <summary>Tests of the SQLite file itself: the PostgreSQL run of the suite (run.sh) leaves them out.</summary>
+[Category("sqlite")]
 public sealed class MigrationTests
 {
     [Test]

@@ -14,7 +14,7 @@ public static class TestStaff
     /// <summary>Runs a query on the test database, outside the server.</summary>
     public static async Task<T> QueryScalarAsync<T>(RpcTestServer server, string sql, object? parameters = null)
     {
-        await using var connection = new SqliteConnection($"Data Source={server.DatabasePath};Pooling=False");
+        await using var connection = await server.OpenDatabaseAsync();
         return (await connection.ExecuteScalarAsync<T>(sql, parameters))!;
     }
 

@@ -6,7 +6,10 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
+using System.Data.Common;
+using Dapper;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -16,8 +19,10 @@ using Rpc.Server.Data;
 namespace Rpc.Tests.Infrastructure;
 
 /// <summary>
-/// A real server on a free loopback port with a fresh SQLite database in a temp folder, composed
-/// exactly as Program.cs composes it. Tests talk to it over real HTTP and WebSocket connections.
+/// A real server on a free loopback port with a fresh database, composed exactly as Program.cs composes
+/// it: a SQLite file in a temp folder, or, when <c>RPC_TEST_POSTGRES</c> holds a connection string (see
+/// run.sh), a new PostgreSQL database named after that folder. Tests talk to it over real HTTP and
+/// WebSocket connections.
 /// </summary>
 public sealed class RpcTestServer : IAsyncDisposable
 {
@@ -46,7 +51,17 @@ public sealed class RpcTestServer : IAsyncDisposable
 
     public IServiceProvider Services => app.Services;
 
+    /// <summary>The SQLite file (tests of SQLite itself only: they are in the <c>sqlite</c> category).</summary>
     public string DatabasePath => Path.Combine(Directory, "rpc.db");
+
+    /// <summary>The PostgreSQL server the suite runs against, or null for SQLite.</summary>
+    public static string? Postgres { get; } = Environment.GetEnvironmentVariable("RPC_TEST_POSTGRES") is { Length: > 0 } p ? p : null;
+
+    /// <summary>A connection to this server's database, whichever provider it uses.</summary>
+    public Task<DbConnection> OpenDatabaseAsync() => Get<DbConnectionFactory>().OpenAsync(CancellationToken.None);
+
+    private static string DatabaseName(string directory) =>
+        "rpc_" + new string(Path.GetFileName(Path.TrimEndingDirectorySeparator(directory)).Where(char.IsAsciiLetterOrDigit).Take(40).ToArray()).ToLowerInvariant();
 
     /// <summary>Fast password hashing for tests that are not about hashing: Argon2id with 8 MiB and one pass.</summary>
     public static readonly IReadOnlyDictionary<string, string?> FastHashing = new Dictionary<string, string?>
@@ -84,6 +99,12 @@ public sealed class RpcTestServer : IAsyncDisposable
         foreach (var (key, value) in FastHashing.Concat(GenerousRateLimits))
         {
             config[key] = value;
+        }
+
+        if (Postgres is not null)
+        {
+            config["Database:Provider"] = "postgres";
+            config["Database:ConnectionString"] = await PostgresDatabase.EnsureAsync(Postgres, DatabaseName(directory));
         }
 
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
@@ -187,6 +208,11 @@ public sealed class RpcTestServer : IAsyncDisposable
             return;
         }
 
+        if (Postgres is not null)
+        {
+            await PostgresDatabase.DropAsync(Postgres, DatabaseName(Directory));
+        }
+
         try
         {
             System.IO.Directory.Delete(Directory, recursive: true);
@@ -194,6 +220,38 @@ public sealed class RpcTestServer : IAsyncDisposable
         catch (IOException)
         {
         }
+    }
+}
+
+/// <summary>Creates and drops the per-server databases of a PostgreSQL test run.</summary>
+internal static class PostgresDatabase
+{
+    /// <summary>Creates <paramref name="name"/> unless it exists (a second server on the same folder) and returns its connection string.</summary>
+    public static async Task<string> EnsureAsync(string server, string name)
+    {
+        await using var connection = new NpgsqlConnection(server);
+        await connection.OpenAsync();
+        if (await connection.ExecuteScalarAsync<int?>("SELECT 1 FROM pg_database WHERE datname = @name", new { name }) is null)
+        {
+            // The name is built from a folder name of hex digits and a fixed prefix (DatabaseName), so quoting suffices.
+            try
+            {
+                await connection.ExecuteAsync($"CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'");
+            }
+            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.DuplicateDatabase or PostgresErrorCodes.UniqueViolation)
+            {
+                // A second server on the same folder, started at the same moment, created it first.
+            }
+        }
+
+        return new NpgsqlConnectionStringBuilder(server) { Database = name }.ConnectionString;
+    }
+
+    public static async Task DropAsync(string server, string name)
+    {
+        await using var connection = new NpgsqlConnection(server);
+        await connection.OpenAsync();
+        await connection.ExecuteAsync($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
     }
 }
 

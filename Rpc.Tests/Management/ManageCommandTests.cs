@@ -8,6 +8,8 @@ namespace Rpc.Tests.Management;
 /// The real <c>Rpc.Server.dll manage …</c> process (what <c>./run.sh manage</c> runs) against the
 /// database of a running test server: its changes take effect without a restart.
 /// </summary>
+// They read the SQLite file itself, so the PostgreSQL run of the suite (run.sh) leaves them out.
+[Category("sqlite")]
 public sealed class ManageCommandTests
 {
     private RpcTestServer server = null!;

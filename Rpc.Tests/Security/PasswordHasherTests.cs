@@ -67,7 +67,7 @@ public sealed class PasswordHasherTests
         }
 
         await using var strong = await RpcTestServer.StartAsync(new Dictionary<string, string?> { ["Passwords:MemoryKiB"] = "9216", ["Passwords:Iterations"] = "2" }, directory);
-        await using var connection = new SqliteConnection($"Data Source={strong.DatabasePath};Pooling=False");
+        await using var connection = await strong.OpenDatabaseAsync();
         Assert.That(await connection.ExecuteScalarAsync<string>("SELECT password_hash FROM users"), Does.Contain("m=8192,t=1"));
         await strong.ResultAsync("users.auth", new { username = "rehashme", password = "password1" });
         Assert.That(await connection.ExecuteScalarAsync<string>("SELECT password_hash FROM users"), Does.Contain("m=9216,t=2"));

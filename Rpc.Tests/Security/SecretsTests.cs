@@ -56,7 +56,7 @@ public sealed class SecretsTests
         Assert.That(issue, Does.Contain(token));
 
         // The database holds neither: sessions store the token's SHA-256, users an Argon2id PHC string.
-        await using var connection = new SqliteConnection($"Data Source={server.DatabasePath};Mode=ReadOnly;Pooling=False");
+        await using var connection = await server.OpenDatabaseAsync();
         var stored = string.Join("\n", await connection.QueryAsync<string>(
             "SELECT token_hash FROM sessions UNION ALL SELECT password_hash FROM users"));
         Assert.That(stored, Does.Not.Contain(token).And.Not.Contain(password));

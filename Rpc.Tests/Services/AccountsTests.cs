@@ -110,7 +110,7 @@ public sealed class AccountsTests
         Assert.That(responses.Count(r => r.TryGetProperty("result", out _)), Is.EqualTo(1));
         Assert.That(responses.Where(r => r.TryGetProperty("error", out _)).Select(r => r.GetProperty("error").GetProperty("data").GetString()),
             Is.All.EqualTo($"User with username {name} already exists"));
-        await using var connection = new SqliteConnection($"Data Source={Server.DatabasePath}");
+        await using var connection = await Server.OpenDatabaseAsync();
         Assert.That(await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM users WHERE username_key = @k", new { k = name }), Is.EqualTo(1));
     }
 
@@ -152,7 +152,7 @@ public sealed class AccountsTests
         var user = await Server.NewUserAsync();
         var second = (await Server.ResultAsync("users.auth", new { username = user.Username, password = user.Password })).GetProperty("token").GetString()!;
         Assert.That(second, Is.Not.EqualTo(user.Token));
-        await using var connection = new SqliteConnection($"Data Source={Server.DatabasePath}");
+        await using var connection = await Server.OpenDatabaseAsync();
         var stored = (await connection.QueryAsync<string>("SELECT token_hash FROM sessions WHERE user_id = @id", new { id = long.Parse(user.Id) })).ToList();
         Assert.That(stored, Has.Count.EqualTo(2));
         Assert.That(stored, Does.Not.Contain(user.Token).And.Not.Contain(second));

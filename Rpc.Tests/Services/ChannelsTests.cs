@@ -40,7 +40,7 @@ public sealed class ChannelsTests
             : Server.ResultAsync("users.createDm", new { recipient_id = alice.Id }, bob.Token));
         var channels = await Task.WhenAll(calls);
         Assert.That(channels.Select(c => c.GetProperty("id").GetString()).Distinct().Count(), Is.EqualTo(1));
-        await using var connection = new SqliteConnection($"Data Source={Server.DatabasePath}");
+        await using var connection = await Server.OpenDatabaseAsync();
         var count = await connection.ExecuteScalarAsync<long>(
             "SELECT COUNT(*) FROM channel_recipients a JOIN channel_recipients b ON a.channel_id = b.channel_id WHERE a.user_id = @a AND b.user_id = @b",
             new { a = long.Parse(alice.Id), b = long.Parse(bob.Id) });

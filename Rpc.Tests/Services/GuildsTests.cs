@@ -133,7 +133,7 @@ public sealed class GuildsTests
         var joiner = await Server.NewUserAsync();
         var guildId = await NewGuildAsync(owner);
         var code = await NewInviteAsync(owner, guildId);
-        await using (var connection = new SqliteConnection($"Data Source={Server.DatabasePath}"))
+        await using (var connection = await Server.OpenDatabaseAsync())
         {
             await connection.ExecuteAsync("UPDATE guild_invites SET expires_at = @past WHERE code = @code",
                 new { code, past = DateTimeOffset.UtcNow.AddSeconds(-1).ToUnixTimeMilliseconds() });
@@ -172,7 +172,7 @@ public sealed class GuildsTests
         Assert.That(responses.Where(r => r.TryGetProperty("error", out _)).Select(r => Data(r.GetProperty("error"))),
             Is.All.EqualTo("this invite has reached its maximum number of uses"));
         Assert.That((await Server.ResultAsync("guilds.get", new { guild_id = guildId }, owner.Token)).GetProperty("member_count").GetInt64(), Is.EqualTo(4));
-        await using var connection = new SqliteConnection($"Data Source={Server.DatabasePath}");
+        await using var connection = await Server.OpenDatabaseAsync();
         Assert.That(await connection.ExecuteScalarAsync<long>("SELECT uses FROM guild_invites WHERE code = @code", new { code }), Is.EqualTo(3));
     }
 

@@ -125,7 +125,7 @@ public sealed class ProfileTests
         // its tag stays reserved, so taking that discriminator for the name clashes.
         var user = await Server.NewUserAsync();
         var name = NewName();
-        await using (var connection = new SqliteConnection($"Data Source={Server.DatabasePath}"))
+        await using (var connection = await Server.OpenDatabaseAsync())
         {
             await connection.ExecuteAsync("""
                 INSERT INTO users (id, username, username_key, username_claim, discriminator, display_name, flags, password_hash, created_at, deleted_at)

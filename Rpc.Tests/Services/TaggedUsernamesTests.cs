@@ -31,7 +31,7 @@ public sealed class TaggedUsernamesTests
         var name = NewName();
         var users = new[] { await CreateAsync(name), await CreateAsync(name.ToUpperInvariant()), await CreateAsync(name) };
         Assert.That(users.Select(u => u.GetProperty("discriminator").GetString()).Distinct().Count(), Is.EqualTo(3));
-        await using var connection = new SqliteConnection($"Data Source={server.DatabasePath}");
+        await using var connection = await server.OpenDatabaseAsync();
         Assert.That(await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM users WHERE username_key = @name AND username_claim IS NULL", new { name }), Is.EqualTo(3));
     }
 
@@ -75,9 +75,8 @@ public sealed class TaggedUsernamesTests
     public async Task Create_AllDiscriminatorsTaken_IsRefusedClearly()
     {
         var name = NewName();
-        await using (var connection = new SqliteConnection($"Data Source={server.DatabasePath}"))
+        await using (var connection = await server.OpenDatabaseAsync())
         {
-            await connection.OpenAsync();
             await using var transaction = await connection.BeginTransactionAsync();
             var rows = Enumerable.Range(1, 9999).Where(d => d != 1234).Select(d => new
             {

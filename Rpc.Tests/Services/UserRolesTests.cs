@@ -165,7 +165,7 @@ public sealed class UserRolesTests
         var listed = await server.ResultAsync("discord.roles.list", new { user_id = user }, staff.Token);
         Assert.That(listed.ToString(), Is.EqualTo(roles.ToString()));
         Assert.That(await TestStaff.QueryScalarAsync<long?>(server, "SELECT expires_at FROM user_roles WHERE user_id = @user AND role_id = @admin",
-            new { user, admin }), Is.Null);
+            new { user = long.Parse(user), admin = long.Parse(admin) }), Is.Null);
     }
 
     [Test]
@@ -365,7 +365,7 @@ public sealed class UserRolesTests
         Assert.That(payload.Role.Id, Is.EqualTo(long.Parse(role)));
         Assert.That(payload.Role.ExpiryDate, Is.EqualTo(expiry));
 
-        Assert.That(await TestStaff.QueryScalarAsync<long>(server, "SELECT COUNT(*) FROM user_roles WHERE user_id = @user", new { user }), Is.EqualTo(1), "only the permanent role is left");
+        Assert.That(await TestStaff.QueryScalarAsync<long>(server, "SELECT COUNT(*) FROM user_roles WHERE user_id = @user", new { user = long.Parse(user) }), Is.EqualTo(1), "only the permanent role is left");
         Assert.That(await TestStaff.QueryScalarAsync<long>(server,
             "SELECT COUNT(*) FROM audit_log WHERE action = 'user_role.expire' AND target_id = @user AND actor_id IS NULL", new { user }), Is.EqualTo(1));
         Assert.That(sink.Events(e => e.Name == "USER_ROLE_REMOVE" && e.Payload is UserRoleEvent p && p.UserId == userId), Has.Count.EqualTo(2), "one to the user, one to staff");
@@ -386,7 +386,7 @@ public sealed class UserRolesTests
         Assert.That(errors, Is.All.EqualTo("User already has this role").Or.EqualTo("User does not have this role"));
         var adds = responses.Where((r, i) => i % 2 == 0 && r.TryGetProperty("result", out _)).Count();
         var removes = responses.Where((r, i) => i % 2 == 1 && r.TryGetProperty("result", out _)).Count();
-        var rows = await TestStaff.QueryScalarAsync<long>(server, "SELECT COUNT(*) FROM user_roles WHERE user_id = @user AND role_id = @role", new { user, role });
+        var rows = await TestStaff.QueryScalarAsync<long>(server, "SELECT COUNT(*) FROM user_roles WHERE user_id = @user AND role_id = @role", new { user = long.Parse(user), role = long.Parse(role) });
         Assert.That(rows, Is.LessThanOrEqualTo(1));
         Assert.That(adds - removes, Is.EqualTo(rows), "every successful add and remove took effect exactly once");
         Assert.That((await server.ResultAsync("discord.roles.list", new { user_id = user }, staff.Token)).GetArrayLength(), Is.EqualTo(rows));
@@ -400,7 +400,7 @@ public sealed class UserRolesTests
         var responses = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ =>
             server.CallAsync("discord.roles.add", new { user_id = user, roleID = role }, staff.Token)));
         Assert.That(responses.Count(r => r.TryGetProperty("result", out _)), Is.EqualTo(1));
-        Assert.That(await TestStaff.QueryScalarAsync<long>(server, "SELECT COUNT(*) FROM user_roles WHERE user_id = @user", new { user }), Is.EqualTo(1));
+        Assert.That(await TestStaff.QueryScalarAsync<long>(server, "SELECT COUNT(*) FROM user_roles WHERE user_id = @user", new { user = long.Parse(user) }), Is.EqualTo(1));
     }
 
     // ---- transports and access ----
@@ -441,6 +441,6 @@ public sealed class UserRolesTests
         }[method];
         Assert.That(Data(await server.ErrorAsync(method, parameters, user.Token)), Is.EqualTo("only staff may call this method"));
         Assert.That(Data(await server.ErrorAsync(method, parameters)), Does.StartWith("authentication required"));
-        Assert.That(await TestStaff.QueryScalarAsync<long>(server, "SELECT COUNT(*) FROM roles WHERE id = @role AND name LIKE 'Role %'", new { role }), Is.EqualTo(1), "nothing changed");
+        Assert.That(await TestStaff.QueryScalarAsync<long>(server, "SELECT COUNT(*) FROM roles WHERE id = @role AND name LIKE 'Role %'", new { role = long.Parse(role) }), Is.EqualTo(1), "nothing changed");
     }
 }
