@@ -38,6 +38,7 @@ public sealed class RolesAdminService(
         var role = RoleMapper.ToRole(row);
         await audit.RecordAsync(connection, transaction, ActorId, "role.create", "role", Key(row.Id), null, role, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        events.PublishCatalogue(UserRoleEvents.RoleCreate, new RoleEvent { Role = role });
         return role;
     }
 
@@ -74,8 +75,14 @@ public sealed class RolesAdminService(
         }
 
         var role = RoleMapper.ToRole(after);
-        await audit.RecordAsync(connection, transaction, ActorId, "role.update", "role", Key(roleId), RoleMapper.ToRole(before), role, cancellationToken).ConfigureAwait(false);
+        var previous = RoleMapper.ToRole(before);
+        await audit.RecordAsync(connection, transaction, ActorId, "role.update", "role", Key(roleId), previous, role, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        if (after != before)
+        {
+            events.PublishCatalogue(UserRoleEvents.RoleUpdate, new RoleEvent { Role = role, PreviousRole = previous });
+        }
+
         return role;
     }
 
@@ -105,6 +112,7 @@ public sealed class RolesAdminService(
             events.Publish(UserRoleEvents.Remove, payload);
         }
 
+        events.PublishCatalogue(UserRoleEvents.RoleDelete, new RoleEvent { Role = role });
         return role;
     }
 

@@ -5,13 +5,17 @@ namespace Rpc.Server.Services;
 
 /// <summary>
 /// Publishes a user's role changes to the user's own connections and to staff connections (the
-/// role-sync bot). Call after the change commits.
+/// role-sync bot), and changes to the role catalogue to staff connections. Call after the change commits.
 /// </summary>
 public sealed class UserRoleEvents(IEventBus bus)
 {
     public const string Add = "USER_ROLE_ADD";
     public const string Update = "USER_ROLE_UPDATE";
     public const string Remove = "USER_ROLE_REMOVE";
+
+    public const string RoleCreate = "ROLE_CREATE";
+    public const string RoleUpdate = "ROLE_UPDATE";
+    public const string RoleDelete = "ROLE_DELETE";
 
     public const string ReasonRemoved = "removed";
     public const string ReasonExpired = "expired";
@@ -22,4 +26,8 @@ public sealed class UserRoleEvents(IEventBus bus)
         bus.Publish(new DispatchEvent(name, payload, new EventAudience.Users([payload.UserId])));
         bus.Publish(new DispatchEvent(name, payload, new EventAudience.Staff()));
     }
+
+    /// <summary>A change to the role catalogue, for staff connections only.</summary>
+    public void PublishCatalogue(string name, RoleEvent payload) =>
+        bus.Publish(new DispatchEvent(name, payload, new EventAudience.Staff()));
 }

@@ -56,6 +56,34 @@ public sealed class UserRolesTests
     // ---- the catalogue ----
 
     [Test]
+    public async Task StaffEvents_OverTheGateway_CarryCatalogueAndUserRoleChanges_ToSubscribedStaffOnly()
+    {
+        await using var bot = await GatewayClient.IdentifyAsync(server, staff.Token);
+        Assert.That((await bot.CallAsync("gateway.staffEvents", new { enabled = true })).GetProperty("result").GetBoolean(), Is.True);
+        var holder = await server.NewUserAsync();
+        await using var holderGateway = await GatewayClient.IdentifyAsync(server, holder.Token);
+
+        var role = await NewRoleAsync(discordRoleId: "673855784005795841");
+        var created = (await bot.NextEventAsync("ROLE_CREATE")).GetProperty("d");
+        Assert.That(created.GetProperty("role").GetProperty("id").GetString(), Is.EqualTo(role));
+        Assert.That(created.TryGetProperty("previous_role", out _), Is.False);
+
+        await server.ResultAsync("admin.roles.update", new { role_id = role, discord_role_id = "673855784005795842" }, staff.Token);
+        var updated = (await bot.NextEventAsync("ROLE_UPDATE")).GetProperty("d");
+        Assert.That(updated.GetProperty("role").GetProperty("discord_role_id").GetString(), Is.EqualTo("673855784005795842"));
+        Assert.That(updated.GetProperty("previous_role").GetProperty("discord_role_id").GetString(), Is.EqualTo("673855784005795841"));
+
+        await server.ResultAsync("discord.roles.add", new { user_id = holder.Id, roleID = role }, staff.Token);
+        Assert.That((await bot.NextEventAsync("USER_ROLE_ADD")).GetProperty("d").GetProperty("user_id").GetString(), Is.EqualTo(holder.Id));
+        Assert.That((await holderGateway.NextEventAsync("USER_ROLE_ADD")).GetProperty("d").GetProperty("user_id").GetString(), Is.EqualTo(holder.Id));
+
+        await server.ResultAsync("admin.roles.delete", new { role_id = role }, staff.Token);
+        Assert.That((await bot.NextEventAsync("USER_ROLE_REMOVE")).GetProperty("d").GetProperty("reason").GetString(), Is.EqualTo("role_deleted"));
+        Assert.That((await bot.NextEventAsync("ROLE_DELETE")).GetProperty("d").GetProperty("role").GetProperty("id").GetString(), Is.EqualTo(role));
+        Assert.That(await holderGateway.HasEventAsync("ROLE_CREATE", TimeSpan.FromMilliseconds(300)), Is.False, "catalogue events are for staff");
+    }
+
+    [Test]
     public async Task RolesCreate_ThenListUpdateDelete_RoundTrips()
     {
         var slug = "vip-" + Guid.NewGuid().ToString("N")[..8];
