@@ -58,7 +58,18 @@ public static class ServerComposition
 
         services.AddSingleton<AuditLog>();
         services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(GatewayOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<IEventBus, InProcessEventBus>();
+        services.AddSingleton<InProcessEventBus>();
+        if (configuration.GetSection(DatabaseOptions.Section)[nameof(DatabaseOptions.Provider)] == "postgres")
+        {
+            // Several servers may share the database: events and connection closes reach all of them.
+            services.AddSingleton<PostgresEventBus>();
+            services.AddSingleton<IEventBus>(sp => sp.GetRequiredService<PostgresEventBus>());
+            services.AddHostedService(sp => sp.GetRequiredService<PostgresEventBus>());
+        }
+        else
+        {
+            services.AddSingleton<IEventBus>(sp => sp.GetRequiredService<InProcessEventBus>());
+        }
         services.AddSingleton<AudienceResolver>();
         services.AddSingleton<ReadyEventBuilder>();
         services.AddSingleton<GatewayHub>();

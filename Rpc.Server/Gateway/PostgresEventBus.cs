@@ -1,0 +1,170 @@
+using System.Text;
+using System.Text.Json;
+using System.Threading.Channels;
+using Dapper;
+using Npgsql;
+using Rpc.Server.Data;
+
+namespace Rpc.Server.Gateway;
+
+/// <summary>
+/// The bus when several servers share one PostgreSQL database. A message goes to this server's sinks at
+/// once, as <see cref="InProcessEventBus"/> delivers it, and to the other servers through NOTIFY on
+/// <see cref="ChannelName"/>; what they send arrives through LISTEN and goes to this server's sinks, so a
+/// user's connections get its events and its logout closes them whichever server they are on. Messages
+/// over NOTIFY's 8000-byte limit travel through the <c>bus_overflow</c> table. A server that loses its
+/// listening connection reconnects and misses what was sent meanwhile, as a gateway client does across a
+/// disconnect. The server starts only once it listens.
+/// </summary>
+public sealed class PostgresEventBus(
+    InProcessEventBus local,
+    DbConnectionFactory connections,
+    SnowflakeGenerator ids,
+    TimeProvider clock,
+    ILogger<PostgresEventBus> logger) : BackgroundService, IEventBus
+{
+    public const string ChannelName = "rpc_bus";
+    private const int MaxNotifyBytes = 7900;
+    private const int MaxQueued = 100_000;
+    private static readonly TimeSpan OverflowLifetime = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan ReconnectDelay = TimeSpan.FromSeconds(1);
+    private readonly Guid node = Guid.NewGuid();
+    private readonly TaskCompletionSource listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Channel<string> incoming = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<BusMessage> outgoing = Channel.CreateBounded<BusMessage>(new BoundedChannelOptions(MaxQueued) { SingleReader = true });
+    private long lastOverflowCleanup;
+
+    public void Publish(BusMessage message)
+    {
+        local.Publish(message);
+        if (!outgoing.Writer.TryWrite(message))
+        {
+            logger.LogWarning("Bus: {Count} messages wait for the database; {Message} is not sent to the other servers", MaxQueued, message.GetType().Name);
+        }
+    }
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await base.StartAsync(cancellationToken).ConfigureAwait(false);
+        await listening.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+    }
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(ListenAsync(stoppingToken), ReceiveAsync(stoppingToken), SendAsync(stoppingToken));
+
+    private async Task ListenAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = (NpgsqlConnection)await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+                connection.Notification += (_, e) => incoming.Writer.TryWrite(e.Payload);
+                await connection.ExecuteAsync($"LISTEN {ChannelName}").ConfigureAwait(false);
+                listening.TrySetResult();
+                while (true)
+                {
+                    await connection.WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is NpgsqlException or InvalidOperationException or IOException)
+            {
+                logger.LogWarning(e, "Bus: the listening connection failed; reconnecting");
+                await Task.Delay(ReconnectDelay, clock, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task ReceiveAsync(CancellationToken cancellationToken)
+    {
+        await foreach (var text in incoming.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            try
+            {
+                if (await ResolveAsync(text, cancellationToken).ConfigureAwait(false) is { } body)
+                {
+                    var (sender, message) = BusMessageCodec.Decode(body);
+                    if (sender != node)
+                    {
+                        local.Publish(message);
+                    }
+                }
+            }
+            catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or KeyNotFoundException or NpgsqlException)
+            {
+                logger.LogError(e, "Bus: a message from another server could not be read");
+            }
+        }
+    }
+
+    /// <summary>The message text of a notification: itself, or the overflow row it names; null for this server's own.</summary>
+    private async Task<string?> ResolveAsync(string text, CancellationToken cancellationToken)
+    {
+        using var document = JsonDocument.Parse(text);
+        var root = document.RootElement;
+        if (root.GetProperty("node").GetGuid() == node)
+        {
+            return null;
+        }
+
+        if (!root.TryGetProperty("overflow", out var reference))
+        {
+            return text;
+        }
+
+        await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
+            "SELECT body FROM bus_overflow WHERE id = @id", new { id = reference.GetInt64() }, cancellationToken: cancellationToken)).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"overflow message {reference.GetInt64()} is gone");
+    }
+
+    private async Task SendAsync(CancellationToken cancellationToken)
+    {
+        while (await outgoing.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            try
+            {
+                await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+                while (outgoing.Reader.TryRead(out var message))
+                {
+                    await NotifyAsync(connection, BusMessageCodec.Encode(message, node), cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is NpgsqlException or InvalidOperationException or IOException)
+            {
+                logger.LogError(e, "Bus: messages could not be sent to the other servers");
+                await Task.Delay(ReconnectDelay, clock, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task NotifyAsync(System.Data.Common.DbConnection connection, string text, CancellationToken cancellationToken)
+    {
+        if (Encoding.UTF8.GetByteCount(text) > MaxNotifyBytes)
+        {
+            var id = ids.Next();
+            var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+            await connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO bus_overflow (id, body, created_at) VALUES (@id, @text, @now)", new { id, text, now }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            if (now - Interlocked.Read(ref lastOverflowCleanup) > OverflowLifetime.TotalMilliseconds)
+            {
+                Interlocked.Exchange(ref lastOverflowCleanup, now);
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "DELETE FROM bus_overflow WHERE created_at < @before", new { before = now - (long)OverflowLifetime.TotalMilliseconds }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            }
+
+            text = $$"""{"node":"{{node}}","overflow":{{id}}}""";
+        }
+
+        await connection.ExecuteAsync(new CommandDefinition(
+            "SELECT pg_notify(@channel, @text)", new { channel = ChannelName, text }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,89 @@
+using Dapper;
+using Rpc.Server.Gateway;
+using Rpc.Tests.Infrastructure;
+
+namespace Rpc.Tests.Gateway;
+
+/// <summary>
+/// Two servers on one PostgreSQL database (the PostgreSQL run of the suite only: on SQLite one process
+/// serves the database and the bus is in-process): what one publishes reaches connections on the other.
+/// </summary>
+public sealed class CrossServerEventsTests
+{
+    private RpcTestServer first = null!;
+    private RpcTestServer second = null!;
+
+    [OneTimeSetUp]
+    public async Task StartAsync()
+    {
+        if (RpcTestServer.Postgres is null)
+        {
+            Assert.Ignore("several servers share a database on PostgreSQL only; run.sh runs these in its PostgreSQL run");
+        }
+
+        first = await RpcTestServer.StartAsync();
+        second = await RpcTestServer.StartAsync(directory: first.Directory);
+        second.KeepFiles = true;
+    }
+
+    [OneTimeTearDown]
+    public async Task StopAsync()
+    {
+        if (second is not null)
+        {
+            await second.DisposeAsync();
+            await first.DisposeAsync();
+        }
+    }
+
+    [Test]
+    public async Task Logout_OnOneServer_ClosesTheSessionsGatewayOnTheOther()
+    {
+        var user = await first.NewUserAsync();
+        await using var gateway = await GatewayClient.IdentifyAsync(first, user.Token);
+        Assert.That((await second.ResultAsync("users.logout", token: user.Token)).GetBoolean(), Is.True);
+        Assert.That(await gateway.WaitForCloseAsync(TimeSpan.FromSeconds(10)), Is.EqualTo(4004));
+    }
+
+    [Test]
+    public async Task Rename_OnOneServer_ReachesGuildMatesOnTheOther()
+    {
+        var alice = await second.NewUserAsync();
+        var bob = await second.NewUserAsync();
+        var guild = await second.ResultAsync("guilds.create", new { name = "Across" }, alice.Token);
+        var invite = await second.ResultAsync("guilds.invites.create", new { guild_id = guild.GetProperty("id").GetString() }, alice.Token);
+        await second.ResultAsync("guilds.join", new { code = invite.GetProperty("code").GetString() }, bob.Token);
+        await using var bobGateway = await GatewayClient.IdentifyAsync(first, bob.Token);
+
+        var renamed = "x" + Guid.NewGuid().ToString("N")[..12];
+        await second.ResultAsync("users.update", new { username = renamed }, alice.Token);
+        var update = (await bobGateway.NextEventAsync("USER_UPDATE")).GetProperty("d");
+        Assert.That(update.GetProperty("id").GetString(), Is.EqualTo(alice.Id));
+        Assert.That(update.GetProperty("username").GetString(), Is.EqualTo(renamed));
+    }
+
+    [Test]
+    public async Task MessageOverTheNotifyLimit_TravelsThroughTheOverflowTable()
+    {
+        var user = await first.NewUserAsync();
+        await using var gateway = await GatewayClient.IdentifyAsync(first, user.Token);
+        var text = new string('x', 20_000);
+        second.Get<IEventBus>().Publish(new DispatchEvent("TEST_LARGE", new { text }, new EventAudience.Users([long.Parse(user.Id)])));
+
+        var large = await gateway.NextEventAsync("TEST_LARGE");
+        Assert.That(large.GetProperty("d").GetProperty("text").GetString(), Is.EqualTo(text));
+        await using var connection = await first.OpenDatabaseAsync();
+        Assert.That(await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM bus_overflow"), Is.GreaterThanOrEqualTo(1));
+    }
+
+    [Test]
+    public async Task OwnMessage_IsDeliveredOnce()
+    {
+        var user = await first.NewUserAsync();
+        await using var gateway = await GatewayClient.IdentifyAsync(first, user.Token);
+        first.Get<IEventBus>().Publish(new DispatchEvent("TEST_ONCE", new { n = 1 }, new EventAudience.Users([long.Parse(user.Id)])));
+
+        Assert.That(await gateway.HasEventAsync("TEST_ONCE", TimeSpan.FromSeconds(5)), Is.True);
+        Assert.That(await gateway.HasEventAsync("TEST_ONCE", TimeSpan.FromSeconds(1)), Is.False, "its own notification came back and was delivered again");
+    }
+}
