@@ -1,15 +1,16 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Options;
 using Rpc.Contracts.Protocol;
+using Rpc.Server.Data;
 using Rpc.Tests.Infrastructure;
 
 namespace Rpc.Tests.Management;
 
 /// <summary>
 /// The real <c>Rpc.Server.dll manage …</c> process (what <c>./run.sh manage</c> runs) against the
-/// database of a running test server: its changes take effect without a restart.
+/// database of a running test server, SQLite file or PostgreSQL database: its changes take effect
+/// without a restart.
 /// </summary>
-// They read the SQLite file itself, so the PostgreSQL run of the suite (run.sh) leaves them out.
-[Category("sqlite")]
 public sealed class ManageCommandTests
 {
     private RpcTestServer server = null!;
@@ -42,8 +43,15 @@ public sealed class ManageCommandTests
             start.ArgumentList.Add(arg);
         }
 
-        start.ArgumentList.Add("--db");
-        start.ArgumentList.Add(server.DatabasePath);
+        var database = server.Get<IOptions<DatabaseOptions>>().Value;
+        string[] target = database.Provider == "postgres"
+            ? ["--Database:Provider", "postgres", "--Database:ConnectionString", database.ConnectionString!]
+            : ["--db", server.DatabasePath];
+        foreach (var arg in target)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
+using Dapper;
 using Microsoft.Data.Sqlite;
 using Rpc.Contracts.Protocol;
 using Rpc.Server.Dispatch;
@@ -14,10 +15,9 @@ namespace Rpc.Tests.Security;
 /// Sends over 20,000 generated bad inputs over HTTP and WebSocket. The methods and their parameters
 /// come from the server's <see cref="RpcMethodTable"/>, so methods added later are fuzzed too. Every
 /// input is built to be rejected (or, for random mutations of read-only requests, to change nothing),
-/// so afterwards the whole database must be exactly as before.
+/// so afterwards the whole database must be exactly as before. Runs on both databases: PostgreSQL is
+/// stricter about types than SQLite, so an input that SQLite tolerated could fault there.
 /// </summary>
-// They read the SQLite file itself, so the PostgreSQL run of the suite (run.sh) leaves them out.
-[Category("sqlite")]
 public sealed class FuzzTests
 {
     private const int Seed = 20261123;
@@ -59,7 +59,7 @@ public sealed class FuzzTests
         });
         var existing = await server.NewUserAsync("fz");
         await server.NewUserAsync("fz");
-        var before = Snapshot(server.DatabasePath);
+        var before = await SnapshotAsync(server);
 
         var random = new Random(Seed);
         var cases = Generate(server.Get<RpcMethodTable>(), existing.Username, random);
@@ -76,15 +76,16 @@ public sealed class FuzzTests
         Assert.That(failures.Take(20), Is.Empty, $"{failures.Count} bad replies");
         var alive = await server.ResultAsync("users.check", new { username = existing.Username });
         Assert.That(alive.GetBoolean(), Is.True);
-        using (var connection = new SqliteConnection($"Data Source={server.DatabasePath};Mode=ReadOnly;Pooling=False"))
+        if (RpcTestServer.Postgres is null)
         {
+            using var connection = new SqliteConnection($"Data Source={server.DatabasePath};Mode=ReadOnly;Pooling=False");
             connection.Open();
             using var command = connection.CreateCommand();
             command.CommandText = "PRAGMA integrity_check";
             Assert.That(command.ExecuteScalar(), Is.EqualTo("ok"));
         }
 
-        Assert.That(Snapshot(server.DatabasePath), Is.EqualTo(before), "a rejected request changed the database");
+        Assert.That(await SnapshotAsync(server), Is.EqualTo(before), "a rejected request changed the database");
     }
 
     private static async Task RunHttpAsync(RpcTestServer server, List<FuzzCase> cases, System.Collections.Concurrent.ConcurrentQueue<string> failures)
@@ -422,37 +423,38 @@ public sealed class FuzzTests
         return cases;
     }
 
-    /// <summary>Every row of every table, in a comparable text form.</summary>
-    private static string Snapshot(string databasePath)
+    /// <summary>Every row of every table, in a comparable text form (rows sorted, so no table needs a row order).</summary>
+    private static async Task<string> SnapshotAsync(RpcTestServer server)
     {
-        using var connection = new SqliteConnection($"Data Source={databasePath};Mode=ReadOnly;Pooling=False");
-        connection.Open();
-        var tables = new List<string>();
-        using (var list = connection.CreateCommand())
-        {
-            list.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name";
-            using var reader = list.ExecuteReader();
-            while (reader.Read())
-            {
-                tables.Add(reader.GetString(0));
-            }
-        }
-
+        await using var connection = await server.OpenDatabaseAsync();
+        var tables = (await connection.QueryAsync<string>(RpcTestServer.Postgres is null
+            ? "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+            : "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name")).ToList();
         var text = new StringBuilder();
         foreach (var table in tables)
         {
-            using var select = connection.CreateCommand();
-            select.CommandText = $"SELECT * FROM \"{table}\" ORDER BY rowid";
-            using var reader = select.ExecuteReader();
-            text.Append("# ").AppendLine(table);
-            while (reader.Read())
+            var rows = new List<string>();
+            await using (var select = connection.CreateCommand())
             {
-                for (var i = 0; i < reader.FieldCount; i++)
+                select.CommandText = $"SELECT * FROM \"{table}\"";
+                await using var reader = await select.ExecuteReaderAsync();
+                while (await reader.ReadAsync())
                 {
-                    text.Append(reader.IsDBNull(i) ? "NULL" : Convert.ToString(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture)).Append('|');
-                }
+                    var row = new StringBuilder();
+                    for (var i = 0; i < reader.FieldCount; i++)
+                    {
+                        row.Append(reader.IsDBNull(i) ? "NULL" : Convert.ToString(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture)).Append('|');
+                    }
 
-                text.AppendLine();
+                    rows.Add(row.ToString());
+                }
+            }
+
+            rows.Sort(StringComparer.Ordinal);
+            text.Append("# ").AppendLine(table);
+            foreach (var row in rows)
+            {
+                text.AppendLine(row);
             }
         }
 
