@@ -54,6 +54,7 @@ public static class ServerComposition
         services.AddSingleton<ObserverRepository>();
         services.AddSingleton<AccountRegistry>();
         services.AddSingleton<UsernameCheckCache>();
+        services.AddSingleton<IEventSink>(sp => sp.GetRequiredService<UsernameCheckCache>());
         services.AddSingleton<PresenceService>();
 
         services.AddSingleton<AuditLog>();

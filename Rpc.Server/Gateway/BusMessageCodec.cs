@@ -29,6 +29,9 @@ public static class BusMessageCodec
                     JsonSerializer.Serialize(writer, dispatch.Payload, dispatch.Payload.GetType(), PayloadOptions);
                     WriteAudience(writer, dispatch.Audience);
                     break;
+                case UsernamesChanged:
+                    writer.WriteBoolean("usernames_changed", true);
+                    break;
                 case CloseConnections close:
                     writer.WriteStartObject("close");
                     writer.WriteNumber("user", close.UserId);
@@ -57,6 +60,11 @@ public static class BusMessageCodec
         using var document = JsonDocument.Parse(text);
         var root = document.RootElement;
         var node = root.GetProperty("node").GetGuid();
+        if (root.TryGetProperty("usernames_changed", out _))
+        {
+            return (node, new UsernamesChanged());
+        }
+
         if (root.TryGetProperty("close", out var close))
         {
             long? session = close.TryGetProperty("session", out var s) ? s.GetInt64() : null;

@@ -39,6 +39,9 @@ public sealed record DispatchEvent(string Name, object Payload, EventAudience Au
 /// <param name="Reason">The close reason sent with it.</param>
 public sealed record CloseConnections(long UserId, long? SessionId, int CloseCode, string Reason) : BusMessage;
 
+/// <summary>A username was taken, changed or freed: cached <c>users.check</c> answers are stale, on every server.</summary>
+public sealed record UsernamesChanged : BusMessage;
+
 /// <summary>
 /// Where services publish what the gateway must push or do. The in-process bus delivers to the sinks
 /// of this node; a cross-node bus can implement the same interface later without touching services.

@@ -30,7 +30,11 @@ public sealed class PostgresEventBus(
     private static readonly TimeSpan ReconnectDelay = TimeSpan.FromSeconds(1);
     private readonly Guid node = Guid.NewGuid();
     private readonly TaskCompletionSource listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly Channel<string> incoming = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
+    // Bounded both ways: a server that cannot keep up with the others drops their oldest messages (and says
+    // so) rather than grow without limit, as a slow gateway client is dropped rather than waited for.
+    private readonly Channel<string> incoming = Channel.CreateBounded<string>(
+        new BoundedChannelOptions(MaxQueued) { SingleReader = true, FullMode = BoundedChannelFullMode.DropOldest },
+        _ => logger.LogWarning("Bus: {Count} messages from other servers wait; the oldest is dropped", MaxQueued));
     private readonly Channel<BusMessage> outgoing = Channel.CreateBounded<BusMessage>(new BoundedChannelOptions(MaxQueued) { SingleReader = true });
     private long lastOverflowCleanup;
 

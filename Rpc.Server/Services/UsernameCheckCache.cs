@@ -1,18 +1,21 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
+using Rpc.Server.Gateway;
 
 namespace Rpc.Server.Services;
 
 /// <summary>
 /// Recent answers of <c>users.check</c>, which sign-up forms call on every keystroke and which costs
 /// normalization and an index look-up otherwise. Answers are keyed by the name as asked (its answer
-/// depends on nothing else), so a repeated question skips the normalization too. Any committed change to a username on this server calls
-/// <see cref="Invalidate"/>, which drops every answer at once by moving the generation on; an answer
-/// computed from a read that raced with such a change carries the old generation and is never served.
-/// Changes made by other processes on the same database show after <see cref="AccountOptions.CheckCacheSeconds"/>
-/// at most. Registration never trusts this cache: the unique indexes decide.
+/// depends on nothing else), so a repeated question skips the normalization too. Any committed change
+/// to a username calls <see cref="Invalidate"/>, which publishes <see cref="UsernamesChanged"/>:
+/// delivered here at once, it drops every answer by moving the generation on, and an answer computed
+/// from a read that raced with the change carries the old generation and is never served. On
+/// PostgreSQL the bus carries it to the other servers too; a change it cannot carry (another process
+/// without the bus, a lost notification) shows after <see cref="AccountOptions.CheckCacheSeconds"/> at
+/// most. Registration never trusts this cache: the unique indexes decide.
 /// </summary>
-public sealed class UsernameCheckCache(IOptions<AccountOptions> options, TimeProvider time)
+public sealed class UsernameCheckCache(IOptions<AccountOptions> options, TimeProvider time, IEventBus bus) : IEventSink
 {
     private readonly ConcurrentDictionary<string, Entry> entries = new(StringComparer.Ordinal);
     private readonly long lifetimeTicks = (long)(options.Value.CheckCacheSeconds * time.TimestampFrequency);
@@ -51,8 +54,16 @@ public sealed class UsernameCheckCache(IOptions<AccountOptions> options, TimePro
         return exists;
     }
 
-    /// <summary>Forgets every answer; call after committing any change that adds, renames or frees a username.</summary>
-    public void Invalidate() => Interlocked.Increment(ref generation);
+    /// <summary>Forgets every answer, here and on the servers sharing the database; call after committing any change that adds, renames or frees a username.</summary>
+    public void Invalidate() => bus.Publish(new UsernamesChanged());
+
+    public void Deliver(BusMessage message)
+    {
+        if (message is UsernamesChanged)
+        {
+            Interlocked.Increment(ref generation);
+        }
+    }
 
     private readonly record struct Entry(bool Exists, long Generation, long ExpiresAt);
 }

@@ -63,6 +63,23 @@ public sealed class CrossServerEventsTests
     }
 
     [Test]
+    public async Task Registration_OnOneServer_IsSeenByTheOthersCachedCheckAtOnce()
+    {
+        var name = "cs" + Guid.NewGuid().ToString("N")[..12];
+        Assert.That((await first.ResultAsync("users.check", new { username = name })).GetBoolean(), Is.False, "now cached on the first server");
+        await second.ResultAsync("users.create", new { username = name, password = "password1" });
+
+        var deadline = DateTime.UtcNow.AddSeconds(2);
+        bool taken;
+        while (!(taken = (await first.ResultAsync("users.check", new { username = name })).GetBoolean()) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.That(taken, Is.True, "the cached answer outlived the registration by more than the bus's delay");
+    }
+
+    [Test]
     public async Task MessageOverTheNotifyLimit_TravelsThroughTheOverflowTable()
     {
         var user = await first.NewUserAsync();
