@@ -94,6 +94,35 @@ public sealed class CrossServerEventsTests
     }
 
     [Test]
+    [NonParallelizable]
+    public async Task ListeningConnectionKilled_TheServerListensAgain_AndMessagesCrossOnceMore()
+    {
+        var user = await first.NewUserAsync();
+        await using var gateway = await GatewayClient.IdentifyAsync(first, user.Token);
+        await using (var connection = await first.OpenDatabaseAsync())
+        {
+            var killed = await connection.ExecuteScalarAsync<long>(
+                "SELECT COUNT(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%') k");
+            Assert.That(killed, Is.EqualTo(2), "one listening connection per server");
+        }
+
+        // Messages sent before the servers listen again are lost (documented): keep sending until one arrives.
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        var sending = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                second.Get<IEventBus>().Publish(new DispatchEvent("TEST_AGAIN", new { n = 1 }, new EventAudience.Users([long.Parse(user.Id)])));
+                await Task.Delay(200);
+            }
+        });
+        var again = await gateway.NextEventAsync("TEST_AGAIN", TimeSpan.FromSeconds(15));
+        await stop.CancelAsync();
+        await sending;
+        Assert.That(again.GetProperty("d").GetProperty("n").GetInt32(), Is.EqualTo(1));
+    }
+
+    [Test]
     public async Task OwnMessage_IsDeliveredOnce()
     {
         var user = await first.NewUserAsync();
