@@ -36,6 +36,12 @@ public static partial class ErrorData
     /// <summary>Paging: <c>limit</c> out of range.</summary>
     public const string LimitRange = "limit must be between 1 and 100";
 
+    /// <summary>
+    /// The database did not answer in time (a lock held past <c>Database:BusyTimeoutSeconds</c>, or the
+    /// database server unreachable); nothing was changed, so the call may simply be sent again.
+    /// </summary>
+    public const string DatabaseBusy = "the database is busy or unavailable; retry in a moment";
+
     /// <summary>An unexpected server fault; the id lets operators find the log entry.</summary>
     public static string Unexpected(string correlationId) => $"unexpected server error; correlation id {correlationId}";
 }

@@ -33,7 +33,11 @@ public sealed class DatabaseOptions : IValidatableObject
     [RegularExpression("^(FULL|NORMAL)$")]
     public string Synchronous { get; set; } = "FULL";
 
-    /// <summary>How long a statement waits for a lock before failing, in seconds. Default 5.</summary>
+    /// <summary>
+    /// How long a statement waits for a lock before failing, in seconds (SQLite's busy timeout; on PostgreSQL
+    /// the command timeout, unless the connection string sets one). The call then gets
+    /// <c>ErrorData.DatabaseBusy</c>. Default 5.
+    /// </summary>
     [Range(1, 60)]
     public int BusyTimeoutSeconds { get; set; } = 5;
 

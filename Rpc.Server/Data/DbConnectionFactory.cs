@@ -34,8 +34,15 @@ public sealed class DbConnectionFactory : IAsyncDisposable
                 throw new InvalidOperationException("Database:Provider is postgres but Database:ConnectionString is empty");
             }
 
-            postgres = NpgsqlDataSource.Create(o.ConnectionString);
             var builder = new NpgsqlConnectionStringBuilder(o.ConnectionString);
+            if (!o.ConnectionString.Contains("Command Timeout", StringComparison.OrdinalIgnoreCase)
+                && !o.ConnectionString.Contains("CommandTimeout", StringComparison.OrdinalIgnoreCase))
+            {
+                // A statement waiting on a lock fails after the same time as on SQLite, not Npgsql's 30 s.
+                builder.CommandTimeout = o.BusyTimeoutSeconds;
+            }
+
+            postgres = NpgsqlDataSource.Create(builder.ConnectionString);
             Description = $"PostgreSQL {builder.Database} on {builder.Host}:{builder.Port}";
             return;
         }

@@ -9,7 +9,7 @@ namespace Rpc.Server.Data;
 public static class SqlDialect
 {
     // Any constant works: every write transaction takes the same lock.
-    private const long WriteLockKey = 0x7270632d77726974;
+    internal const long WriteLockKey = 0x7270632d77726974;
 
     /// <summary>Whether <paramref name="exception"/> is a unique-constraint violation (SQLite 2067/1555, PostgreSQL 23505).</summary>
     public static bool IsUniqueViolation(DbException exception) =>
@@ -19,6 +19,21 @@ public static class SqlDialect
     /// <summary>Whether <paramref name="exception"/> names the unique constraint or index <paramref name="name"/>.</summary>
     public static bool IsUniqueViolationOf(DbException exception, string name) =>
         IsUniqueViolation(exception) && exception.Message.Contains(name, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Whether <paramref name="exception"/> means the database did not answer in time rather than that the
+    /// request was wrong: SQLite busy or locked past the busy timeout; PostgreSQL unreachable, a statement
+    /// cancelled by the command timeout, a lock not granted, a deadlock or serialization failure.
+    /// </summary>
+    public static bool IsTransient(Exception exception) => exception switch
+    {
+        SqliteException sqlite => sqlite.SqliteErrorCode is 5 or 6,
+        PostgresException postgres => postgres.SqlState is PostgresErrorCodes.QueryCanceled or PostgresErrorCodes.LockNotAvailable
+            or PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.AdminShutdown
+            or PostgresErrorCodes.CannotConnectNow || postgres.IsTransient,
+        NpgsqlException npgsql => npgsql.IsTransient,
+        _ => false,
+    };
 
     /// <summary>
     /// <paramref name="column"/> is one of the list parameter <paramref name="parameter"/>: Dapper expands

@@ -70,6 +70,17 @@ public sealed class RpcDispatcher(
         {
             throw;
         }
+        catch (Exception e) when (Data.SqlDialect.IsTransient(e))
+        {
+            logger.LogWarning(e, "The database did not answer {Method} in time", methodName);
+            if (!hasId)
+            {
+                return false;
+            }
+
+            errors.Write(writer, replyId, RpcErrorCodes.ApplicationError, ErrorData.DatabaseBusy, origin.Culture);
+            return true;
+        }
         catch (Exception e)
         {
             var correlationId = Guid.NewGuid().ToString("N")[..16];
