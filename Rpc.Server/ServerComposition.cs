@@ -80,6 +80,7 @@ public static class ServerComposition
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<Authenticator>();
         services.AddSingleton<LoginRateLimiter>();
+        services.AddSingleton<IEventSink>(sp => sp.GetRequiredService<LoginRateLimiter>());
         services.AddSingleton<WebSocketAdmission>();
 
         services.AddSingleton<CallContextAccessor>();

@@ -32,6 +32,21 @@ public static class BusMessageCodec
                 case UsernamesChanged:
                     writer.WriteBoolean("usernames_changed", true);
                     break;
+                case LoginCharge login:
+                    writer.WriteStartObject("login_charge");
+                    writer.WriteString("origin", login.Origin);
+                    writer.WriteString("pair", login.Pair);
+                    writer.WriteString("account", login.Account);
+                    writer.WriteString("address", login.Address);
+                    writer.WriteBoolean("refund", login.Refund);
+                    writer.WriteEndObject();
+                    break;
+                case CreateCharge create:
+                    writer.WriteStartObject("create_charge");
+                    writer.WriteString("origin", create.Origin);
+                    writer.WriteString("address", create.Address);
+                    writer.WriteEndObject();
+                    break;
                 case CloseConnections close:
                     writer.WriteStartObject("close");
                     writer.WriteNumber("user", close.UserId);
@@ -63,6 +78,17 @@ public static class BusMessageCodec
         if (root.TryGetProperty("usernames_changed", out _))
         {
             return (node, new UsernamesChanged());
+        }
+
+        if (root.TryGetProperty("login_charge", out var login))
+        {
+            return (node, new LoginCharge(login.GetProperty("origin").GetGuid(), login.GetProperty("pair").GetString()!,
+                login.GetProperty("account").GetString()!, login.GetProperty("address").GetString()!, login.GetProperty("refund").GetBoolean()));
+        }
+
+        if (root.TryGetProperty("create_charge", out var create))
+        {
+            return (node, new CreateCharge(create.GetProperty("origin").GetGuid(), create.GetProperty("address").GetString()!));
         }
 
         if (root.TryGetProperty("close", out var close))

@@ -43,6 +43,15 @@ public sealed record CloseConnections(long UserId, long? SessionId, int CloseCod
 public sealed record UsernamesChanged : BusMessage;
 
 /// <summary>
+/// A login attempt reserved (or, with <paramref name="Refund"/>, given back after a right password) on the
+/// server <paramref name="Origin"/>; the other servers mirror it, so the limits count attempts made anywhere.
+/// </summary>
+public sealed record LoginCharge(Guid Origin, string Pair, string Account, string Address, bool Refund) : BusMessage;
+
+/// <summary>An account creation counted on the server <paramref name="Origin"/>, mirrored by the others.</summary>
+public sealed record CreateCharge(Guid Origin, string Address) : BusMessage;
+
+/// <summary>
 /// Where services publish what the gateway must push or do. The in-process bus delivers to the sinks
 /// of this node; a cross-node bus can implement the same interface later without touching services.
 /// </summary>

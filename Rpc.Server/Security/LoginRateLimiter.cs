@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Rpc.Server.Gateway;
 using Rpc.Contracts.Protocol;
 using Rpc.Server.Dispatch;
 
@@ -10,18 +11,24 @@ namespace Rpc.Server.Security;
 /// anywhere, the address for any username) before its password is checked, so neither a correct
 /// password nor a parallel burst gets past an empty bucket; a correct password gives the attempts back.
 /// One address can empty only its own (username, address) bucket and its address bucket, never the
-/// username's shared one, so it cannot lock the owner out from elsewhere.
+/// username's shared one, so it cannot lock the owner out from elsewhere. Every charge and refund is
+/// published on the bus and mirrored by the other servers sharing a PostgreSQL database, so their
+/// limits count the attempts made on any of them (a burst spread over several servers at the same
+/// instant can pass by the few milliseconds a notification takes).
 /// </summary>
-public sealed class LoginRateLimiter
+public sealed class LoginRateLimiter : IEventSink
 {
+    private readonly Guid origin = Guid.NewGuid();
+    private readonly IEventBus bus;
     private readonly TokenBucketLimiter perPair;
     private readonly TokenBucketLimiter perAccount;
     private readonly TokenBucketLimiter perAddress;
     private readonly TokenBucketLimiter creates;
     private readonly Lock gate = new();
 
-    public LoginRateLimiter(IOptions<RateLimitOptions> options, TimeProvider clock)
+    public LoginRateLimiter(IOptions<RateLimitOptions> options, TimeProvider clock, IEventBus bus)
     {
+        this.bus = bus;
         var o = options.Value;
         perPair = new TokenBucketLimiter(o.LoginPerAccountAndAddress, o.MaxTrackedKeys, clock);
         perAccount = new TokenBucketLimiter(o.LoginPerAccount, o.MaxTrackedKeys, clock);
@@ -53,6 +60,7 @@ public sealed class LoginRateLimiter
             perAddress.Take(address);
         }
 
+        bus.Publish(new LoginCharge(origin, pair, usernameKey, address, Refund: false));
         return new LoginAttempt(this, pair, usernameKey, address);
     }
 
@@ -70,6 +78,37 @@ public sealed class LoginRateLimiter
 
             creates.Take(address);
         }
+
+        bus.Publish(new CreateCharge(origin, address));
+    }
+
+    /// <summary>Mirrors the charges other servers made.</summary>
+    public void Deliver(BusMessage message)
+    {
+        switch (message)
+        {
+            case LoginCharge login when login.Origin != origin:
+                lock (gate)
+                {
+                    if (login.Refund)
+                    {
+                        perPair.Return(login.Pair);
+                        perAccount.Return(login.Account);
+                        perAddress.Return(login.Address);
+                    }
+                    else
+                    {
+                        perPair.Take(login.Pair);
+                        perAccount.Take(login.Account);
+                        perAddress.Take(login.Address);
+                    }
+                }
+
+                break;
+            case CreateCharge create when create.Origin != origin:
+                creates.Take(create.Address);
+                break;
+        }
     }
 
     private void Refund(LoginAttempt attempt)
@@ -80,6 +119,8 @@ public sealed class LoginRateLimiter
             perAccount.Return(attempt.Account);
             perAddress.Return(attempt.Address);
         }
+
+        bus.Publish(new LoginCharge(origin, attempt.Pair, attempt.Account, attempt.Address, Refund: true));
     }
 
     private static int Seconds(TimeSpan wait) => Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));

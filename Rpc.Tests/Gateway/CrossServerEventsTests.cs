@@ -80,6 +80,30 @@ public sealed class CrossServerEventsTests
     }
 
     [Test]
+    public async Task FailedLogins_OnOneServer_CountOnTheOther()
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["RateLimits:LoginPerAccountAndAddress:Burst"] = "3",
+            ["RateLimits:LoginPerAccountAndAddress:RefillSeconds"] = "60",
+        };
+        await using var here = await RpcTestServer.StartAsync(settings);
+        await using var there = await RpcTestServer.StartAsync(settings, directory: here.Directory);
+        there.KeepFiles = true;
+        var user = await there.NewUserAsync();
+        for (var i = 0; i < 3; i++)
+        {
+            var wrong = await there.ErrorAsync("users.auth", new { username = user.Username, password = "wrong password" });
+            Assert.That(wrong.GetProperty("data").GetString(), Is.EqualTo("invalid password"));
+        }
+
+        // The charges travel by NOTIFY, which takes milliseconds.
+        await Task.Delay(300);
+        var limited = await here.ErrorAsync("users.auth", new { username = user.Username, password = user.Password });
+        Assert.That(limited.GetProperty("data").GetString(), Is.EqualTo("too many failed login attempts; retry after 60 seconds"));
+    }
+
+    [Test]
     public async Task MessageOverTheNotifyLimit_TravelsThroughTheOverflowTable()
     {
         var user = await first.NewUserAsync();

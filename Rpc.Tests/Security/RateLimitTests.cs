@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Rpc.Server.Dispatch;
+using Rpc.Server.Gateway;
 using Rpc.Server.Security;
 using Rpc.Tests.Infrastructure;
 
@@ -14,8 +15,8 @@ public sealed class RateLimitTests
     private static Task<RpcTestServer> StartAsync(FakeTimeProvider clock, Dictionary<string, string?> settings) =>
         RpcTestServer.StartAsync(settings, configureServices: s => s.AddSingleton<TimeProvider>(clock));
 
-    private static LoginRateLimiter Limiter(FakeTimeProvider clock, RateLimitOptions? options = null) =>
-        new(Options.Create(options ?? new RateLimitOptions()), clock);
+    internal static LoginRateLimiter Limiter(FakeTimeProvider clock, RateLimitOptions? options = null, IEventBus? bus = null) =>
+        new(Options.Create(options ?? new RateLimitOptions()), clock, bus ?? new SharedBus());
 
     [Test]
     public async Task Auth_FailuresPastBurst_RefusedWithRetryAfter_EvenForCorrectPassword()
@@ -161,7 +162,48 @@ public sealed class RateLimitTests
         clock.Advance(TimeSpan.FromSeconds(60));
         await server.ResultAsync("users.create", new { username = refusedName, password = Password });
     }
+
+    [Test]
+    public void Limiter_ChargesOnAnotherServer_CountHere_AndRefundsGiveBack()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var options = new RateLimitOptions { LoginPerAccountAndAddress = new BucketOptions { Burst = 3, RefillSeconds = 60 } };
+        var bus = new SharedBus();
+        var here = Limiter(clock, options, bus);
+        var there = Limiter(clock, options, bus);
+        bus.Sinks.AddRange([here, there]);
+
+        for (var i = 0; i < 3; i++)
+        {
+            there.BeginLogin("alice", "10.0.0.1").Succeeded();
+        }
+
+        Assert.DoesNotThrow(() => here.BeginLogin("alice", "10.0.0.1").Succeeded(), "right passwords elsewhere gave their attempts back here too");
+        for (var i = 0; i < 3; i++)
+        {
+            there.BeginLogin("alice", "10.0.0.1");
+        }
+
+        var refused = Assert.Throws<RpcException>(() => here.BeginLogin("alice", "10.0.0.1"));
+        Assert.That(refused!.ErrorData, Is.EqualTo("too many failed login attempts; retry after 60 seconds"));
+        Assert.DoesNotThrow(() => here.BeginLogin("bob", "10.0.0.1"), "other names from the address are not affected");
+    }
+
+    /// <summary>A bus between limiters in one test, delivering every message to every sink, the publisher's own included.</summary>
+    private sealed class SharedBus : IEventBus
+    {
+        public List<IEventSink> Sinks { get; } = [];
+
+        public void Publish(BusMessage message)
+        {
+            foreach (var sink in Sinks)
+            {
+                sink.Deliver(message);
+            }
+        }
+    }
 }
+
 
 public sealed class AddressKeyTests
 {
@@ -178,7 +220,7 @@ public sealed class AddressKeyTests
     public void Limiter_AddressesInOneIpv6Prefix_ShareTheAddressBucket()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var limiter = new LoginRateLimiter(Options.Create(new RateLimitOptions { LoginPerAddress = new BucketOptions { Burst = 3, RefillSeconds = 60 } }), clock);
+        var limiter = RateLimitTests.Limiter(clock, new RateLimitOptions { LoginPerAddress = new BucketOptions { Burst = 3, RefillSeconds = 60 } });
         for (var i = 1; i <= 3; i++)
         {
             limiter.BeginLogin("user" + i, $"2001:db8:1:2::{i}");
