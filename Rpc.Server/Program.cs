@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Rpc.Server;
 using Rpc.Server.Data;
 using Rpc.Server.Management;
@@ -14,7 +15,16 @@ builder.Services.AddRpcServer(builder.Configuration);
 builder.WebHost.ConfigureRpcKestrel(builder.Configuration);
 
 var app = builder.Build();
-await app.Services.GetRequiredService<MigrationRunner>().ApplyAsync(CancellationToken.None);
-app.MapRpcEndpoints();
-app.Lifetime.ApplicationStarted.Register(() => StartupBanner.Print(app));
-await app.RunAsync();
+try
+{
+    await app.Services.GetRequiredService<MigrationRunner>().ApplyAsync(CancellationToken.None);
+    app.MapRpcEndpoints();
+    app.Lifetime.ApplicationStarted.Register(() => StartupBanner.Print(app));
+    await app.RunAsync();
+}
+catch (Exception e) when (e is OptionsValidationException or InvalidOperationException or System.Data.Common.DbException or TimeoutException)
+{
+    // A setting or the database is wrong: say which in one line rather than with a stack trace.
+    Console.Error.WriteLine($"rpc server: cannot start: {e.Message}");
+    Environment.ExitCode = 1;
+}

@@ -95,11 +95,12 @@ public sealed class DbConnectionFactory : IAsyncDisposable
         return connection;
     }
 
-    /// <summary>Settings that persist in the database itself; run once at start-up.</summary>
-    public async Task InitializeFileAsync(CancellationToken cancellationToken)
+    /// <summary>Run once at start-up: on SQLite the settings that persist in the file (WAL); on PostgreSQL the collation check.</summary>
+    public async Task InitializeAsync(CancellationToken cancellationToken)
     {
         if (postgres is not null)
         {
+            await RequireByteOrderAsync(cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -107,6 +108,24 @@ public sealed class DbConnectionFactory : IAsyncDisposable
         using var command = connection.CreateCommand();
         command.CommandText = "PRAGMA journal_mode=WAL;";
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Refuses a PostgreSQL database whose default collation does not compare bytes: username prefix
+    /// searches (<c>username_key &gt;= prefix AND &lt; next prefix</c>) would silently miss users there.
+    /// The check asks for the behaviour itself, so it holds whatever collation provider the server has.
+    /// </summary>
+    private async Task RequireByteOrderAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT 'B' < 'a' AND 'a-b' < 'a_b'";
+        if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not true)
+        {
+            throw new InvalidOperationException(
+                "the PostgreSQL database must use the C collation (username searches compare bytes): " +
+                "CREATE DATABASE … TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'");
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -34,7 +34,7 @@ public sealed class MigrationRunner(DbConnectionFactory connections, TimeProvide
 
     public async Task<int> ApplyAsync(CancellationToken cancellationToken)
     {
-        await connections.InitializeFileAsync(cancellationToken).ConfigureAwait(false);
+        await connections.InitializeAsync(cancellationToken).ConfigureAwait(false);
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
         // Under the write lock: on PostgreSQL two servers' CREATE TABLE IF NOT EXISTS can otherwise both go ahead and one fail.
         await using (var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false))
