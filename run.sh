@@ -71,6 +71,7 @@ case "$command" in
   bench)
     # ./run.sh bench [--seconds N] [--users N] [--scale-users N | --no-scale] [--out PATH]: see README, "Benchmark".
     # ./run.sh bench gateway [--connections N] [--members-first]: the gateway rows, written to bench/gateway-results.md
+    # ./run.sh bench postgres [--seconds N] [--users N]: the PostgreSQL rows, written to bench/postgres-results.md
     # (Rpc.Bench's Program dispatches on the first argument). 10,000 WebSockets need that many descriptors.
     [ "${1:-}" = gateway ] && ulimit -n 20000 2>/dev/null || true
     build
@@ -78,7 +79,7 @@ case "$command" in
     exec dotnet Rpc.Bench/bin/Release/net10.0/Rpc.Bench.dll "$@"
     ;;
   *)
-    echo "usage: ./run.sh [serve [--port N] [--db PATH] | test [dotnet test args] | manage COMMAND [ARGS] [--db PATH] | ws [URL] [FRAME...] | bench [--no-scale] [--seconds N] | bench gateway [--connections N]]" >&2
+    echo "usage: ./run.sh [serve [--port N] [--db PATH] | test [dotnet test args] | manage COMMAND [ARGS] [--db PATH] | ws [URL] [FRAME...] | bench [--no-scale] [--seconds N] | bench gateway [--connections N] | bench postgres]" >&2
     exit 2
     ;;
 esac

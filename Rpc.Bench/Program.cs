@@ -12,4 +12,10 @@ if (args is ["gateway", ..])
     return await GatewayBench.RunAsync(args.Contains("--out") ? settings : settings with { Output = Path.Combine("bench", "gateway-results.md") });
 }
 
+if (args is ["postgres", ..])
+{
+    var settings = BenchSettings.Parse(args[1..]);
+    return await PostgresBench.RunAsync(args.Contains("--out") ? settings : settings with { Output = Path.Combine("bench", "postgres-results.md") });
+}
+
 return await BenchRun.RunAsync(BenchSettings.Parse(args));

@@ -42,6 +42,14 @@ public sealed class DbConnectionFactory : IAsyncDisposable
                 builder.CommandTimeout = o.BusyTimeoutSeconds;
             }
 
+            if (!o.ConnectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase)
+                && !o.ConnectionString.Contains("AutoPrepare", StringComparison.OrdinalIgnoreCase))
+            {
+                // The same few statements run all day: let Npgsql keep them prepared on each pooled
+                // connection instead of parsing and planning them on every call.
+                builder.MaxAutoPrepare = 64;
+            }
+
             postgres = NpgsqlDataSource.Create(builder.ConnectionString);
             Description = $"PostgreSQL {builder.Database} on {builder.Host}:{builder.Port}";
             return;
