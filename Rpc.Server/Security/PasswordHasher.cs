@@ -152,9 +152,13 @@ public sealed class PasswordOptions
     [System.ComponentModel.DataAnnotations.Range(1, 64)]
     public int Parallelism { get; set; } = 1;
 
-    /// <summary>Most hashes computed at once; 0 means the core count.</summary>
+    /// <summary>
+    /// Most hashes computed at once; 0 (default) means the core count plus one: a login's database
+    /// write and reply run outside its slot, and one more slot keeps every core hashing meanwhile
+    /// (about 5% more logins per second on 2 cores in <c>./run.sh bench</c>, at 19 MiB more at the peak).
+    /// </summary>
     [System.ComponentModel.DataAnnotations.Range(0, 1024)]
     public int MaxConcurrentHashes { get; set; }
 
-    public int EffectiveMaxConcurrentHashes => MaxConcurrentHashes > 0 ? MaxConcurrentHashes : Environment.ProcessorCount;
+    public int EffectiveMaxConcurrentHashes => MaxConcurrentHashes > 0 ? MaxConcurrentHashes : Environment.ProcessorCount + 1;
 }
