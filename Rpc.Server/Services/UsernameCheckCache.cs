@@ -21,6 +21,7 @@ public sealed class UsernameCheckCache(IOptions<AccountOptions> options, TimePro
     private readonly long lifetimeTicks = (long)(options.Value.CheckCacheSeconds * time.TimestampFrequency);
     private readonly int capacity = options.Value.CheckCacheEntries;
     private long generation;
+    private int count;
 
     /// <summary>Longer questions are answered but not kept, so the cache's memory stays bounded by its entry count.</summary>
     public const int MaxKeyLength = 64;
@@ -44,13 +45,19 @@ public sealed class UsernameCheckCache(IOptions<AccountOptions> options, TimePro
         }
 
         var exists = await load(state, cancellationToken).ConfigureAwait(false);
-        if (entries.Count >= capacity)
+        var fresh = new Entry(exists, current, now + lifetimeTicks);
+        if (!entries.TryAdd(key, fresh))
+        {
+            entries[key] = fresh;
+        }
+        else if (Interlocked.Increment(ref count) > capacity)
         {
             // Bounded: many distinct names (an enumeration, say) start the cache over rather than grow it.
+            // The count is kept here because ConcurrentDictionary.Count takes every lock of the table.
             entries.Clear();
+            Interlocked.Exchange(ref count, 0);
         }
 
-        entries[key] = new Entry(exists, current, now + lifetimeTicks);
         return exists;
     }
 
