@@ -79,8 +79,6 @@ public sealed class DbConnectionFactory : IAsyncDisposable
     /// <summary>Where the data lives, for banners and logs (never the password).</summary>
     public string Description { get; }
 
-    public bool IsPostgres => postgres is not null;
-
     public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
         if (postgres is not null)

@@ -47,7 +47,14 @@ public sealed class GatewayHub : BackgroundService, IEventSink
         }
     }
 
-    public void Deliver(BusMessage message) => inbox.Writer.TryWrite(message);
+    public void Deliver(BusMessage message)
+    {
+        // The bus also carries messages for other sinks (cache invalidations, rate-limit charges).
+        if (message is DispatchEvent or CloseConnections)
+        {
+            inbox.Writer.TryWrite(message);
+        }
+    }
 
     /// <summary>
     /// Starts a gateway session for a connection that just authenticated and queues its READY event
