@@ -165,7 +165,8 @@ public sealed class AccountsTests
         var user = await Server.NewUserAsync();
         var taken = await Server.PostJsonAsync($$"""{"jsonrpc":"2.0","method":"users.check","auth":null,"params":["{{user.Username}}"],"id":1}""");
         Assert.That(taken.GetProperty("result").GetBoolean(), Is.True);
-        var free = await Server.PostJsonAsync("""{"jsonrpc":"2.0","method":"users.check","auth":null,"params":["{{checkuser}}"],"id":1}""");
+        var freeName = "free" + Guid.NewGuid().ToString("N")[..12];
+        var free = await Server.PostJsonAsync($$"""{"jsonrpc":"2.0","method":"users.check","auth":null,"params":["{{freeName}}"],"id":1}""");
         Assert.That(free.GetProperty("result").GetBoolean(), Is.False);
     }
 
