@@ -82,6 +82,7 @@ public static class ServerComposition
         services.AddSingleton<LoginRateLimiter>();
         services.AddSingleton<IEventSink>(sp => sp.GetRequiredService<LoginRateLimiter>());
         services.AddSingleton<WebSocketAdmission>();
+        services.AddSingleton<ConnectionAdmission>();
 
         services.AddSingleton<CallContextAccessor>();
         services.AddSingleton<ErrorMessages>();
@@ -138,7 +139,8 @@ public static class ServerComposition
             var server = configuration.GetSection(ServerOptions.Section).Get<ServerOptions>() ?? new ServerOptions();
             var limits = configuration.GetSection(RpcLimitsOptions.Section).Get<RpcLimitsOptions>() ?? new RpcLimitsOptions();
             var connections = configuration.GetSection(ConnectionLimitsOptions.Section).Get<ConnectionLimitsOptions>() ?? new ConnectionLimitsOptions();
-            kestrel.Listen(System.Net.IPAddress.Parse(server.Address), server.Port);
+            var admission = kestrel.ApplicationServices.GetRequiredService<ConnectionAdmission>();
+            kestrel.Listen(System.Net.IPAddress.Parse(server.Address), server.Port, listen => listen.Use(next => connection => admission.OnConnectionAsync(connection, next)));
             kestrel.AddServerHeader = false;
             // Every limit is deliberate and documented in README's limits table.
             // The endpoint answers an oversized body with its own JSON-RPC 413; Kestrel's cap is a backstop.
@@ -159,6 +161,7 @@ public static class ServerComposition
     {
         // First, so every response (RPC, errors, static files) carries the headers.
         app.UseSecurityHeaders();
+        app.Use(app.Services.GetRequiredService<ConnectionAdmission>().RefuseExcessAsync);
         app.UseWebSockets();
         // The pages in wwwroot (copied next to the server's binaries), e.g. /invite_register.html.
         app.UseStaticFiles();

@@ -95,6 +95,30 @@ public sealed class RpcDispatcher(
         }
     }
 
+    /// <summary>
+    /// Answers <paramref name="request"/> with the error <paramref name="data"/> without running it; returns false
+    /// for a notification, which gets nothing.
+    /// </summary>
+    public bool Refuse(JsonElement request, RequestOrigin origin, Utf8JsonWriter writer, string data)
+    {
+        JsonElement? id = null;
+        if (request.ValueKind == JsonValueKind.Object)
+        {
+            if (!request.TryGetProperty("id"u8, out var value))
+            {
+                return false;
+            }
+
+            if (value.ValueKind is JsonValueKind.String or JsonValueKind.Number or JsonValueKind.Null)
+            {
+                id = value;
+            }
+        }
+
+        errors.Write(writer, id, RpcErrorCodes.InvalidRequest, data, origin.Culture);
+        return true;
+    }
+
     private async ValueTask<(object? Value, Type Type)> InvokeAsync(string methodName, JsonElement? parameters, string? auth, RequestOrigin origin, CancellationToken cancellationToken)
     {
         if (!methods.TryGet(methodName, out var method))

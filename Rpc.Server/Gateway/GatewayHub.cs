@@ -10,11 +10,12 @@ namespace Rpc.Server.Gateway;
 /// <summary>
 /// The gateway of this node: the registry of gateway sessions, and the consumer of the event bus that
 /// turns each published event into one frame per session that may see it. Events are handled in
-/// publication order by one loop, so every session sees them in the same order.
+/// publication order by one loop, so every session sees them in the same order. Connection closes
+/// (logout, revocation, deletion) do not queue behind them: they act at once, on the publisher's thread.
 /// </summary>
 public sealed class GatewayHub : BackgroundService, IEventSink
 {
-    private readonly Channel<BusMessage> inbox = Channel.CreateUnbounded<BusMessage>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<DispatchEvent> inbox = Channel.CreateUnbounded<DispatchEvent>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ConcurrentDictionary<string, GatewaySession> sessions = new(StringComparer.Ordinal);
     private readonly Dictionary<long, List<GatewaySession>> sessionsByUser = [];
     private readonly object registryGate = new();
@@ -50,9 +51,14 @@ public sealed class GatewayHub : BackgroundService, IEventSink
     public void Deliver(BusMessage message)
     {
         // The bus also carries messages for other sinks (cache invalidations, rate-limit charges).
-        if (message is DispatchEvent or CloseConnections)
+        switch (message)
         {
-            inbox.Writer.TryWrite(message);
+            case CloseConnections close:
+                Close(close);
+                break;
+            case DispatchEvent dispatch:
+                inbox.Writer.TryWrite(dispatch);
+                break;
         }
     }
 
@@ -62,7 +68,7 @@ public sealed class GatewayHub : BackgroundService, IEventSink
     /// </summary>
     public async Task<GatewaySession> StartAsync(IGatewayConnection connection, Caller caller, CancellationToken cancellationToken)
     {
-        var session = new GatewaySession(TokenService.NewToken()[..22], caller, options.ReplayBufferSize, clock);
+        var session = new GatewaySession(TokenService.NewToken()[..22], caller, options.ReplayBufferSize, options.ReplayBufferBytes, clock);
 
         // Present first, so READY shows the user's own status; the update reaches its other sessions and observers.
         presence.ConnectionOpened(caller.UserId);
@@ -147,19 +153,11 @@ public sealed class GatewayHub : BackgroundService, IEventSink
         {
             try
             {
-                switch (message)
-                {
-                    case DispatchEvent dispatch:
-                        await DispatchAsync(dispatch, stoppingToken).ConfigureAwait(false);
-                        break;
-                    case CloseConnections close:
-                        Close(close);
-                        break;
-                }
+                await DispatchAsync(message, stoppingToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                logger.LogError(e, "Gateway failed to handle {Message}", message.GetType().Name);
+                logger.LogError(e, "Gateway failed to dispatch {Event}", message.Name);
             }
         }
 
@@ -168,24 +166,16 @@ public sealed class GatewayHub : BackgroundService, IEventSink
 
     private async Task DispatchAsync(DispatchEvent dispatch, CancellationToken cancellationToken)
     {
+        // Serialized once: every receiver's outbox and replay buffer share this frame.
         var frame = new EventFrame(dispatch.Name, dispatch.Payload);
-        if (dispatch.Audience is EventAudience.Staff)
-        {
-            foreach (var session in sessions.Values)
-            {
-                if (session.StaffEvents && session.Caller.IsStaff)
-                {
-                    session.Deliver(frame);
-                }
-            }
-
-            return;
-        }
-
         var userIds = await audiences.ResolveAsync(dispatch.Audience, cancellationToken).ConfigureAwait(false);
+        var staffOnly = dispatch.Audience is EventAudience.Staff;
         foreach (var session in SessionsOf(userIds))
         {
-            session.Deliver(frame);
+            if (!staffOnly || session.StaffEvents)
+            {
+                session.Deliver(frame);
+            }
         }
     }
 

@@ -6,8 +6,11 @@ namespace Rpc.Server.Gateway;
 /// <summary>A connection as the gateway sees it.</summary>
 public interface IGatewayConnection
 {
-    /// <summary>Queues a frame without waiting; false when the connection's queue is full.</summary>
-    bool TrySend(byte[] frame);
+    /// <summary>
+    /// Queues event <paramref name="frame"/> numbered <paramref name="seq"/> without waiting; false when the
+    /// connection's queue is full (in frames or in bytes) or the connection is closing.
+    /// </summary>
+    bool TrySend(EventFrame frame, long seq);
 
     /// <summary>
     /// Closes the connection with <paramref name="code"/>. With <paramref name="discardQueued"/> false, the
@@ -18,12 +21,14 @@ public interface IGatewayConnection
 
 /// <summary>
 /// One authenticated gateway session: its events' sequence numbers, the recent events kept for a
-/// resume, and the connection it is attached to (none between a disconnect and a resume).
+/// resume (at most <paramref name="replayBufferSize"/> of them and <paramref name="replayBufferBytes"/>
+/// bytes), and the connection it is attached to (none between a disconnect and a resume).
 /// </summary>
-public sealed class GatewaySession(string id, Caller caller, int replayBufferSize, TimeProvider clock)
+public sealed class GatewaySession(string id, Caller caller, int replayBufferSize, long replayBufferBytes, TimeProvider clock)
 {
     private readonly object gate = new();
-    private readonly Queue<(long Seq, byte[] Frame)> replay = new();
+    private readonly Queue<(long Seq, EventFrame Frame)> replay = new();
+    private long replayBytes;
     private long seq;
     private IGatewayConnection? connection;
 
@@ -56,17 +61,19 @@ public sealed class GatewaySession(string id, Caller caller, int replayBufferSiz
         IGatewayConnection? overflowed = null;
         lock (gate)
         {
-            var bytes = frame.Encode(++seq);
+            ++seq;
             if (replayBufferSize > 0)
             {
-                replay.Enqueue((seq, bytes));
-                if (replay.Count > replayBufferSize)
+                // Counted whole for each session although the frame is shared: the bound holds whoever else keeps it.
+                replay.Enqueue((seq, frame));
+                replayBytes += frame.MaxLength;
+                while (replay.Count > replayBufferSize || replayBytes > replayBufferBytes)
                 {
-                    replay.Dequeue();
+                    replayBytes -= replay.Dequeue().Frame.MaxLength;
                 }
             }
 
-            if (connection is not null && !connection.TrySend(bytes))
+            if (connection is not null && !connection.TrySend(frame, seq))
             {
                 overflowed = connection;
                 connection = null;
@@ -116,9 +123,9 @@ public sealed class GatewaySession(string id, Caller caller, int replayBufferSiz
             }
 
             var missed = replay.Where(e => e.Seq > lastSeen).ToList();
-            foreach (var (_, bytes) in missed)
+            foreach (var (number, frame) in missed)
             {
-                if (!newConnection.TrySend(bytes))
+                if (!newConnection.TrySend(frame, number))
                 {
                     return null;
                 }

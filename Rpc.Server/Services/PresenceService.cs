@@ -1,8 +1,11 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using Rpc.Contracts.Users;
+using Rpc.Contracts.Protocol;
 using Rpc.Server.Data;
+using Rpc.Server.Dispatch;
 using Rpc.Server.Gateway;
+using Rpc.Server.Security;
 
 namespace Rpc.Server.Services;
 
@@ -13,11 +16,17 @@ namespace Rpc.Server.Services;
 /// (the first connection brings the user online with the status it chose, the last one leaving takes
 /// it offline after a grace period, so a reconnect or resume shows no flicker). Every change is
 /// published as PRESENCE_UPDATE: the real status to the user, what others may see to its observers.
+/// <c>users.presence</c> is rate-limited per user, and a burst of changes (from it or from connections
+/// opening and closing) is published as one update with the latest state: at most one publication per
+/// user each <see cref="GatewayOptions.PresenceCoalesceWindow"/>, the first at once, the last at the window's end.
 /// </summary>
-public sealed class PresenceService(ObserverRepository observers, IEventBus bus, IOptions<GatewayOptions> gateway, TimeProvider clock)
+public sealed class PresenceService(ObserverRepository observers, IEventBus bus, IOptions<GatewayOptions> gateway, IOptions<RateLimitOptions> rateLimits, TimeProvider clock)
 {
     private readonly ConcurrentDictionary<long, Entry> entries = new();
     private readonly ConcurrentDictionary<long, ITimer> lingering = new();
+    private readonly ConcurrentDictionary<long, Publication> publications = new();
+    private readonly TokenBucketLimiter changes = new(rateLimits.Value.PresencePerUser, rateLimits.Value.MaxTrackedKeys, clock);
+    private readonly TimeSpan coalesceWindow = gateway.Value.PresenceCoalesceWindow;
 
     /// <summary>The user's real status, or null when it never had one since the server started.</summary>
     public PresenceStatus? GetStatus(long userId) => entries.TryGetValue(userId, out var entry) ? entry.Effective : null;
@@ -25,10 +34,25 @@ public sealed class PresenceService(ObserverRepository observers, IEventBus bus,
     /// <summary>
     /// Sets the status the user chose and returns it; publishes PRESENCE_UPDATE when it changed.
     /// Without open gateway connections the chosen status stands as it is (an HTTP-only client is
-    /// present by its own word) until a connection opens and closes again.
+    /// present by its own word) until a connection opens and closes again. Past the user's rate limit
+    /// (<c>RateLimits:PresencePerUser</c>) it fails with the error saying when to retry.
     /// </summary>
-    public PresenceStatus SetChosenStatus(long userId, PresenceStatus status) =>
-        Update(userId, entry => entry with { Chosen = status, EverConnected = entry.Connections > 0 }).Effective!.Value;
+    public PresenceStatus SetChosenStatus(long userId, PresenceStatus status)
+    {
+        var key = userId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        lock (changes)
+        {
+            var wait = changes.RetryAfter(key);
+            if (wait > TimeSpan.Zero)
+            {
+                throw RpcException.App(ErrorData.TooManyPresenceChanges(Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds))));
+            }
+
+            changes.Take(key);
+        }
+
+        return Update(userId, entry => entry with { Chosen = status, EverConnected = entry.Connections > 0 }).Effective!.Value;
+    }
 
     /// <summary>A gateway connection of the user opened; the first one makes the user present with its chosen status.</summary>
     public void ConnectionOpened(long userId)
@@ -100,18 +124,80 @@ public sealed class PresenceService(ObserverRepository observers, IEventBus bus,
         }
         while (!entries.TryUpdate(userId, after, before));
 
-        if (after.Effective != before.Effective && after.Effective is { } status)
+        if (after.Effective != before.Effective)
         {
-            bus.Publish(new DispatchEvent("PRESENCE_UPDATE", new PresenceUpdate { UserId = userId, Status = status }, new EventAudience.Users([userId])));
-            var seenBefore = Project(0, userId, before.Effective);
-            var seenAfter = Project(0, userId, status)!.Value;
-            if (seenBefore != seenAfter)
-            {
-                bus.Publish(new DispatchEvent("PRESENCE_UPDATE", new PresenceUpdate { UserId = userId, Status = seenAfter }, new EventAudience.Observers(userId)));
-            }
+            Changed(userId);
         }
 
         return after;
+    }
+
+    /// <summary>Publishes the user's latest state now, or at the end of its coalescing window when it published within it.</summary>
+    private void Changed(long userId)
+    {
+        var publication = publications.GetOrAdd(userId, _ => new Publication());
+        lock (publication)
+        {
+            if (publication.Timer is not null)
+            {
+                return;
+            }
+
+            var wait = publication.LastAt is { } last ? coalesceWindow - (clock.GetUtcNow() - last) : TimeSpan.Zero;
+            if (wait > TimeSpan.Zero)
+            {
+                publication.Timer = clock.CreateTimer(_ => WindowEnded(userId, publication), null, wait, Timeout.InfiniteTimeSpan);
+                return;
+            }
+
+            Publish(userId, publication);
+        }
+    }
+
+    private void WindowEnded(long userId, Publication publication)
+    {
+        lock (publication)
+        {
+            publication.Timer?.Dispose();
+            publication.Timer = null;
+            Publish(userId, publication);
+        }
+    }
+
+    /// <summary>Publishes what differs from what was last published: the real status to the user, what others see to its observers.</summary>
+    private void Publish(long userId, Publication publication)
+    {
+        if (GetStatus(userId) is not { } status)
+        {
+            return;
+        }
+
+        if (publication.Own != status)
+        {
+            bus.Publish(new DispatchEvent("PRESENCE_UPDATE", new PresenceUpdate { UserId = userId, Status = status }, new EventAudience.Users([userId])));
+            publication.Own = status;
+            publication.LastAt = clock.GetUtcNow();
+        }
+
+        var seen = Project(0, userId, status)!.Value;
+        if (publication.Seen != seen)
+        {
+            bus.Publish(new DispatchEvent("PRESENCE_UPDATE", new PresenceUpdate { UserId = userId, Status = seen }, new EventAudience.Observers(userId)));
+            publication.Seen = seen;
+            publication.LastAt = clock.GetUtcNow();
+        }
+    }
+
+    /// <summary>What was last published of a user's presence, when, and the pending publication of a burst.</summary>
+    private sealed class Publication
+    {
+        public PresenceStatus? Own { get; set; }
+
+        public PresenceStatus? Seen { get; set; }
+
+        public DateTimeOffset? LastAt { get; set; }
+
+        public ITimer? Timer { get; set; }
     }
 
     /// <summary>A user's presence state: the status it chose (null until it chooses) and its open gateway connections.</summary>

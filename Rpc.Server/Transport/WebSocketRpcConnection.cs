@@ -17,11 +17,14 @@ namespace Rpc.Server.Transport;
 /// (none for notifications). Requests run concurrently up to a per-connection bound and are answered
 /// as they finish; a single writer loop owns the socket's send side and also carries the gateway's
 /// events. A bad frame is answered with an error and never ends the connection; a connection that
-/// stays unauthenticated and silent past its idle limit is closed.
+/// stays unauthenticated and silent past its idle limit is closed. What waits to be sent is bounded in
+/// frames and in bytes, and each frame must go out within the send timeout: a client that does not read
+/// is closed with 4008 (slow consumer) instead of holding memory. A close jumps ahead of queued events.
 /// </summary>
 public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
 {
     private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(5);
+    private const string SlowConsumerReason = "slow consumer: outgoing queue overflowed";
     private readonly WebSocket socket;
     private readonly RpcProcessor processor;
     private readonly RpcErrorWriter errors;
@@ -30,8 +33,14 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
     private readonly ILogger logger;
     private readonly TimeSpan anonymousIdle;
     private readonly TimeProvider time;
+    private readonly TimeSpan sendTimeout;
     private long lastMessageAt;
-    private readonly Channel<Outgoing> outbox;
+    private readonly Channel<Outgoing> outbox = Channel.CreateUnbounded<Outgoing>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly int maxQueuedFrames;
+    private readonly long maxQueuedBytes;
+    private readonly CancellationTokenSource sendDeadline;
+    private int queuedFrames;
+    private long queuedBytes;
     private readonly SemaphoreSlim inFlight;
     private int running;
     private int closeRequested;
@@ -52,7 +61,10 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
         this.time = time;
         lastMessageAt = time.GetTimestamp();
         Origin = RequestOriginFactory.From(context, this);
-        outbox = Channel.CreateBounded<Outgoing>(new BoundedChannelOptions(gatewayOptions.MaxQueuedFrames) { SingleReader = true });
+        maxQueuedFrames = gatewayOptions.MaxQueuedFrames;
+        maxQueuedBytes = gatewayOptions.MaxQueuedBytes;
+        sendTimeout = gatewayOptions.SendTimeout;
+        sendDeadline = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
         inFlight = new SemaphoreSlim(limits.MaxInFlightPerConnection);
     }
 
@@ -90,7 +102,7 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
         return enabled;
     }
 
-    public bool TrySend(byte[] frame) => Volatile.Read(ref closeRequested) == 0 && outbox.Writer.TryWrite(new Outgoing(null, frame, false));
+    public bool TrySend(EventFrame frame, long seq) => TryEnqueue(new Outgoing(null, frame, seq, false), frame.MaxLength);
 
     public void Close(int code, string reason, bool discardQueued)
     {
@@ -135,6 +147,7 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
 
             outbox.Writer.TryComplete();
             await sender.ConfigureAwait(false);
+            sendDeadline.Dispose();
             if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
             {
                 try
@@ -167,9 +180,9 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
             await Task.Delay(5).ConfigureAwait(false);
         }
 
-        // When the queue is full the marker does not fit, but then the send loop has frames to look at
-        // and closes at the next one; a socket that cannot even take the close frame is aborted below.
-        outbox.Writer.TryWrite(new Outgoing(null, null, true));
+        // The marker always fits (the queue's bounds are counted, not enforced by the channel); queued
+        // events are skipped on the way to it, and a socket that cannot even take the close frame is aborted below.
+        outbox.Writer.TryWrite(new Outgoing(null, null, 0, true));
         outbox.Writer.TryComplete();
         await Task.Delay(CloseGrace).ConfigureAwait(false);
         if (socket.State is not (WebSocketState.Closed or WebSocketState.Aborted))
@@ -240,7 +253,7 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
             if (tooLarge)
             {
                 message.Dispose();
-                await EnqueueErrorAsync($"message larger than {limits.MaxRequestBytes} bytes", cancellationToken).ConfigureAwait(false);
+                EnqueueError($"message larger than {limits.MaxRequestBytes} bytes");
                 continue;
             }
 
@@ -257,11 +270,11 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
         {
             if (await processor.ProcessAsync(message, Origin, reply, cancellationToken).ConfigureAwait(false))
             {
-                await outbox.Writer.WriteAsync(new Outgoing(reply, null, false), cancellationToken).ConfigureAwait(false);
+                EnqueueReply(reply);
                 reply = null;
             }
         }
-        catch (Exception e) when (e is OperationCanceledException or ChannelClosedException)
+        catch (OperationCanceledException)
         {
         }
         catch (Exception e)
@@ -277,7 +290,7 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
         }
     }
 
-    private async Task EnqueueErrorAsync(string data, CancellationToken cancellationToken)
+    private void EnqueueError(string data)
     {
         var reply = new Sequence<byte>(ArrayPool<byte>.Shared);
         using (var writer = new Utf8JsonWriter(reply, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
@@ -285,7 +298,50 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
             errors.Write(writer, null, RpcErrorCodes.InvalidRequest, data, Origin.Culture);
         }
 
-        await outbox.Writer.WriteAsync(new Outgoing(reply, null, false), cancellationToken).ConfigureAwait(false);
+        EnqueueReply(reply);
+    }
+
+    /// <summary>Queues a reply; a client whose queue is full is closed as a slow consumer and the reply dropped.</summary>
+    private void EnqueueReply(Sequence<byte> reply)
+    {
+        if (TryEnqueue(new Outgoing(reply, null, 0, false), reply.Length))
+        {
+            return;
+        }
+
+        reply.Dispose();
+        if (Volatile.Read(ref closeRequested) == 0)
+        {
+            Close(GatewayCloseCodes.SlowConsumer, SlowConsumerReason, discardQueued: true);
+        }
+    }
+
+    /// <summary>
+    /// Queues <paramref name="item"/> of <paramref name="size"/> bytes unless the connection is closing or the queue
+    /// would pass its bounds; one frame larger than the byte bound still goes when nothing else waits.
+    /// </summary>
+    private bool TryEnqueue(Outgoing item, long size)
+    {
+        if (Volatile.Read(ref closeRequested) == 1)
+        {
+            return false;
+        }
+
+        var frames = Interlocked.Increment(ref queuedFrames);
+        var bytes = Interlocked.Add(ref queuedBytes, size);
+        if (frames > maxQueuedFrames || (bytes > maxQueuedBytes && bytes != size) || !outbox.Writer.TryWrite(item))
+        {
+            Dequeued(size);
+            return false;
+        }
+
+        return true;
+    }
+
+    private void Dequeued(long size)
+    {
+        Interlocked.Decrement(ref queuedFrames);
+        Interlocked.Add(ref queuedBytes, -size);
     }
 
     private async Task SendLoopAsync()
@@ -296,45 +352,83 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
             {
                 using (item.Reply)
                 {
+                    Dequeued(item.Size);
                     if (item.IsClose || discardQueued)
                     {
-                        await socket.CloseOutputAsync((WebSocketCloseStatus)closeCode, closeReason, CancellationToken.None).ConfigureAwait(false);
+                        sendDeadline.CancelAfter(sendTimeout);
+                        await socket.CloseOutputAsync((WebSocketCloseStatus)closeCode, closeReason, sendDeadline.Token).ConfigureAwait(false);
                         break;
                     }
 
-                    if (socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived))
+                    // A close is on its way (logout, revocation): the events queued before it are not sent.
+                    if (socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived)
+                        || (item.Event is not null && Volatile.Read(ref closeRequested) == 1))
                     {
                         continue;
                     }
 
-                    if (item.Event is { } frame)
-                    {
-                        await socket.SendAsync(frame, WebSocketMessageType.Text, true, CancellationToken.None).ConfigureAwait(false);
-                        continue;
-                    }
-
-                    var remaining = item.Reply!.Length;
-                    foreach (var segment in item.Reply.AsReadOnlySequence)
-                    {
-                        remaining -= segment.Length;
-                        await socket.SendAsync(segment, WebSocketMessageType.Text, remaining == 0, CancellationToken.None).ConfigureAwait(false);
-                    }
+                    await SendAsync(item).ConfigureAwait(false);
                 }
             }
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException)
         {
-            logger.LogDebug(e, "WebSocket send ended");
+            if (sendDeadline.IsCancellationRequested)
+            {
+                logger.LogInformation("WebSocket closed as a slow consumer: a frame did not go out within {Timeout}", sendTimeout);
+                closeCode = GatewayCloseCodes.SlowConsumer;
+                closeReason = SlowConsumerReason;
+            }
+            else
+            {
+                logger.LogDebug(e, "WebSocket send ended");
+            }
+
             socket.Abort();
         }
 
         while (outbox.Reader.TryRead(out var left))
         {
+            Dequeued(left.Size);
             left.Reply?.Dispose();
         }
     }
 
-    private readonly record struct Outgoing(Sequence<byte>? Reply, byte[]? Event, bool IsClose);
+    /// <summary>Sends one reply or event; a client that does not take it within the send timeout gets its socket aborted.</summary>
+    private async ValueTask SendAsync(Outgoing item)
+    {
+        sendDeadline.CancelAfter(sendTimeout);
+        if (item.Event is { } frame)
+        {
+            var buffer = ArrayPool<byte>.Shared.Rent(frame.MaxLength);
+            try
+            {
+                var length = frame.Write(item.Seq, buffer);
+                await socket.SendAsync(buffer.AsMemory(0, length), WebSocketMessageType.Text, true, sendDeadline.Token).ConfigureAwait(false);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+        else
+        {
+            var remaining = item.Reply!.Length;
+            foreach (var segment in item.Reply.AsReadOnlySequence)
+            {
+                remaining -= segment.Length;
+                await socket.SendAsync(segment, WebSocketMessageType.Text, remaining == 0, sendDeadline.Token).ConfigureAwait(false);
+            }
+        }
+
+        sendDeadline.TryReset();
+    }
+
+    /// <summary>A reply, an event with its sequence number, or the close marker.</summary>
+    private readonly record struct Outgoing(Sequence<byte>? Reply, EventFrame? Event, long Seq, bool IsClose)
+    {
+        public long Size => Reply?.Length ?? Event?.MaxLength ?? 0;
+    }
 
     private sealed record AuthenticatedAs(string Token, Caller Caller, GatewaySession? Session);
 }
