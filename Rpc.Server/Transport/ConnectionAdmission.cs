@@ -78,6 +78,7 @@ public sealed class ConnectionAdmission(IOptions<ConnectionLimitsOptions> option
             errors.Write(writer, null, RpcErrorCodes.InvalidRequest, ErrorData.TooManyHttpConnectionsFromAddress, RequestOriginFactory.From(context).Culture);
         }
 
+        context.Response.ContentLength = buffer.WrittenCount;
         await context.Response.Body.WriteAsync(buffer.WrittenMemory).ConfigureAwait(false);
     }
 

@@ -219,7 +219,9 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
 
     private async Task ReceiveLoopAsync(CancellationToken cancellationToken)
     {
-        while (socket.State == WebSocketState.Open)
+        // After our close frame (CloseSent) the client's messages are read and dropped until its own close
+        // frame, so a client still sending is not reset and can still read the close code.
+        while (socket.State is WebSocketState.Open or WebSocketState.CloseSent)
         {
             var message = new Sequence<byte>(ArrayPool<byte>.Shared);
             var tooLarge = false;
@@ -317,12 +319,13 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
     }
 
     /// <summary>
-    /// Queues <paramref name="item"/> of <paramref name="size"/> bytes unless the connection is closing or the queue
-    /// would pass its bounds; one frame larger than the byte bound still goes when nothing else waits.
+    /// Queues <paramref name="item"/> of <paramref name="size"/> bytes unless the queue would pass its bounds; one
+    /// frame larger than the byte bound still goes when nothing else waits. Once a close is requested no event is
+    /// queued, and no reply either when the close drops what is queued (a slow consumer).
     /// </summary>
     private bool TryEnqueue(Outgoing item, long size)
     {
-        if (Volatile.Read(ref closeRequested) == 1)
+        if (discardQueued || (item.Event is not null && Volatile.Read(ref closeRequested) == 1))
         {
             return false;
         }

@@ -30,7 +30,7 @@ public sealed class UserEventsTests
     [OneTimeSetUp]
     public async Task StartAsync() =>
         server = await RpcTestServer.StartAsync(
-            new Dictionary<string, string?> { ["Gateway:PresenceGracePeriod"] = "00:00:00" },
+            new Dictionary<string, string?> { ["Gateway:PresenceGracePeriod"] = "00:00:00", ["Gateway:PresenceCoalesceWindow"] = "00:00:00" },
             configureServices: s => s.AddSingleton<IEventSink>(sink));
 
     [OneTimeTearDown]
