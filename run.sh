@@ -72,6 +72,7 @@ case "$command" in
     # ./run.sh bench [--seconds N] [--users N] [--scale-users N | --no-scale] [--out PATH]: see README, "Benchmark".
     # ./run.sh bench gateway [--connections N] [--members-first]: the gateway rows, written to bench/gateway-results.md
     # ./run.sh bench postgres [--seconds N] [--users N]: the PostgreSQL rows, written to bench/postgres-results.md
+    # ./run.sh bench abuse [--seconds N]: the rows under attack (issue #11), written to bench/abuse-results.md
     # (Rpc.Bench's Program dispatches on the first argument). 10,000 WebSockets need that many descriptors.
     [ "${1:-}" = gateway ] && ulimit -n 20000 2>/dev/null || true
     build
@@ -79,7 +80,7 @@ case "$command" in
     exec dotnet Rpc.Bench/bin/Release/net10.0/Rpc.Bench.dll "$@"
     ;;
   *)
-    echo "usage: ./run.sh [serve [--port N] [--db PATH] | test [dotnet test args] | manage COMMAND [ARGS] [--db PATH] | ws [URL] [FRAME...] | bench [--no-scale] [--seconds N] | bench gateway [--connections N] | bench postgres]" >&2
+    echo "usage: ./run.sh [serve [--port N] [--db PATH] | test [dotnet test args] | manage COMMAND [ARGS] [--db PATH] | ws [URL] [FRAME...] | bench [--no-scale] [--seconds N] | bench gateway [--connections N] | bench postgres | bench abuse]" >&2
     exit 2
     ;;
 esac

@@ -424,7 +424,8 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
             }
         }
 
-        sendDeadline.TryReset();
+        // Disarmed, not TryReset: TryReset leaves a timer of an injected TimeProvider running.
+        sendDeadline.CancelAfter(Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>A reply, an event with its sequence number, or the close marker.</summary>
