@@ -84,6 +84,7 @@ public static class ServerComposition
         services.AddSingleton<IEventSink>(sp => sp.GetRequiredService<LoginRateLimiter>());
         services.AddSingleton<WebSocketAdmission>();
         services.AddSingleton<ConnectionAdmission>();
+        services.AddSingleton<ReplyBudget>();
 
         services.AddSingleton<CallContextAccessor>();
         services.AddSingleton<ErrorMessages>();

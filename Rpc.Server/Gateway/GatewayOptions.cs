@@ -42,6 +42,14 @@ public sealed class GatewayOptions
     public long MaxQueuedBytes { get; set; } = 4 * 1024 * 1024;
 
     /// <summary>
+    /// Bytes of replies queued on all connections together. Past it, a connection that already has something
+    /// queued counts as a slow consumer and is closed (4008); a connection with an empty queue still gets its
+    /// reply. Events are not counted: their bytes are shared by every receiver. Default 64 MiB.
+    /// </summary>
+    [Range(1024 * 1024, 64L * 1024 * 1024 * 1024)]
+    public long MaxQueuedReplyBytesTotal { get; set; } = 64 * 1024 * 1024;
+
+    /// <summary>
     /// How long one frame may take to go out: a client that reads nothing for this long is closed (4008)
     /// rather than holding its queue. Default 10 s.
     /// </summary>

@@ -42,15 +42,19 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
     private int queuedFrames;
     private long queuedBytes;
     private readonly SemaphoreSlim inFlight;
+    private readonly SemaphoreSlim drained = new(0, 1);
+    private readonly ReplyBudget replyBudget;
     private int running;
+    private long inFlightBytes;
     private int closeRequested;
     private int closeCode = (int)WebSocketCloseStatus.NormalClosure;
     private string? closeReason;
     private volatile bool discardQueued;
     private volatile AuthenticatedAs? authenticated;
 
-    public WebSocketRpcConnection(WebSocket socket, HttpContext context, RpcProcessor processor, RpcErrorWriter errors, GatewayHub gateway, RpcLimitsOptions limits, GatewayOptions gatewayOptions, TimeSpan anonymousIdle, TimeProvider time, ILogger logger)
+    public WebSocketRpcConnection(WebSocket socket, HttpContext context, RpcProcessor processor, RpcErrorWriter errors, GatewayHub gateway, RpcLimitsOptions limits, GatewayOptions gatewayOptions, ReplyBudget replyBudget, TimeSpan anonymousIdle, TimeProvider time, ILogger logger)
     {
+        this.replyBudget = replyBudget;
         this.socket = socket;
         this.processor = processor;
         this.errors = errors;
@@ -219,10 +223,17 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
 
     private async Task ReceiveLoopAsync(CancellationToken cancellationToken)
     {
+        // Read no further while the messages being processed hold the connection's byte budget: a client sending
+        // large messages faster than they are processed waits in TCP instead of in the server's memory.
         // After our close frame (CloseSent) the client's messages are read and dropped until its own close
         // frame, so a client still sending is not reset and can still read the close code.
         while (socket.State is WebSocketState.Open or WebSocketState.CloseSent)
         {
+            while (Volatile.Read(ref inFlightBytes) >= limits.MaxInFlightBytesPerConnection)
+            {
+                await drained.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             var message = new Sequence<byte>(ArrayPool<byte>.Shared);
             var tooLarge = false;
             ValueWebSocketReceiveResult result;
@@ -261,6 +272,7 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
 
             await inFlight.WaitAsync(cancellationToken).ConfigureAwait(false);
             Interlocked.Increment(ref running);
+            Interlocked.Add(ref inFlightBytes, message.Length);
             _ = ProcessAsync(message, cancellationToken);
         }
     }
@@ -286,6 +298,18 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
         finally
         {
             reply?.Dispose();
+            Interlocked.Add(ref inFlightBytes, -message.Length);
+            if (drained.CurrentCount == 0)
+            {
+                try
+                {
+                    drained.Release();
+                }
+                catch (SemaphoreFullException)
+                {
+                }
+            }
+
             message.Dispose();
             Interlocked.Decrement(ref running);
             inFlight.Release();
@@ -319,9 +343,11 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
     }
 
     /// <summary>
-    /// Queues <paramref name="item"/> of <paramref name="size"/> bytes unless the queue would pass its bounds; one
-    /// frame larger than the byte bound still goes when nothing else waits. Once a close is requested no event is
-    /// queued, and no reply either when the close drops what is queued (a slow consumer).
+    /// Queues <paramref name="item"/> of <paramref name="size"/> bytes unless the queue would pass its bounds, or it
+    /// is a reply while this connection already has something queued and the replies queued on all connections
+    /// together pass theirs (<see cref="ReplyBudget"/>); one frame larger than the byte bound still goes when nothing
+    /// else waits. Once a close is requested no event is queued, and no reply either when the close drops what is
+    /// queued (a slow consumer).
     /// </summary>
     private bool TryEnqueue(Outgoing item, long size)
     {
@@ -332,19 +358,24 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
 
         var frames = Interlocked.Increment(ref queuedFrames);
         var bytes = Interlocked.Add(ref queuedBytes, size);
-        if (frames > maxQueuedFrames || (bytes > maxQueuedBytes && bytes != size) || !outbox.Writer.TryWrite(item))
+        var replies = item.Reply is null ? 0 : replyBudget.Add(size);
+        if (frames > maxQueuedFrames || (bytes > maxQueuedBytes && bytes != size) || (replies > replyBudget.Limit && bytes != size) || !outbox.Writer.TryWrite(item))
         {
-            Dequeued(size);
+            Dequeued(item);
             return false;
         }
 
         return true;
     }
 
-    private void Dequeued(long size)
+    private void Dequeued(Outgoing item)
     {
         Interlocked.Decrement(ref queuedFrames);
-        Interlocked.Add(ref queuedBytes, -size);
+        Interlocked.Add(ref queuedBytes, -item.Size);
+        if (item.Reply is not null)
+        {
+            replyBudget.Add(-item.Size);
+        }
     }
 
     private async Task SendLoopAsync()
@@ -355,7 +386,7 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
             {
                 using (item.Reply)
                 {
-                    Dequeued(item.Size);
+                    Dequeued(item);
                     if (item.IsClose || discardQueued)
                     {
                         sendDeadline.CancelAfter(sendTimeout);
@@ -392,7 +423,7 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
 
         while (outbox.Reader.TryRead(out var left))
         {
-            Dequeued(left.Size);
+            Dequeued(left);
             left.Reply?.Dispose();
         }
     }

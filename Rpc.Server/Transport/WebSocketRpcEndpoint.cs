@@ -17,6 +17,7 @@ public sealed class WebSocketRpcEndpoint(
     RpcProcessor processor,
     RpcErrorWriter errors,
     WebSocketAdmission admission,
+    ReplyBudget replyBudget,
     GatewayHub gateway,
     IOptions<RpcLimitsOptions> limits,
     IOptions<GatewayOptions> gatewayOptions,
@@ -50,7 +51,7 @@ public sealed class WebSocketRpcEndpoint(
             };
             using var socket = await context.WebSockets.AcceptWebSocketAsync(accept).ConfigureAwait(false);
             var anonymousIdle = TimeSpan.FromSeconds(connectionLimits.Value.AnonymousIdleSeconds);
-            var connection = new WebSocketRpcConnection(socket, context, processor, errors, gateway, limits.Value, gatewayOptions.Value, anonymousIdle, time, logger);
+            var connection = new WebSocketRpcConnection(socket, context, processor, errors, gateway, limits.Value, gatewayOptions.Value, replyBudget, anonymousIdle, time, logger);
             await connection.RunAsync(context.RequestAborted).ConfigureAwait(false);
         }
         finally
