@@ -42,14 +42,18 @@ public sealed class ClientMemoryTests
         Assert.That((await server.ResultAsync("users.check", new { username = name })).GetBoolean(), Is.False, "the refused users.create did not run: the name is free");
     }
 
-    [Test]
-    public async Task WebSocket_ClientThatSendsBatchesAndNeverReads_IsClosedWith4008()
+    [TestCase("Gateway:MaxQueuedBytes", TestName = "WebSocket_ClientThatSendsBatchesAndNeverReads_IsClosedWith4008_ByItsOwnQueueBound")]
+    [TestCase("Gateway:MaxQueuedReplyBytesTotal", TestName = "WebSocket_ClientThatSendsBatchesAndNeverReads_IsClosedWith4008_ByTheServersReplyBound")]
+    public async Task WebSocket_ClientThatSendsBatchesAndNeverReads_IsClosedWith4008(string bound)
     {
-        await using var server = await RpcTestServer.StartAsync(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
-            ["Gateway:MaxQueuedBytes"] = (256 * 1024).ToString(),
+            ["Gateway:MaxQueuedBytes"] = (256L * 1024 * 1024).ToString(),
+            ["Gateway:MaxQueuedReplyBytesTotal"] = (256L * 1024 * 1024).ToString(),
             ["Gateway:SendTimeout"] = "00:01:00",
-        });
+        };
+        settings[bound] = (1024 * 1024).ToString();
+        await using var server = await RpcTestServer.StartAsync(settings);
         using var socket = new ClientWebSocket();
         await socket.ConnectAsync(server.WebSocketUri, CancellationToken.None);
         var batch = Encoding.UTF8.GetBytes(FatBatch(50, 10 * 1024));
