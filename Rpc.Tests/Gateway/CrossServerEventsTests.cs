@@ -100,7 +100,7 @@ public sealed class CrossServerEventsTests
         // The charges travel by NOTIFY, which takes milliseconds.
         await Task.Delay(300);
         var limited = await here.ErrorAsync("users.auth", new { username = user.Username, password = user.Password });
-        Assert.That(limited.GetProperty("data").GetString(), Is.EqualTo("too many failed login attempts; retry after 60 seconds"));
+        Assert.That(limited.GetProperty("data").GetString(), Is.EqualTo("rate limited: retry after 60 seconds: too many failed login attempts"));
     }
 
     [Test]
