@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using Rpc.Contracts.Gateway;
 using Rpc.Contracts.Protocol;
 using Rpc.Server.Dispatch;
 using Rpc.Server.Gateway;
@@ -24,6 +25,7 @@ public sealed class WebSocketRpcEndpoint(
     IOptions<GatewayOptions> gatewayOptions,
     IOptions<ConnectionLimitsOptions> connectionLimits,
     TimeProvider time,
+    IHostApplicationLifetime lifetime,
     ILogger<WebSocketRpcConnection> logger)
 {
     public async Task HandleAsync(HttpContext context)
@@ -60,6 +62,8 @@ public sealed class WebSocketRpcEndpoint(
             using var socket = await context.WebSockets.AcceptWebSocketAsync(accept).ConfigureAwait(false);
             var anonymousIdle = TimeSpan.FromSeconds(connectionLimits.Value.AnonymousIdleSeconds);
             var connection = new WebSocketRpcConnection(socket, context, processor, errors, gateway, limits.Value, gatewayOptions.Value, anonymousIdle, time, logger);
+            // A server going down says so, so that clients resume elsewhere (or later) instead of seeing a drop.
+            using var stopping = lifetime.ApplicationStopping.Register(() => connection.Close(GatewayCloseCodes.ServiceRestart, "server restarting: reconnect and resume", discardQueued: false));
             await connection.RunAsync(identifyAs, context.RequestAborted).ConfigureAwait(false);
         }
         finally

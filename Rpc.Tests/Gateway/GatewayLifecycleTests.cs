@@ -112,6 +112,18 @@ public sealed class GatewayLifecycleTests
     }
 
     [Test]
+    public async Task ServerShutdown_ClosesGatewayConnectionsWith1012()
+    {
+        var server = await RpcTestServer.StartAsync();
+        var user = await server.NewUserAsync();
+        await using var client = await GatewayClient.IdentifyAsync(server, user.Token);
+        var stopping = server.DisposeAsync().AsTask();
+        Assert.That(await client.WaitForCloseAsync(TimeSpan.FromSeconds(10)), Is.EqualTo(1012));
+        Assert.That(client.Ws.Socket.CloseStatusDescription, Is.EqualTo("server restarting: reconnect and resume"));
+        await stopping;
+    }
+
+    [Test]
     public async Task SecondIdentify_IsRefused_AndTheSocketStaysOpenAndIdentified()
     {
         var user = await Server.NewUserAsync();
