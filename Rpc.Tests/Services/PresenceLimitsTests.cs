@@ -18,7 +18,7 @@ public sealed class PresenceLimitsTests
         }
 
         var error = await Server.ErrorAsync("users.presence", new { status = "ONLINE" }, user.Token);
-        Assert.That(error.GetProperty("data").GetString(), Does.Match(@"^too many presence changes; retry after [1-4] seconds\z"));
+        Assert.That(error.GetProperty("data").GetString(), Does.Match(@"^rate limited: retry after [1-4] seconds: too many presence changes\z"));
         var other = await Server.NewUserAsync();
         Assert.That((await Server.ResultAsync("users.presence", new { status = "IDLE" }, other.Token)).GetString(), Is.EqualTo("IDLE"), "the limit is per user");
     }
