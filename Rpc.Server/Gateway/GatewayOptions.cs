@@ -64,8 +64,9 @@ public sealed class GatewayOptions
     public TimeSpan PresenceGracePeriod { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// At most one PRESENCE_UPDATE publication per user in this window: the first change goes out at once,
-    /// the changes after it are published as one update with the latest state at the window's end. Default 1 s.
+    /// At most one PRESENCE_UPDATE per user to its observers in this window: the first change goes out at once,
+    /// the changes after it as one update with the latest state at the window's end; the user's own sessions
+    /// get every change at once. Default 1 s.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
     public TimeSpan PresenceCoalesceWindow { get; set; } = TimeSpan.FromSeconds(1);

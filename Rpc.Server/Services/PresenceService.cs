@@ -17,8 +17,9 @@ namespace Rpc.Server.Services;
 /// it offline after a grace period, so a reconnect or resume shows no flicker). Every change is
 /// published as PRESENCE_UPDATE: the real status to the user, what others may see to its observers.
 /// <c>users.presence</c> is rate-limited per user, and a burst of changes (from it or from connections
-/// opening and closing) is published as one update with the latest state: at most one publication per
-/// user each <see cref="GatewayOptions.PresenceCoalesceWindow"/>, the first at once, the last at the window's end.
+/// opening and closing) reaches the observers as one update with the latest state: at most one to them per
+/// user each <see cref="GatewayOptions.PresenceCoalesceWindow"/>, the first at once, the last at the window's
+/// end. The user's own sessions get every change at once (they are few, the observers may be thousands).
 /// </summary>
 public sealed class PresenceService(ObserverRepository observers, IEventBus bus, IOptions<GatewayOptions> gateway, IOptions<RateLimitOptions> rateLimits, TimeProvider clock)
 {
@@ -147,12 +148,16 @@ public sealed class PresenceService(ObserverRepository observers, IEventBus bus,
         return after;
     }
 
-    /// <summary>Publishes the user's latest state now, or at the end of its coalescing window when it published within it.</summary>
+    /// <summary>
+    /// Publishes the user's real status to its own sessions at once, and what others see to its observers now,
+    /// or at the end of the coalescing window when they got an update within it.
+    /// </summary>
     private void Changed(long userId)
     {
         var publication = publications.GetOrAdd(userId, _ => new Publication());
         lock (publication)
         {
+            PublishOwn(userId, publication);
             if (publication.Timer is not null)
             {
                 return;
@@ -165,7 +170,7 @@ public sealed class PresenceService(ObserverRepository observers, IEventBus bus,
                 return;
             }
 
-            Publish(userId, publication);
+            PublishSeen(userId, publication);
         }
     }
 
@@ -175,23 +180,26 @@ public sealed class PresenceService(ObserverRepository observers, IEventBus bus,
         {
             publication.Timer?.Dispose();
             publication.Timer = null;
-            Publish(userId, publication);
+            PublishSeen(userId, publication);
         }
     }
 
-    /// <summary>Publishes what differs from what was last published: the real status to the user, what others see to its observers.</summary>
-    private void Publish(long userId, Publication publication)
+    /// <summary>The real status to the user's own sessions, when it differs from what they were last sent.</summary>
+    private void PublishOwn(long userId, Publication publication)
+    {
+        if (GetStatus(userId) is { } status && publication.Own != status)
+        {
+            bus.Publish(new DispatchEvent("PRESENCE_UPDATE", new PresenceUpdate { UserId = userId, Status = status }, new EventAudience.Users([userId])));
+            publication.Own = status;
+        }
+    }
+
+    /// <summary>What others see to the user's observers, when it differs from what they were last sent.</summary>
+    private void PublishSeen(long userId, Publication publication)
     {
         if (GetStatus(userId) is not { } status)
         {
             return;
-        }
-
-        if (publication.Own != status)
-        {
-            bus.Publish(new DispatchEvent("PRESENCE_UPDATE", new PresenceUpdate { UserId = userId, Status = status }, new EventAudience.Users([userId])));
-            publication.Own = status;
-            publication.LastAt = clock.GetUtcNow();
         }
 
         var seen = Project(0, userId, status)!.Value;
@@ -203,7 +211,7 @@ public sealed class PresenceService(ObserverRepository observers, IEventBus bus,
         }
     }
 
-    /// <summary>What was last published of a user's presence, when, and the pending publication of a burst.</summary>
+    /// <summary>What was last published of a user's presence, when observers last got it, and their pending publication of a burst.</summary>
     private sealed class Publication
     {
         public PresenceStatus? Own { get; set; }
