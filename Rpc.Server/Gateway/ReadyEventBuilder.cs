@@ -14,10 +14,11 @@ public sealed record ReadyPayload
     public required User User { get; init; }
     public required IReadOnlyList<Guild> Guilds { get; init; }
     public required IReadOnlyList<Channel> PrivateChannels { get; init; }
+    public required IReadOnlyList<Relationship> Relationships { get; init; }
 }
 
-/// <summary>Builds the READY event of a new gateway session: the user (with its own presence), its guilds and its DM channels.</summary>
-public sealed class ReadyEventBuilder(UserRepository users, UsersService usersService, PresenceService presence)
+/// <summary>Builds the READY event of a new gateway session: the user (with its own presence), its guilds, its DM channels and its relationships.</summary>
+public sealed class ReadyEventBuilder(UserRepository users, UsersService usersService, RelationshipsService relationships, PresenceService presence)
 {
     public async Task<EventFrame> BuildAsync(GatewaySession session, CancellationToken cancellationToken)
     {
@@ -29,6 +30,7 @@ public sealed class ReadyEventBuilder(UserRepository users, UsersService usersSe
             User = UserMapper.ToUser(user, presence.GetStatus(user.Id)),
             Guilds = await usersService.AllGuildsOfAsync(session.UserId, cancellationToken).ConfigureAwait(false),
             PrivateChannels = await usersService.AllChannelsOfAsync(session.UserId, cancellationToken).ConfigureAwait(false),
+            Relationships = await relationships.ListOfAsync(session.UserId, cancellationToken).ConfigureAwait(false),
         });
     }
 }
