@@ -52,13 +52,14 @@ public sealed class RelationshipsService(
             throw RpcException.App(ErrorData.RelationshipWithSelf);
         }
 
-        var now = Now();
+        long now;
         int type;
         long since;
         bool changed;
         await using (var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false))
         await using (var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false))
         {
+            now = Now();
             var mine = await RelationshipRepository.FindAsync(connection, transaction, callerId, target.Id, cancellationToken).ConfigureAwait(false);
             switch (mine?.Type)
             {
@@ -107,11 +108,12 @@ public sealed class RelationshipsService(
         }
 
         var target = await users.FindLiveAsync(userId, cancellationToken).ConfigureAwait(false) ?? throw RpcException.App(ErrorData.UnknownUser);
-        var now = Now();
+        long now;
         RelationshipRow? mine, theirs;
         await using (var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false))
         await using (var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false))
         {
+            now = Now();
             mine = await RelationshipRepository.FindAsync(connection, transaction, callerId, userId, cancellationToken).ConfigureAwait(false);
             if (mine is { Type: RelationshipRepository.Blocked })
             {

@@ -58,12 +58,12 @@ public sealed partial class UsersService
 
         // Consent is checked in the transaction that creates or reopens the DM, and writers run one at a
         // time: a block committed first refuses this call; one committed after finds a DM made with consent.
-        var now = Now();
         bool created, reopened = false;
         ChannelRow row;
         await using (var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false))
         await using (var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false))
         {
+            var now = Now();
             if (!await RelationshipRepository.MayOpenDmAsync(connection, transaction, userId, recipientId, cancellationToken).ConfigureAwait(false))
             {
                 throw RpcException.App(ErrorData.DmNotAllowed);
