@@ -28,7 +28,9 @@ public sealed class PresenceLimitsTests
     {
         var user = await Server.NewUserAsync();
         var observer = await Server.NewUserAsync();
-        await Server.ResultAsync("users.createDm", new { recipient_id = user.Id }, observer.Token);
+        var guildId = (await Server.ResultAsync("guilds.create", new { name = "observed" }, user.Token)).GetProperty("id").GetString();
+        var code = (await Server.ResultAsync("guilds.invites.create", new { guild_id = guildId }, user.Token)).GetProperty("code").GetString();
+        await Server.ResultAsync("guilds.join", new { code }, observer.Token);
         await using var watching = await GatewayClient.IdentifyAsync(Server, observer.Token);
         string[] burst = ["IDLE", "DND", "ONLINE", "IDLE", "DND"];
         foreach (var status in burst)
