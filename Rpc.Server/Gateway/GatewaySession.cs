@@ -48,6 +48,7 @@ public sealed class GatewaySession(string id, string token, Caller caller, int r
     private readonly Queue<(long Seq, EventFrame Frame)> replay = new();
     private long replayBytes;
     private List<EventFrame>? waiting = [];
+    private bool ended;
     private long seq;
     private IGatewayConnection? connection;
 
@@ -98,12 +99,20 @@ public sealed class GatewaySession(string id, string token, Caller caller, int r
         overflowed?.Close(GatewayCloseCodes.SlowConsumer, "slow consumer: outgoing queue overflowed", discardQueued: true);
     }
 
-    /// <summary>Attaches the first connection and sends it READY (sequence number 1), then the events that waited for it.</summary>
-    public void Start(IGatewayConnection first, EventFrame ready)
+    /// <summary>
+    /// Attaches the first connection and sends it READY (sequence number 1), then the events that waited
+    /// for it; false when the session was ended meanwhile (its token revoked while READY was built).
+    /// </summary>
+    public bool Start(IGatewayConnection first, EventFrame ready)
     {
         IGatewayConnection? overflowed = null;
         lock (gate)
         {
+            if (ended)
+            {
+                return false;
+            }
+
             connection = first;
             DetachedAt = null;
             var early = waiting ?? [];
@@ -115,6 +124,7 @@ public sealed class GatewaySession(string id, string token, Caller caller, int r
         }
 
         overflowed?.Close(GatewayCloseCodes.SlowConsumer, "slow consumer: outgoing queue overflowed", discardQueued: true);
+        return true;
     }
 
     /// <summary>Detaches <paramref name="closed"/> if it is still this session's connection.</summary>
@@ -180,11 +190,12 @@ public sealed class GatewaySession(string id, string token, Caller caller, int r
         return ResumeOutcome.Resumed;
     }
 
-    /// <summary>The attached connection, for closing it.</summary>
+    /// <summary>Ends the session: returns the attached connection, for closing it; a session not yet started will not start.</summary>
     public IGatewayConnection? TakeConnection()
     {
         lock (gate)
         {
+            ended = true;
             var current = connection;
             connection = null;
             DetachedAt ??= clock.GetUtcNow();
