@@ -43,7 +43,7 @@ public sealed class GatewayMemoryTests
         {
             var connection = new RecordingConnection();
             connections.Add(connection);
-            sessions.Add(await hub.StartAsync(connection, user.Token, new Caller(long.Parse(user.Id), 1_000_000 + i, 0), CancellationToken.None));
+            sessions.Add((await hub.StartAsync(connection, user.Token, new Caller(long.Parse(user.Id), 1_000_000 + i, 0), CancellationToken.None))!);
         }
 
         try

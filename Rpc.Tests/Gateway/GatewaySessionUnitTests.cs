@@ -12,16 +12,17 @@ public sealed class GatewaySessionUnitTests
 
         public int? ClosedWith { get; private set; }
 
-        public bool TrySend(byte[] frame)
+        public bool TrySend(EventFrame frame, long seq)
         {
-            Frames.Add(System.Text.Encoding.UTF8.GetString(frame));
+            var bytes = new byte[frame.MaxLength];
+            Frames.Add(System.Text.Encoding.UTF8.GetString(bytes, 0, frame.Write(seq, bytes)));
             return true;
         }
 
         public void Close(int code, string reason, bool discardQueued) => ClosedWith = code;
     }
 
-    private static GatewaySession NewSession() => new("s", "token", new Caller(1, 2, 0), 10, TimeProvider.System);
+    private static GatewaySession NewSession() => new("s", "token", new Caller(1, 2, 0), 10, 1024 * 1024, TimeProvider.System);
 
     [Test]
     public void EventsBeforeStart_WaitAndFollowReady_WhichIsSequenceOne()
