@@ -1,4 +1,5 @@
 using Rpc.Contracts.Gateway;
+using Rpc.Server.Operations;
 using Rpc.Server.Security;
 
 namespace Rpc.Server.Gateway;
@@ -68,9 +69,16 @@ public sealed class GatewaySession(string id, Caller caller, int replayBufferSiz
 
             if (connection is not null && !connection.TrySend(bytes))
             {
+                ServerMetrics.EventDropped();
+                ServerMetrics.SlowConsumerClosed();
+                ServerMetrics.GatewaySessionDetached();
                 overflowed = connection;
                 connection = null;
                 DetachedAt = clock.GetUtcNow();
+            }
+            else if (connection is not null)
+            {
+                ServerMetrics.EventSent();
             }
         }
 
@@ -81,6 +89,11 @@ public sealed class GatewaySession(string id, Caller caller, int replayBufferSiz
     {
         lock (gate)
         {
+            if (connection is null)
+            {
+                ServerMetrics.GatewaySessionAttached();
+            }
+
             connection = newConnection;
             DetachedAt = null;
         }
@@ -98,6 +111,7 @@ public sealed class GatewaySession(string id, Caller caller, int replayBufferSiz
 
             connection = null;
             DetachedAt = clock.GetUtcNow();
+            ServerMetrics.GatewaySessionDetached();
             return true;
         }
     }
@@ -124,6 +138,11 @@ public sealed class GatewaySession(string id, Caller caller, int replayBufferSiz
                 }
             }
 
+            if (connection is null)
+            {
+                ServerMetrics.GatewaySessionAttached();
+            }
+
             connection = newConnection;
             DetachedAt = null;
             return missed.Count;
@@ -136,6 +155,11 @@ public sealed class GatewaySession(string id, Caller caller, int replayBufferSiz
         lock (gate)
         {
             var current = connection;
+            if (current is not null)
+            {
+                ServerMetrics.GatewaySessionDetached();
+            }
+
             connection = null;
             DetachedAt ??= clock.GetUtcNow();
             return current;

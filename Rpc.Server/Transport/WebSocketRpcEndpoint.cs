@@ -5,18 +5,22 @@ using Microsoft.Extensions.Options;
 using Rpc.Contracts.Protocol;
 using Rpc.Server.Dispatch;
 using Rpc.Server.Gateway;
+using Rpc.Server.Operations;
 
 namespace Rpc.Server.Transport;
 
 /// <summary>
-/// <c>GET /rpc</c> with an upgrade: admits the connection within the WebSocket limits (else 503 or 429
-/// with a JSON-RPC error body), accepts it with the server pinging it and dropping it when no pong
+/// <c>GET /rpc</c> with an upgrade: checks its Origin (403), admits the connection within the WebSocket
+/// limits (else 503 or 429 with a JSON-RPC error body; 503 also while the server shuts down), accepts it with the server pinging it and dropping it when no pong
 /// comes back within the idle timeout, and runs it until it ends.
 /// </summary>
 public sealed class WebSocketRpcEndpoint(
     RpcProcessor processor,
     RpcErrorWriter errors,
     WebSocketAdmission admission,
+    OpenWebSockets open,
+    OriginPolicy origins,
+    SecurityLog security,
     GatewayHub gateway,
     IOptions<RpcLimitsOptions> limits,
     IOptions<GatewayOptions> gatewayOptions,
@@ -26,18 +30,24 @@ public sealed class WebSocketRpcEndpoint(
 {
     public async Task HandleAsync(HttpContext context)
     {
-        var address = Security.AddressKey.Of(context.Connection.RemoteIpAddress?.ToString());
+        if (!origins.AllowsUpgrade(context.Request))
+        {
+            await RefuseAsync(context, StatusCodes.Status403Forbidden, ErrorData.OriginNotAllowed).ConfigureAwait(false);
+            return;
+        }
+
+        if (open.Closing)
+        {
+            await RefuseAsync(context, StatusCodes.Status503ServiceUnavailable, ErrorData.ServerRestarting).ConfigureAwait(false);
+            return;
+        }
+
+        var client = context.Connection.RemoteIpAddress?.ToString();
+        var address = Security.AddressKey.Of(client);
         if (admission.TryAdmit(address) is { } refusal)
         {
-            context.Response.StatusCode = refusal.Status;
-            context.Response.ContentType = "application/json; charset=utf-8";
-            var buffer = new ArrayBufferWriter<byte>(256);
-            using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
-            {
-                errors.Write(writer, null, RpcErrorCodes.InvalidRequest, refusal.Data, RequestOriginFactory.From(context).Culture);
-            }
-
-            await context.Response.Body.WriteAsync(buffer.WrittenMemory).ConfigureAwait(false);
+            security.ConnectionRefused(refusal.Status == StatusCodes.Status429TooManyRequests ? "websockets_per_address" : "websockets", client);
+            await RefuseAsync(context, refusal.Status, refusal.Data).ConfigureAwait(false);
             return;
         }
 
@@ -51,11 +61,34 @@ public sealed class WebSocketRpcEndpoint(
             using var socket = await context.WebSockets.AcceptWebSocketAsync(accept).ConfigureAwait(false);
             var anonymousIdle = TimeSpan.FromSeconds(connectionLimits.Value.AnonymousIdleSeconds);
             var connection = new WebSocketRpcConnection(socket, context, processor, errors, gateway, limits.Value, gatewayOptions.Value, anonymousIdle, time, logger);
-            await connection.RunAsync(context.RequestAborted).ConfigureAwait(false);
+            open.Add(connection);
+            ServerMetrics.WebSocketOpened();
+            try
+            {
+                await connection.RunAsync(context.RequestAborted).ConfigureAwait(false);
+            }
+            finally
+            {
+                ServerMetrics.WebSocketClosed();
+                open.Remove(connection);
+            }
         }
         finally
         {
             admission.Release(address);
         }
+    }
+
+    private async Task RefuseAsync(HttpContext context, int status, string data)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json; charset=utf-8";
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            errors.Write(writer, null, RpcErrorCodes.InvalidRequest, data, RequestOriginFactory.From(context).Culture);
+        }
+
+        await context.Response.Body.WriteAsync(buffer.WrittenMemory).ConfigureAwait(false);
     }
 }

@@ -1,0 +1,43 @@
+using System.Collections.Concurrent;
+
+namespace Rpc.Server.Transport;
+
+/// <summary>
+/// Every open WebSocket of this server, so that a shutdown can close them all: on SIGTERM each gets
+/// 1012 (service restart) with <see cref="RestartReason"/> once its running requests have answered.
+/// </summary>
+public sealed class OpenWebSockets
+{
+    /// <summary>The close code of a server shutdown (RFC 6455 registry: Service Restart).</summary>
+    public const int ServiceRestart = 1012;
+
+    /// <summary>The close reason of a server shutdown: what a client should do.</summary>
+    public const string RestartReason = "server restarting: reconnect and identify again";
+
+    private readonly ConcurrentDictionary<WebSocketRpcConnection, byte> connections = new();
+    private volatile bool closing;
+
+    /// <summary>Whether the server is shutting down: new upgrades are refused.</summary>
+    public bool Closing => closing;
+
+    public void Add(WebSocketRpcConnection connection)
+    {
+        connections.TryAdd(connection, 0);
+        if (closing)
+        {
+            connection.Close(ServiceRestart, RestartReason, discardQueued: false);
+        }
+    }
+
+    public void Remove(WebSocketRpcConnection connection) => connections.TryRemove(connection, out _);
+
+    /// <summary>Closes every connection with 1012; each sends the replies of its running requests first.</summary>
+    public void CloseAll()
+    {
+        closing = true;
+        foreach (var connection in connections.Keys)
+        {
+            connection.Close(ServiceRestart, RestartReason, discardQueued: false);
+        }
+    }
+}
