@@ -131,6 +131,7 @@ public static class OperationsComposition
         // Before Kestrel stops: HTTP calls in flight finish under Kestrel's drain, WebSockets answer their
         // running requests and then close with 1012; Server:ShutdownSeconds bounds the whole.
         app.Lifetime.ApplicationStopping.Register(sockets.CloseAll);
+        app.Lifetime.ApplicationStarted.Register(ServerMetrics.Publish);
         return app;
     }
 }

@@ -33,6 +33,21 @@ public static class ServerMetrics
     private static readonly Counter<long> DatabaseBusy = Meter.CreateCounter<long>("rpc.database.busy_errors", "{error}", "calls answered 'database busy or unavailable'");
     private static readonly Counter<long> CheckCache = Meter.CreateCounter<long>("rpc.users_check.cache.lookups", "{lookup}", "users.check answers by cache result (hit or miss)");
 
+    /// <summary>
+    /// Records a zero on the counters without labels, once the exporter listens, so a scrape shows them
+    /// from the start (a rate of an absent series is no data, not zero).
+    /// </summary>
+    public static void Publish()
+    {
+        WebSockets.Add(0);
+        GatewaySessions.Add(0);
+        EventsSent.Add(0);
+        EventsDropped.Add(0);
+        SlowConsumers.Add(0);
+        HashQueue.Add(0);
+        DatabaseBusy.Add(0);
+    }
+
     /// <summary>A call ended: <paramref name="outcome"/> is <c>ok</c> or the error kind (see <see cref="CallTelemetry"/>).</summary>
     public static void CallCompleted(string method, string outcome, string transport, TimeSpan elapsed) =>
         CallDuration.Record(elapsed.TotalSeconds, new TagList { { "rpc.method", method }, { "rpc.outcome", outcome }, { "rpc.transport", transport } });
