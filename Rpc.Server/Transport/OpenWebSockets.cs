@@ -6,8 +6,10 @@ namespace Rpc.Server.Transport;
 /// Every open WebSocket of this server, so that a shutdown can close them all: on SIGTERM each gets
 /// 1012 (service restart) with <see cref="RestartReason"/> once its running requests have answered.
 /// </summary>
-public sealed class OpenWebSockets
+public sealed class OpenWebSockets(Microsoft.Extensions.Options.IOptions<ServerOptions> options)
 {
+    private readonly TimeSpan grace = TimeSpan.FromSeconds(options.Value.ShutdownSeconds);
+
     /// <summary>The close code of a server shutdown (RFC 6455 registry: Service Restart).</summary>
     public const int ServiceRestart = 1012;
 
@@ -25,7 +27,7 @@ public sealed class OpenWebSockets
         connections.TryAdd(connection, 0);
         if (closing)
         {
-            connection.Close(ServiceRestart, RestartReason, discardQueued: false);
+            connection.CloseForShutdown(ServiceRestart, RestartReason, grace);
         }
     }
 
@@ -37,7 +39,7 @@ public sealed class OpenWebSockets
         closing = true;
         foreach (var connection in connections.Keys)
         {
-            connection.Close(ServiceRestart, RestartReason, discardQueued: false);
+            connection.CloseForShutdown(ServiceRestart, RestartReason, grace);
         }
     }
 }
