@@ -28,6 +28,7 @@ case "$command" in
     # that scripts/postgres.sh installs and starts; RPC_TEST_SKIP_POSTGRES=1 skips that second run.
     scripts/install-browser.sh
     scripts/install-test-tools.sh
+    scripts/install-js-bot.sh
     build
     status=0
     total_passed=0 total_failed=0 total_skipped=0

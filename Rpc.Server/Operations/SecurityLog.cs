@@ -62,8 +62,7 @@ public sealed partial class SecurityLog(ILogger<SecurityLog> logger)
         Write(LogLevel.Warning, RateLimited, null, address);
     }
 
-    private static bool IsRateLimit(string errorData) =>
-        errorData.Contains("retry after", StringComparison.OrdinalIgnoreCase) || errorData.StartsWith("rate limit", StringComparison.OrdinalIgnoreCase);
+    private static bool IsRateLimit(string errorData) => ErrorData.RetryAfterSeconds(errorData) is not null;
 
     private void Write(LogLevel level, string securityEvent, long? userId, string? address) =>
         Event(logger, level, securityEvent, userId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-", address ?? "-");

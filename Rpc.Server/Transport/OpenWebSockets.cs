@@ -10,11 +10,8 @@ public sealed class OpenWebSockets(Microsoft.Extensions.Options.IOptions<ServerO
 {
     private readonly TimeSpan grace = TimeSpan.FromSeconds(options.Value.ShutdownSeconds);
 
-    /// <summary>The close code of a server shutdown (RFC 6455 registry: Service Restart).</summary>
-    public const int ServiceRestart = 1012;
-
-    /// <summary>The close reason of a server shutdown: what a client should do.</summary>
-    public const string RestartReason = "server restarting: reconnect and identify again";
+    /// <summary>The close reason of a server shutdown: what a client should do (methods.md, close codes).</summary>
+    public const string RestartReason = "server restarting: reconnect and resume";
 
     private readonly ConcurrentDictionary<WebSocketRpcConnection, byte> connections = new();
     private volatile bool closing;
@@ -27,7 +24,7 @@ public sealed class OpenWebSockets(Microsoft.Extensions.Options.IOptions<ServerO
         connections.TryAdd(connection, 0);
         if (closing)
         {
-            connection.CloseForShutdown(ServiceRestart, RestartReason, grace);
+            connection.CloseForShutdown(Rpc.Contracts.Gateway.GatewayCloseCodes.ServiceRestart, RestartReason, grace);
         }
     }
 
@@ -39,7 +36,7 @@ public sealed class OpenWebSockets(Microsoft.Extensions.Options.IOptions<ServerO
         closing = true;
         foreach (var connection in connections.Keys)
         {
-            connection.CloseForShutdown(ServiceRestart, RestartReason, grace);
+            connection.CloseForShutdown(Rpc.Contracts.Gateway.GatewayCloseCodes.ServiceRestart, RestartReason, grace);
         }
     }
 }

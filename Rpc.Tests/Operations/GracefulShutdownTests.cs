@@ -92,6 +92,8 @@ public sealed class GracefulShutdownTests
             Assert.That(await client.ReceiveAsync(TimeSpan.FromSeconds(15)), Is.Null, "a close frame, not another message");
             Assert.That((int?)client.Socket.CloseStatus, Is.EqualTo(1012));
             Assert.That(client.Socket.CloseStatusDescription, Does.Contain("reconnect"));
+            // Answer the close, as browsers and WebSocket libraries do; the server waits for it (within the limit).
+            await client.Socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
         }
 
         var exitCode = await server.WaitForExitAsync(TimeSpan.FromSeconds(shutdownSeconds + 10));

@@ -58,7 +58,7 @@ public sealed class ReverseProxyTests
         }
 
         var locked = await CallAsync(attacker, "users.auth", new { username = victim.Username, password = victim.Password });
-        Assert.That(locked.GetProperty("error").GetProperty("data").GetString(), Does.StartWith("too many failed login attempts"));
+        Assert.That(locked.GetProperty("error").GetProperty("data").GetString(), Does.StartWith("rate limited: retry after").And.Contain("failed login attempts"));
 
         using var other = ClientFrom("127.0.0.3");
         var login = await CallAsync(other, "users.auth", new { username = victim.Username, password = victim.Password });
