@@ -41,6 +41,8 @@ public sealed partial class ServerProcess : IAsyncDisposable
             info.ArgumentList.Add(arg);
         }
 
+        // The address is read from the banner, a log line: keep it visible whatever level a test sets.
+        info.Environment["Logging__LogLevel__Rpc.Server.Startup"] = "Information";
         foreach (var (key, value) in environment)
         {
             info.Environment[key] = value;
