@@ -31,7 +31,9 @@ public sealed partial class UsersService(
     LoginRateLimiter rateLimiter,
     TimeProvider clock,
     DiscordAccountRepository discordAccounts,
-    UsernameCheckCache checks) : IUsersApi
+    UsernameCheckCache checks,
+    ChannelViews channelViews,
+    IOptions<UserCapsOptions> caps) : IUsersApi
 {
     public Task<User> CreateAsync(string username, string password, string? invite = null, CancellationToken cancellationToken = default)
     {
