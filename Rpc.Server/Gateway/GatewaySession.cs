@@ -44,6 +44,7 @@ public sealed class GatewaySession(string id, string token, Caller caller, int r
     private readonly object gate = new();
     private readonly Queue<(long Seq, byte[] Frame)> replay = new();
     private List<EventFrame>? waiting = [];
+    private bool ended;
     private long seq;
     private IGatewayConnection? connection;
 
@@ -94,12 +95,20 @@ public sealed class GatewaySession(string id, string token, Caller caller, int r
         overflowed?.Close(GatewayCloseCodes.SlowConsumer, "slow consumer: outgoing queue overflowed", discardQueued: true);
     }
 
-    /// <summary>Attaches the first connection and sends it READY (sequence number 1), then the events that waited for it.</summary>
-    public void Start(IGatewayConnection first, EventFrame ready)
+    /// <summary>
+    /// Attaches the first connection and sends it READY (sequence number 1), then the events that waited
+    /// for it; false when the session was ended meanwhile (its token revoked while READY was built).
+    /// </summary>
+    public bool Start(IGatewayConnection first, EventFrame ready)
     {
         IGatewayConnection? overflowed = null;
         lock (gate)
         {
+            if (ended)
+            {
+                return false;
+            }
+
             ServerMetrics.GatewaySessionAttached();
             connection = first;
             DetachedAt = null;
@@ -112,6 +121,7 @@ public sealed class GatewaySession(string id, string token, Caller caller, int r
         }
 
         overflowed?.Close(GatewayCloseCodes.SlowConsumer, "slow consumer: outgoing queue overflowed", discardQueued: true);
+        return true;
     }
 
     /// <summary>Detaches <paramref name="closed"/> if it is still this session's connection.</summary>
@@ -183,11 +193,12 @@ public sealed class GatewaySession(string id, string token, Caller caller, int r
         return ResumeOutcome.Resumed;
     }
 
-    /// <summary>The attached connection, for closing it.</summary>
+    /// <summary>Ends the session: returns the attached connection, for closing it; a session not yet started will not start.</summary>
     public IGatewayConnection? TakeConnection()
     {
         lock (gate)
         {
+            ended = true;
             var current = connection;
             if (current is not null)
             {

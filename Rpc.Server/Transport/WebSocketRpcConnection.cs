@@ -72,7 +72,8 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
 
         try
         {
-            var session = await gateway.StartAsync(this, token, caller, cancellationToken).ConfigureAwait(false);
+            var session = await gateway.StartAsync(this, token, caller, cancellationToken).ConfigureAwait(false)
+                ?? throw RpcException.App(ErrorData.InvalidToken);
             authenticated = new AuthenticatedAs(token, caller, session);
             return true;
         }
@@ -152,6 +153,10 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
             try
             {
                 await TryAuthenticateAsync(identity.Token, identity.Caller, aborted).ConfigureAwait(false);
+            }
+            catch (RpcException)
+            {
+                Close(GatewayCloseCodes.SessionRevoked, "session revoked", discardQueued: false);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
