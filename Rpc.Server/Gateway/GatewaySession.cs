@@ -1,4 +1,5 @@
 using Rpc.Contracts.Gateway;
+using Rpc.Server.Operations;
 using Rpc.Server.Security;
 
 namespace Rpc.Server.Gateway;
@@ -113,6 +114,7 @@ public sealed class GatewaySession(string id, string token, Caller caller, int r
                 return false;
             }
 
+            ServerMetrics.GatewaySessionAttached();
             connection = first;
             DetachedAt = null;
             var early = waiting ?? [];
@@ -139,6 +141,7 @@ public sealed class GatewaySession(string id, string token, Caller caller, int r
 
             connection = null;
             DetachedAt = clock.GetUtcNow();
+            ServerMetrics.GatewaySessionDetached();
             return true;
         }
     }
@@ -180,6 +183,11 @@ public sealed class GatewaySession(string id, string token, Caller caller, int r
             }
 
             previous = connection;
+            if (previous is null)
+            {
+                ServerMetrics.GatewaySessionAttached();
+            }
+
             connection = newConnection;
             DetachedAt = null;
             replayed = missed.Count;
@@ -197,6 +205,11 @@ public sealed class GatewaySession(string id, string token, Caller caller, int r
         {
             ended = true;
             var current = connection;
+            if (current is not null)
+            {
+                ServerMetrics.GatewaySessionDetached();
+            }
+
             connection = null;
             DetachedAt ??= clock.GetUtcNow();
             return current;
@@ -220,10 +233,18 @@ public sealed class GatewaySession(string id, string token, Caller caller, int r
 
         if (connection is not null && !connection.TrySend(frame, seq))
         {
+            ServerMetrics.EventDropped();
+            ServerMetrics.SlowConsumerClosed();
+            ServerMetrics.GatewaySessionDetached();
             var overflowed = connection;
             connection = null;
             DetachedAt = clock.GetUtcNow();
             return overflowed;
+        }
+
+        if (connection is not null)
+        {
+            ServerMetrics.EventSent();
         }
 
         return null;

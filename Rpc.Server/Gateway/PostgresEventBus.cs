@@ -44,6 +44,10 @@ public sealed class PostgresEventBus(
     private readonly Channel<string> incomingCloses = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Channel<CloseConnections> outgoingCloses = Channel.CreateUnbounded<CloseConnections>(new UnboundedChannelOptions { SingleReader = true });
     private long lastOverflowCleanup;
+    private volatile bool isListening;
+
+    /// <summary>Whether the LISTEN connection is up (readiness: <c>/readyz</c>'s <c>bus</c> check).</summary>
+    public bool IsListening => isListening;
 
     public void Publish(BusMessage message)
     {
@@ -77,6 +81,7 @@ public sealed class PostgresEventBus(
                 connection.Notification += (_, e) => (e.Channel == CloseChannelName ? incomingCloses : incoming).Writer.TryWrite(e.Payload);
                 await connection.ExecuteAsync($"LISTEN {ChannelName}; LISTEN {CloseChannelName}").ConfigureAwait(false);
                 listening.TrySetResult();
+                isListening = true;
                 while (true)
                 {
                     await connection.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -88,6 +93,7 @@ public sealed class PostgresEventBus(
             }
             catch (Exception e) when (e is NpgsqlException or InvalidOperationException or IOException)
             {
+                isListening = false;
                 logger.LogWarning(e, "Bus: the listening connection failed; reconnecting");
                 await Task.Delay(ReconnectDelay, clock, cancellationToken).ConfigureAwait(false);
             }

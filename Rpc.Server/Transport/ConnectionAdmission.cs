@@ -14,11 +14,13 @@ namespace Rpc.Server.Transport;
 /// Counts open TCP connections (HTTP keep-alive and WebSocket alike) per client address as Kestrel accepts
 /// them. A connection beyond <see cref="ConnectionLimitsOptions.MaxConnectionsPerAddress"/> is not counted
 /// and its first request is answered with HTTP 429 and <c>Connection: close</c>, so one address cannot hold
-/// the server's connection slots however few requests it sends on each.
+/// the server's connection slots however few requests it sends on each. A trusted proxy
+/// (<c>Server:TrustedProxies</c>) carries many clients on its connections and is not counted.
 /// </summary>
-public sealed class ConnectionAdmission(IOptions<ConnectionLimitsOptions> options)
+public sealed class ConnectionAdmission(IOptions<ConnectionLimitsOptions> options, IOptions<ServerOptions> server)
 {
     private readonly int limit = options.Value.MaxConnectionsPerAddress;
+    private readonly IReadOnlyList<System.Net.IPNetwork> proxies = Operations.NetworkList.Parse(server.Value.TrustedProxies.Where(Operations.NetworkList.IsValid));
     private readonly Dictionary<string, int> perAddress = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> refused = new(StringComparer.Ordinal);
     private readonly Lock gate = new();
@@ -35,7 +37,14 @@ public sealed class ConnectionAdmission(IOptions<ConnectionLimitsOptions> option
     /// <summary>Kestrel connection middleware: counts the connection for its address while it is open.</summary>
     public async Task OnConnectionAsync(ConnectionContext connection, ConnectionDelegate next)
     {
-        var address = Security.AddressKey.Of((connection.RemoteEndPoint as IPEndPoint)?.Address.ToString());
+        var peer = (connection.RemoteEndPoint as IPEndPoint)?.Address;
+        if (Operations.NetworkList.Contains(proxies, peer))
+        {
+            await next(connection).ConfigureAwait(false);
+            return;
+        }
+
+        var address = Security.AddressKey.Of(peer?.ToString());
         var admitted = TryAdmit(address);
         if (!admitted)
         {

@@ -23,8 +23,8 @@ namespace Rpc.Server.Transport;
 /// </summary>
 public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
 {
-    private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(5);
     private const string SlowConsumerReason = "slow consumer: outgoing queue overflowed";
+    private TimeSpan closeGrace = TimeSpan.FromSeconds(5);
     private readonly WebSocket socket;
     private readonly RpcProcessor processor;
     private readonly RpcErrorWriter errors;
@@ -150,6 +150,13 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
         _ = CloseWhenIdleAsync();
     }
 
+    /// <summary>Closes for a server shutdown: running requests get up to <paramref name="grace"/> to answer first.</summary>
+    public void CloseForShutdown(int code, string reason, TimeSpan grace)
+    {
+        closeGrace = grace;
+        Close(code, reason, discardQueued: false);
+    }
+
     /// <summary>
     /// Runs the connection until it ends. With <paramref name="identifyAs"/> (a valid bearer token on the
     /// upgrade) the gateway session starts first, so READY is the first frame.
@@ -227,7 +234,7 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
     {
         // The request that caused the close (a logout) is still running: its reply goes out first.
         // A slow consumer is closed at once: the send loop sees discardQueued before its next frame.
-        var deadline = DateTime.UtcNow + CloseGrace;
+        var deadline = DateTime.UtcNow + closeGrace;
         while (Volatile.Read(ref running) > 0 && DateTime.UtcNow < deadline && !discardQueued)
         {
             await Task.Delay(5).ConfigureAwait(false);
@@ -237,7 +244,7 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
         // events are skipped on the way to it, and a socket that cannot even take the close frame is aborted below.
         outbox.Writer.TryWrite(new Outgoing(null, null, 0, true));
         outbox.Writer.TryComplete();
-        await Task.Delay(CloseGrace).ConfigureAwait(false);
+        await Task.Delay(closeGrace).ConfigureAwait(false);
         if (socket.State is not (WebSocketState.Closed or WebSocketState.Aborted))
         {
             socket.Abort();
