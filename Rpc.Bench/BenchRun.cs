@@ -214,6 +214,13 @@ public static class BenchRun
                 }
             }
 
+            // (h) Under attack (issue #11), on a server of its own: see AbuseBench (also ./run.sh bench abuse).
+            if (settings.Runs('h'))
+            {
+                Console.WriteLine("(h) under attack …");
+                await AbuseBench.AddRowsAsync(table, notes, serverDll, work, phc, duration);
+            }
+
             notes.Add("Ratio: measured / ceiling for throughput, and measured / target for latency and memory. \"driver\" is the load driver's own CPU (cores busy), \"server\" the measured process's.");
             notes.Add("The bench server runs with the default settings except logging at Warning and very high login rate limits (every request comes from 127.0.0.1).");
             notes.Add("`users.check` answers are cached by default (`Accounts:CheckCacheSeconds`, 5 s): the throughput, batch and half-load rows repeat the same names, so they measure the cached path; the scale rows run with the cache off, so they measure the index look-up.");

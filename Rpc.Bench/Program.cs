@@ -12,6 +12,12 @@ if (args is ["gateway", ..])
     return await GatewayBench.RunAsync(args.Contains("--out") ? settings : settings with { Output = Path.Combine("bench", "gateway-results.md") });
 }
 
+if (args is ["abuse", ..])
+{
+    var settings = BenchSettings.Parse(args[1..]);
+    return await AbuseBench.RunAsync(args.Contains("--out") ? settings : settings with { Output = Path.Combine("bench", "abuse-results.md") });
+}
+
 if (args is ["postgres", ..])
 {
     var settings = BenchSettings.Parse(args[1..]);

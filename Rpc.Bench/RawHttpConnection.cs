@@ -24,9 +24,18 @@ public sealed class RawHttpConnection : IDisposable
 
     public int Status { get; private set; }
 
-    public static async Task<RawHttpConnection> ConnectAsync(IPEndPoint endpoint)
+    /// <summary>
+    /// Connects to <paramref name="endpoint"/>, from <paramref name="source"/> when given: Linux routes all of
+    /// 127.0.0.0/8 to loopback, so the bench plays several client addresses (127.0.0.2, 127.0.0.3, …) on one machine.
+    /// </summary>
+    public static async Task<RawHttpConnection> ConnectAsync(IPEndPoint endpoint, IPAddress? source = null)
     {
         var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        if (source is not null)
+        {
+            socket.Bind(new IPEndPoint(source, 0));
+        }
+
         await socket.ConnectAsync(endpoint).ConfigureAwait(false);
         return new RawHttpConnection(socket);
     }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Rpc.Contracts.Protocol;
+using Rpc.Server.Operations;
 using Rpc.Server.Security;
 
 namespace Rpc.Server.Dispatch;
@@ -13,6 +14,7 @@ public sealed class RpcDispatcher(
     Authenticator authenticator,
     CallContextAccessor callContext,
     RpcErrorWriter errors,
+    SecurityLog security,
     ILogger<RpcDispatcher> logger)
 {
     /// <summary>Dispatches <paramref name="request"/>; returns false when nothing was written (a notification).</summary>
@@ -39,9 +41,12 @@ public sealed class RpcDispatcher(
             return true;
         }
 
+        using var call = CallTelemetry.Start(methods.TryGet(methodName!, out _) ? methodName! : CallTelemetry.UnknownMethod, origin.Connection is not null);
+        var context = new CallContext { Origin = origin, Token = auth ?? origin.BearerToken ?? origin.Connection?.Token };
         try
         {
-            var result = await InvokeAsync(methodName!, parameters, auth, origin, cancellationToken).ConfigureAwait(false);
+            var result = await InvokeAsync(methodName!, parameters, context, call, cancellationToken).ConfigureAwait(false);
+            security.Succeeded(methodName!, context, result.Value);
             if (!hasId)
             {
                 return false;
@@ -58,6 +63,13 @@ public sealed class RpcDispatcher(
         }
         catch (RpcException e)
         {
+            call.Failed(e.Code, CallTelemetry.KindOf(e.Code));
+            security.Failed(methodName!, context, e.ErrorData);
+            if (ErrorData.RetryAfterSeconds(e.ErrorData) is { } seconds)
+            {
+                origin.NoteRetryAfter(seconds);
+            }
+
             if (!hasId)
             {
                 return false;
@@ -72,6 +84,8 @@ public sealed class RpcDispatcher(
         }
         catch (Exception e) when (Data.SqlDialect.IsTransient(e))
         {
+            call.Failed(RpcErrorCodes.ApplicationError, "database_busy");
+            ServerMetrics.DatabaseBusyError();
             logger.LogWarning(e, "The database did not answer {Method} in time", methodName);
             if (!hasId)
             {
@@ -83,7 +97,8 @@ public sealed class RpcDispatcher(
         }
         catch (Exception e)
         {
-            var correlationId = Guid.NewGuid().ToString("N")[..16];
+            call.Failed(RpcErrorCodes.ApplicationError, "unexpected");
+            var correlationId = call.CorrelationId;
             logger.LogError(e, "Unexpected failure in {Method}, correlation id {CorrelationId}", methodName, correlationId);
             if (!hasId)
             {
@@ -95,7 +110,31 @@ public sealed class RpcDispatcher(
         }
     }
 
-    private async ValueTask<(object? Value, Type Type)> InvokeAsync(string methodName, JsonElement? parameters, string? auth, RequestOrigin origin, CancellationToken cancellationToken)
+    /// <summary>
+    /// Answers <paramref name="request"/> with the error <paramref name="data"/> without running it; returns false
+    /// for a notification, which gets nothing.
+    /// </summary>
+    public bool Refuse(JsonElement request, RequestOrigin origin, Utf8JsonWriter writer, string data)
+    {
+        JsonElement? id = null;
+        if (request.ValueKind == JsonValueKind.Object)
+        {
+            if (!request.TryGetProperty("id"u8, out var value))
+            {
+                return false;
+            }
+
+            if (value.ValueKind is JsonValueKind.String or JsonValueKind.Number or JsonValueKind.Null)
+            {
+                id = value;
+            }
+        }
+
+        errors.Write(writer, id, RpcErrorCodes.InvalidRequest, data, origin.Culture);
+        return true;
+    }
+
+    private async ValueTask<(object? Value, Type Type)> InvokeAsync(string methodName, JsonElement? parameters, CallContext context, CallTelemetry call, CancellationToken cancellationToken)
     {
         if (!methods.TryGet(methodName, out var method))
         {
@@ -105,10 +144,10 @@ public sealed class RpcDispatcher(
             throw new RpcException(RpcErrorCodes.MethodNotFound, $"method '{shown}' does not exist{hint}");
         }
 
-        var context = new CallContext { Origin = origin, Token = auth ?? origin.BearerToken ?? origin.Connection?.Token };
         if (method.Access != RpcAccess.Anonymous)
         {
             context.Caller = await authenticator.AuthenticateAsync(context.Token, cancellationToken).ConfigureAwait(false);
+            call.SetUser(context.Caller.UserId);
             if (method.Access == RpcAccess.Staff && !context.Caller.IsStaff)
             {
                 throw RpcException.App(ErrorData.StaffOnly);

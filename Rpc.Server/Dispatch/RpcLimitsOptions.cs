@@ -22,4 +22,19 @@ public sealed class RpcLimitsOptions
     /// <summary>Most requests one WebSocket connection may have running at once; further frames wait. Default 32.</summary>
     [Range(1, 1024)]
     public int MaxInFlightPerConnection { get; set; } = 32;
+
+    /// <summary>
+    /// Bytes of messages one WebSocket connection may have being processed; the next message is not read
+    /// until they drop below it (at least one always runs). Default 1 MiB.
+    /// </summary>
+    [Range(1024, 256 * 1024 * 1024)]
+    public int MaxInFlightBytesPerConnection { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// Largest reply to a batch, in bytes: once the reply passes it, the members not yet run are answered
+    /// with an error instead, so a batch of cheap calls with big results cannot make the server build an
+    /// unbounded reply. Default 8 MiB.
+    /// </summary>
+    [Range(64 * 1024, 256 * 1024 * 1024)]
+    public int MaxBatchReplyBytes { get; set; } = 8 * 1024 * 1024;
 }

@@ -67,6 +67,12 @@ public sealed class RpcProcessor(RpcDispatcher dispatcher, RpcErrorWriter errors
             writer.WriteStartArray();
             foreach (var request in root.EnumerateArray())
             {
+                if (writer.BytesCommitted + writer.BytesPending > limits.MaxBatchReplyBytes)
+                {
+                    any |= dispatcher.Refuse(request, origin, writer, ErrorData.BatchReplyTooLarge(limits.MaxBatchReplyBytes));
+                    continue;
+                }
+
                 any |= await dispatcher.DispatchAsync(request, origin, writer, cancellationToken).ConfigureAwait(false);
             }
 

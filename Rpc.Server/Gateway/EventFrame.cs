@@ -8,8 +8,10 @@ using Rpc.Contracts.Protocol;
 namespace Rpc.Server.Gateway;
 
 /// <summary>
-/// An event serialized once, ready to be framed for each session with that session's sequence number:
-/// <c>{"jsonrpc":"2.0","method":"gateway.event","params":{"t":NAME,"s":SEQ,"d":PAYLOAD}}</c>.
+/// An event serialized once per fan-out, framed for each session with that session's sequence number:
+/// <c>{"jsonrpc":"2.0","method":"gateway.event","params":{"t":NAME,"s":SEQ,"d":PAYLOAD}}</c>. Every
+/// session's outbox and replay buffer hold this one object and its number, not a copy of the bytes; the
+/// whole frame is written only into the send buffer of the moment (<see cref="Write"/>).
 /// </summary>
 public sealed class EventFrame
 {
@@ -28,15 +30,16 @@ public sealed class EventFrame
 
     public string Name { get; }
 
-    /// <summary>The whole notification for sequence number <paramref name="seq"/>.</summary>
-    public byte[] Encode(long seq)
+    /// <summary>The most bytes a framed notification takes (a sequence number has at most 20 digits).</summary>
+    public int MaxLength => head.Length + 20 + tail.Length;
+
+    /// <summary>Writes the whole notification for sequence number <paramref name="seq"/>; returns its length.</summary>
+    public int Write(long seq, Span<byte> destination)
     {
-        Span<byte> digits = stackalloc byte[20];
-        Utf8Formatter.TryFormat(seq, digits, out var length);
-        var frame = new byte[head.Length + length + tail.Length];
-        head.CopyTo(frame, 0);
-        digits[..length].CopyTo(frame.AsSpan(head.Length));
-        tail.CopyTo(frame, head.Length + length);
-        return frame;
+        head.CopyTo(destination);
+        Utf8Formatter.TryFormat(seq, destination[head.Length..], out var length);
+        tail.CopyTo(destination[(head.Length + length)..]);
+        return head.Length + length + tail.Length;
     }
+
 }

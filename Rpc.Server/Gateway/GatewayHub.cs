@@ -10,11 +10,12 @@ namespace Rpc.Server.Gateway;
 /// <summary>
 /// The gateway of this node: the registry of gateway sessions, and the consumer of the event bus that
 /// turns each published event into one frame per session that may see it. Events are handled in
-/// publication order by one loop, so every session sees them in the same order.
+/// publication order by one loop, so every session sees them in the same order. Connection closes
+/// (logout, revocation, deletion) do not queue behind them: they act at once, on the publisher's thread.
 /// </summary>
 public sealed class GatewayHub : BackgroundService, IEventSink
 {
-    private readonly Channel<BusMessage> inbox = Channel.CreateUnbounded<BusMessage>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<DispatchEvent> inbox = Channel.CreateUnbounded<DispatchEvent>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ConcurrentDictionary<string, GatewaySession> sessions = new(StringComparer.Ordinal);
     private readonly Dictionary<long, List<GatewaySession>> sessionsByUser = [];
     private readonly object registryGate = new();
@@ -50,21 +51,28 @@ public sealed class GatewayHub : BackgroundService, IEventSink
     public void Deliver(BusMessage message)
     {
         // The bus also carries messages for other sinks (cache invalidations, rate-limit charges).
-        if (message is DispatchEvent or CloseConnections)
+        switch (message)
         {
-            inbox.Writer.TryWrite(message);
+            case CloseConnections close:
+                Close(close);
+                break;
+            case DispatchEvent dispatch:
+                inbox.Writer.TryWrite(dispatch);
+                break;
         }
     }
 
     /// <summary>
-    /// Starts a gateway session for a connection that just authenticated and queues its READY event
-    /// (sequence number 1) ahead of any other event.
+    /// Starts a gateway session for a connection that just authenticated with <paramref name="token"/>.
+    /// The session is registered before the user's presence changes and before READY's snapshot is
+    /// read, so it receives its own PRESENCE_UPDATE and every event after the snapshot; those wait
+    /// until READY (sequence number 1) has gone out first.
     /// </summary>
-    public async Task<GatewaySession> StartAsync(IGatewayConnection connection, Caller caller, CancellationToken cancellationToken)
+    /// <returns>The session; null when it was ended (its token revoked) before READY went out.</returns>
+    public async Task<GatewaySession?> StartAsync(IGatewayConnection connection, string token, Caller caller, CancellationToken cancellationToken)
     {
-        var session = new GatewaySession(TokenService.NewToken()[..22], caller, options.ReplayBufferSize, clock);
-
-        // Present first, so READY shows the user's own status; the update reaches its other sessions and observers.
+        var session = new GatewaySession(TokenService.NewToken()[..22], token, caller, options.ReplayBufferSize, options.ReplayBufferBytes, clock);
+        Register(session);
         presence.ConnectionOpened(caller.UserId);
         EventFrame readyFrame;
         try
@@ -73,37 +81,51 @@ public sealed class GatewayHub : BackgroundService, IEventSink
         }
         catch
         {
+            Unregister(session);
             presence.ConnectionClosed(caller.UserId);
             throw;
         }
 
-        session.Attach(connection);
-        session.Deliver(readyFrame);
-        Register(session);
+        if (!session.Start(connection, readyFrame))
+        {
+            presence.ConnectionClosed(caller.UserId);
+            return null;
+        }
+
         return session;
     }
 
-    /// <summary>Resumes a detached session of <paramref name="caller"/> on a new connection; null when it cannot be resumed.</summary>
-    public (GatewaySession Session, int Replayed)? Resume(string sessionId, long lastSeen, Caller caller, IGatewayConnection connection)
+    /// <summary>The live session <paramref name="sessionId"/> of <paramref name="userId"/>; null when it is unknown, another user's, or past its resume window.</summary>
+    public GatewaySession? Find(string sessionId, long userId) =>
+        sessions.TryGetValue(sessionId, out var session) && session.UserId == userId && !Expired(session) ? session : null;
+
+    /// <summary>
+    /// Resumes <paramref name="session"/> on <paramref name="connection"/>: replays the events after
+    /// <paramref name="lastSeen"/> and sends RESUMED. A connection still attached to the session (a
+    /// half-open socket, say) is closed with 4007 at once. Any other outcome leaves the session as it was.
+    /// </summary>
+    public (ResumeOutcome Outcome, int Replayed) Resume(GatewaySession session, long lastSeen, IGatewayConnection connection)
     {
-        if (!sessions.TryGetValue(sessionId, out var session) || session.UserId != caller.UserId || session.IsAttached || Expired(session))
+        var outcome = session.Resume(connection, lastSeen, replayed => new EventFrame(GatewayEvents.Resumed, new { session_id = session.Id, replayed }), out var count, out var previous);
+        if (outcome != ResumeOutcome.Resumed)
         {
-            return null;
+            return (outcome, 0);
         }
 
-        var replayed = session.Resume(connection, lastSeen);
-        if (replayed is null)
+        if (previous is null)
         {
-            End(session);
-            return null;
+            presence.ConnectionOpened(session.UserId);
+        }
+        else
+        {
+            // A connection is counted once for presence: the new one replaces it.
+            previous.Close(GatewayCloseCodes.ResumedElsewhere, "session resumed elsewhere", discardQueued: true);
         }
 
-        session.Deliver(new EventFrame(GatewayEvents.Resumed, new { session_id = session.Id, replayed }));
-        presence.ConnectionOpened(caller.UserId);
-        return (session, replayed.Value);
+        return (outcome, count);
     }
 
-    /// <summary>The connection of <paramref name="session"/> closed; the session waits for a resume.</summary>
+    /// <summary>The connection of <paramref name="session"/> dropped or closed with a code other than 1000/1001; the session waits for a resume.</summary>
     public void Disconnected(GatewaySession session, IGatewayConnection connection)
     {
         if (session.Detach(connection))
@@ -112,30 +134,23 @@ public sealed class GatewayHub : BackgroundService, IEventSink
         }
     }
 
-    /// <summary>Ends a session for good (logout, revocation): it can no longer be resumed.</summary>
-    public void End(GatewaySession session)
+    /// <summary>The client closed its connection with 1000 or 1001: its session ends, unless another connection has resumed it.</summary>
+    public void ClosedByClient(GatewaySession session, IGatewayConnection connection)
     {
-        if (!sessions.TryRemove(session.Id, out _))
-        {
-            return;
-        }
-
-        lock (registryGate)
-        {
-            if (sessionsByUser.TryGetValue(session.UserId, out var list))
-            {
-                list.Remove(session);
-                if (list.Count == 0)
-                {
-                    sessionsByUser.Remove(session.UserId);
-                }
-            }
-        }
-
-        if (session.TakeConnection() is { } connection)
+        if (session.Detach(connection))
         {
             presence.ConnectionClosed(session.UserId);
-            connection.Close(1000, "session ended", discardQueued: false);
+            Unregister(session);
+        }
+    }
+
+    /// <summary>Ends a session for good (expiry): it can no longer be resumed.</summary>
+    public void End(GatewaySession session)
+    {
+        if (Unregister(session) && session.TakeConnection() is { } connection)
+        {
+            presence.ConnectionClosed(session.UserId);
+            connection.Close(GatewayCloseCodes.Normal, "session ended", discardQueued: false);
         }
     }
 
@@ -147,19 +162,11 @@ public sealed class GatewayHub : BackgroundService, IEventSink
         {
             try
             {
-                switch (message)
-                {
-                    case DispatchEvent dispatch:
-                        await DispatchAsync(dispatch, stoppingToken).ConfigureAwait(false);
-                        break;
-                    case CloseConnections close:
-                        Close(close);
-                        break;
-                }
+                await DispatchAsync(message, stoppingToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                logger.LogError(e, "Gateway failed to handle {Message}", message.GetType().Name);
+                logger.LogError(e, "Gateway failed to dispatch {Event}", message.Name);
             }
         }
 
@@ -168,24 +175,16 @@ public sealed class GatewayHub : BackgroundService, IEventSink
 
     private async Task DispatchAsync(DispatchEvent dispatch, CancellationToken cancellationToken)
     {
+        // Serialized once: every receiver's outbox and replay buffer share this frame.
         var frame = new EventFrame(dispatch.Name, dispatch.Payload);
-        if (dispatch.Audience is EventAudience.Staff)
-        {
-            foreach (var session in sessions.Values)
-            {
-                if (session.StaffEvents && session.Caller.IsStaff)
-                {
-                    session.Deliver(frame);
-                }
-            }
-
-            return;
-        }
-
         var userIds = await audiences.ResolveAsync(dispatch.Audience, cancellationToken).ConfigureAwait(false);
+        var staffOnly = dispatch.Audience is EventAudience.Staff;
         foreach (var session in SessionsOf(userIds))
         {
-            session.Deliver(frame);
+            if (!staffOnly || session.StaffEvents)
+            {
+                session.Deliver(frame);
+            }
         }
     }
 
@@ -207,13 +206,35 @@ public sealed class GatewayHub : BackgroundService, IEventSink
 
     private void End(GatewaySession session, int code, string reason)
     {
-        var connection = session.TakeConnection();
-        End(session);
-        if (connection is not null)
+        Unregister(session);
+        if (session.TakeConnection() is { } connection)
         {
             presence.ConnectionClosed(session.UserId);
             connection.Close(code, reason, discardQueued: false);
         }
+    }
+
+    /// <summary>Removes a session from the registry; false when it was no longer there.</summary>
+    private bool Unregister(GatewaySession session)
+    {
+        if (!sessions.TryRemove(session.Id, out _))
+        {
+            return false;
+        }
+
+        lock (registryGate)
+        {
+            if (sessionsByUser.TryGetValue(session.UserId, out var list))
+            {
+                list.Remove(session);
+                if (list.Count == 0)
+                {
+                    sessionsByUser.Remove(session.UserId);
+                }
+            }
+        }
+
+        return true;
     }
 
     private void Register(GatewaySession session)

@@ -7,12 +7,15 @@ public sealed class GatewayOptions
 {
     public const string Section = "Gateway";
 
-    /// <summary>How often the server pings each WebSocket. Default 20 s.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    /// <summary>The server pings a WebSocket at most this long after the last frame it received from it. Default 20 s, at least 2 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:02", "01:00:00")]
     public TimeSpan PingInterval { get; set; } = TimeSpan.FromSeconds(20);
 
-    /// <summary>A connection that answers no ping for this long is closed. Default 60 s.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    /// <summary>
+    /// A ping not answered within this long drops the connection, so a dead socket is dropped at most
+    /// <see cref="PingInterval"/> + this after its last frame. Default 60 s, at least 2 s.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:02", "01:00:00")]
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>How long a disconnected gateway session can be resumed. Default 2 minutes.</summary>
@@ -23,11 +26,48 @@ public sealed class GatewayOptions
     [Range(0, 100_000)]
     public int ReplayBufferSize { get; set; } = 200;
 
+    /// <summary>
+    /// Bytes of recent events each session keeps for a resume, besides <see cref="ReplayBufferSize"/>: the
+    /// oldest go first, and a resume that needs them is refused. Default 1 MiB.
+    /// </summary>
+    [Range(0, 1024L * 1024 * 1024)]
+    public long ReplayBufferBytes { get; set; } = 1024 * 1024;
+
     /// <summary>Frames queued for one connection before it counts as a slow consumer and is closed (4008). Default 1024.</summary>
     [Range(16, 1_000_000)]
     public int MaxQueuedFrames { get; set; } = 1024;
 
+    /// <summary>
+    /// Bytes queued for one connection (replies and events) before it counts as a slow consumer and is closed
+    /// (4008). A single frame larger than this is still sent when nothing else waits. Default 4 MiB.
+    /// </summary>
+    [Range(64 * 1024, 1024L * 1024 * 1024)]
+    public long MaxQueuedBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>
+    /// Bytes of replies queued on all connections together. Past it, a connection that already has something
+    /// queued counts as a slow consumer and is closed (4008); a connection with an empty queue still gets its
+    /// reply. Events are not counted: their bytes are shared by every receiver. Default 64 MiB.
+    /// </summary>
+    [Range(1024 * 1024, 64L * 1024 * 1024 * 1024)]
+    public long MaxQueuedReplyBytesTotal { get; set; } = 64 * 1024 * 1024;
+
+    /// <summary>
+    /// How long one frame may take to go out: a client that reads nothing for this long is closed (4008)
+    /// rather than holding its queue. Default 10 s.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    public TimeSpan SendTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>How long after a user's last connection closes before it shows as OFFLINE. Default 5 s.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan PresenceGracePeriod { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// At most one PRESENCE_UPDATE per user to its observers in this window: the first change goes out at once,
+    /// the changes after it as one update with the latest state at the window's end; the user's own sessions
+    /// get every change at once. Default 1 s.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan PresenceCoalesceWindow { get; set; } = TimeSpan.FromSeconds(1);
 }

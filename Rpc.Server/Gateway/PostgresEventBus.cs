@@ -15,6 +15,9 @@ namespace Rpc.Server.Gateway;
 /// over NOTIFY's 8000-byte limit travel through the <c>bus_overflow</c> table. A server that loses its
 /// listening connection reconnects and misses what was sent meanwhile, as a gateway client does across a
 /// disconnect. The server starts only once it listens.
+/// Connection closes (logout, revocation, deletion) take a path of their own: their own channel
+/// <see cref="CloseChannelName"/>, their own unbounded queues and loops, so they never wait behind events
+/// and are never dropped when events are; one that cannot be sent is tried again until it is.
 /// </summary>
 public sealed class PostgresEventBus(
     InProcessEventBus local,
@@ -24,6 +27,7 @@ public sealed class PostgresEventBus(
     ILogger<PostgresEventBus> logger) : BackgroundService, IEventBus
 {
     public const string ChannelName = "rpc_bus";
+    public const string CloseChannelName = "rpc_bus_close";
     private const int MaxNotifyBytes = 7900;
     private const int MaxQueued = 100_000;
     private static readonly TimeSpan OverflowLifetime = TimeSpan.FromMinutes(1);
@@ -36,12 +40,23 @@ public sealed class PostgresEventBus(
         new BoundedChannelOptions(MaxQueued) { SingleReader = true, FullMode = BoundedChannelFullMode.DropOldest },
         _ => logger.LogWarning("Bus: {Count} messages from other servers wait; the oldest is dropped", MaxQueued));
     private readonly Channel<BusMessage> outgoing = Channel.CreateBounded<BusMessage>(new BoundedChannelOptions(MaxQueued) { SingleReader = true });
+    // Unbounded: closes are few (one per logout or revocation) and must not be lost.
+    private readonly Channel<string> incomingCloses = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<CloseConnections> outgoingCloses = Channel.CreateUnbounded<CloseConnections>(new UnboundedChannelOptions { SingleReader = true });
     private long lastOverflowCleanup;
+    private volatile bool isListening;
+
+    /// <summary>Whether the LISTEN connection is up (readiness: <c>/readyz</c>'s <c>bus</c> check).</summary>
+    public bool IsListening => isListening;
 
     public void Publish(BusMessage message)
     {
         local.Publish(message);
-        if (!outgoing.Writer.TryWrite(message))
+        if (message is CloseConnections close)
+        {
+            outgoingCloses.Writer.TryWrite(close);
+        }
+        else if (!outgoing.Writer.TryWrite(message))
         {
             logger.LogWarning("Bus: {Count} messages wait for the database; {Message} is not sent to the other servers", MaxQueued, message.GetType().Name);
         }
@@ -54,7 +69,7 @@ public sealed class PostgresEventBus(
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(ListenAsync(stoppingToken), ReceiveAsync(stoppingToken), SendAsync(stoppingToken));
+        Task.WhenAll(ListenAsync(stoppingToken), ReceiveAsync(incoming, stoppingToken), ReceiveAsync(incomingCloses, stoppingToken), SendAsync(stoppingToken), SendClosesAsync(stoppingToken));
 
     private async Task ListenAsync(CancellationToken cancellationToken)
     {
@@ -63,9 +78,10 @@ public sealed class PostgresEventBus(
             try
             {
                 await using var connection = (NpgsqlConnection)await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
-                connection.Notification += (_, e) => incoming.Writer.TryWrite(e.Payload);
-                await connection.ExecuteAsync($"LISTEN {ChannelName}").ConfigureAwait(false);
+                connection.Notification += (_, e) => (e.Channel == CloseChannelName ? incomingCloses : incoming).Writer.TryWrite(e.Payload);
+                await connection.ExecuteAsync($"LISTEN {ChannelName}; LISTEN {CloseChannelName}").ConfigureAwait(false);
                 listening.TrySetResult();
+                isListening = true;
                 while (true)
                 {
                     await connection.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -77,15 +93,16 @@ public sealed class PostgresEventBus(
             }
             catch (Exception e) when (e is NpgsqlException or InvalidOperationException or IOException)
             {
+                isListening = false;
                 logger.LogWarning(e, "Bus: the listening connection failed; reconnecting");
                 await Task.Delay(ReconnectDelay, clock, cancellationToken).ConfigureAwait(false);
             }
         }
     }
 
-    private async Task ReceiveAsync(CancellationToken cancellationToken)
+    private async Task ReceiveAsync(Channel<string> queue, CancellationToken cancellationToken)
     {
-        await foreach (var text in incoming.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        await foreach (var text in queue.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
             try
             {
@@ -135,7 +152,7 @@ public sealed class PostgresEventBus(
                 await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
                 while (outgoing.Reader.TryRead(out var message))
                 {
-                    await NotifyAsync(connection, BusMessageCodec.Encode(message, node), cancellationToken).ConfigureAwait(false);
+                    await NotifyAsync(connection, ChannelName, BusMessageCodec.Encode(message, node), cancellationToken).ConfigureAwait(false);
                 }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -150,7 +167,34 @@ public sealed class PostgresEventBus(
         }
     }
 
-    private async Task NotifyAsync(System.Data.Common.DbConnection connection, string text, CancellationToken cancellationToken)
+    /// <summary>Sends each close to the other servers, in order; one that fails is tried again (after a pause) before the next.</summary>
+    private async Task SendClosesAsync(CancellationToken cancellationToken)
+    {
+        CloseConnections? unsent = null;
+        while (unsent is not null || await outgoingCloses.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            try
+            {
+                await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+                while (unsent is not null || outgoingCloses.Reader.TryRead(out unsent))
+                {
+                    await NotifyAsync(connection, CloseChannelName, BusMessageCodec.Encode(unsent, node), cancellationToken).ConfigureAwait(false);
+                    unsent = null;
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is NpgsqlException or InvalidOperationException or IOException)
+            {
+                logger.LogError(e, "Bus: a connection close could not be sent to the other servers; trying again");
+                await Task.Delay(ReconnectDelay, clock, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task NotifyAsync(System.Data.Common.DbConnection connection, string channel, string text, CancellationToken cancellationToken)
     {
         if (Encoding.UTF8.GetByteCount(text) > MaxNotifyBytes)
         {
@@ -169,6 +213,6 @@ public sealed class PostgresEventBus(
         }
 
         await connection.ExecuteAsync(new CommandDefinition(
-            "SELECT pg_notify(@channel, @text)", new { channel = ChannelName, text }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            "SELECT pg_notify(@channel, @text)", new { channel, text }, cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 }

@@ -58,7 +58,17 @@ public sealed class PasswordHasher : IDisposable
     /// <summary>Argon2id of <paramref name="password"/> with explicit parameters, within the concurrency bound.</summary>
     public async Task<byte[]> ComputeAsync(string password, byte[] salt, int memoryKiB, int iterations, int parallelism, int length, CancellationToken cancellationToken)
     {
-        await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var queued = System.Diagnostics.Stopwatch.GetTimestamp();
+        Operations.ServerMetrics.HashQueued();
+        try
+        {
+            await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Operations.ServerMetrics.HashStarted(System.Diagnostics.Stopwatch.GetElapsedTime(queued));
+        }
+
         try
         {
             using var argon2 = new Argon2id(Encoding.UTF8.GetBytes(password))

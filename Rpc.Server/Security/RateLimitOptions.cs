@@ -39,6 +39,13 @@ public sealed class RateLimitOptions
     [Required]
     public BucketOptions CreatePerAddress { get; set; } = new() { Burst = 10, RefillSeconds = 60 };
 
+    /// <summary>
+    /// <c>users.presence</c> calls per user, so one client cannot make every observer's connection carry a
+    /// stream of presence updates. Default 5 at once, then one every 4 s (5 per 20 s).
+    /// </summary>
+    [Required]
+    public BucketOptions PresencePerUser { get; set; } = new() { Burst = 5, RefillSeconds = 4 };
+
     /// <summary>Most keys each limiter tracks; past it, full buckets and then the least recently used are dropped. Default 100,000.</summary>
     [Range(100, 10_000_000)]
     public int MaxTrackedKeys { get; set; } = 100_000;

@@ -1,8 +1,11 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using Rpc.Contracts.Users;
+using Rpc.Contracts.Protocol;
 using Rpc.Server.Data;
+using Rpc.Server.Dispatch;
 using Rpc.Server.Gateway;
+using Rpc.Server.Security;
 
 namespace Rpc.Server.Services;
 
@@ -13,11 +16,18 @@ namespace Rpc.Server.Services;
 /// (the first connection brings the user online with the status it chose, the last one leaving takes
 /// it offline after a grace period, so a reconnect or resume shows no flicker). Every change is
 /// published as PRESENCE_UPDATE: the real status to the user, what others may see to its observers.
+/// <c>users.presence</c> is rate-limited per user, and a burst of changes (from it or from connections
+/// opening and closing) reaches the observers as one update with the latest state: at most one to them per
+/// user each <see cref="GatewayOptions.PresenceCoalesceWindow"/>, the first at once, the last at the window's
+/// end. The user's own sessions get every change at once (they are few, the observers may be thousands).
 /// </summary>
-public sealed class PresenceService(ObserverRepository observers, IEventBus bus, IOptions<GatewayOptions> gateway, TimeProvider clock)
+public sealed class PresenceService(ObserverRepository observers, IEventBus bus, IOptions<GatewayOptions> gateway, IOptions<RateLimitOptions> rateLimits, TimeProvider clock)
 {
     private readonly ConcurrentDictionary<long, Entry> entries = new();
     private readonly ConcurrentDictionary<long, ITimer> lingering = new();
+    private readonly ConcurrentDictionary<long, Publication> publications = new();
+    private readonly TokenBucketLimiter changes = new(rateLimits.Value.PresencePerUser, rateLimits.Value.MaxTrackedKeys, clock);
+    private readonly TimeSpan coalesceWindow = gateway.Value.PresenceCoalesceWindow;
 
     /// <summary>The user's real status, or null when it never had one since the server started.</summary>
     public PresenceStatus? GetStatus(long userId) => entries.TryGetValue(userId, out var entry) ? entry.Effective : null;
@@ -25,10 +35,25 @@ public sealed class PresenceService(ObserverRepository observers, IEventBus bus,
     /// <summary>
     /// Sets the status the user chose and returns it; publishes PRESENCE_UPDATE when it changed.
     /// Without open gateway connections the chosen status stands as it is (an HTTP-only client is
-    /// present by its own word) until a connection opens and closes again.
+    /// present by its own word) until a connection opens and closes again. Past the user's rate limit
+    /// (<c>RateLimits:PresencePerUser</c>) it fails with the error saying when to retry.
     /// </summary>
-    public PresenceStatus SetChosenStatus(long userId, PresenceStatus status) =>
-        Update(userId, entry => entry with { Chosen = status, EverConnected = entry.Connections > 0 }).Effective!.Value;
+    public PresenceStatus SetChosenStatus(long userId, PresenceStatus status)
+    {
+        var key = userId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        lock (changes)
+        {
+            var wait = changes.RetryAfter(key);
+            if (wait > TimeSpan.Zero)
+            {
+                throw RpcException.App(ErrorData.TooManyPresenceChanges(Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds))));
+            }
+
+            changes.Take(key);
+        }
+
+        return Update(userId, entry => entry with { Chosen = status, EverConnected = entry.Connections > 0 }).Effective!.Value;
+    }
 
     /// <summary>A gateway connection of the user opened; the first one makes the user present with its chosen status.</summary>
     public void ConnectionOpened(long userId)
@@ -67,7 +92,7 @@ public sealed class PresenceService(ObserverRepository observers, IEventBus bus,
         Update(userId, entry => entry with { Lingering = false });
     }
 
-    /// <summary>What <paramref name="viewerId"/> may see of <paramref name="userId"/>'s presence: null when they share no guild or DM.</summary>
+    /// <summary>What <paramref name="viewerId"/> may see of <paramref name="userId"/>'s presence: null unless it observes the user (guild mate or friend, no block).</summary>
     public async Task<PresenceStatus?> GetVisibleStatusAsync(long viewerId, long userId, CancellationToken cancellationToken)
     {
         if (viewerId == userId)
@@ -75,7 +100,7 @@ public sealed class PresenceService(ObserverRepository observers, IEventBus bus,
             return GetStatus(userId);
         }
 
-        if (GetStatus(userId) is null || !await observers.SharesGuildOrDmAsync(viewerId, userId, cancellationToken).ConfigureAwait(false))
+        if (GetStatus(userId) is null || !await observers.ObservesAsync(viewerId, userId, cancellationToken).ConfigureAwait(false))
         {
             return null;
         }
@@ -83,9 +108,24 @@ public sealed class PresenceService(ObserverRepository observers, IEventBus bus,
         return Project(viewerId, userId, GetStatus(userId));
     }
 
+    /// <summary>What <paramref name="viewerId"/> sees of every user it observes (READY's presences): OFFLINE and unknown ones are left out.</summary>
+    public async Task<IReadOnlyList<PresenceUpdate>> VisiblePresencesAsync(long viewerId, CancellationToken cancellationToken)
+    {
+        var visible = new List<PresenceUpdate>();
+        foreach (var userId in await observers.ObserversOfAsync(viewerId, cancellationToken).ConfigureAwait(false))
+        {
+            if (Project(viewerId, userId, GetStatus(userId)) is { } status && status != PresenceStatus.Offline)
+            {
+                visible.Add(new PresenceUpdate { UserId = userId, Status = status });
+            }
+        }
+
+        return visible;
+    }
+
     /// <summary>
-    /// The status <paramref name="viewerId"/> sees, for a viewer already known to share a guild or DM
-    /// with the user (channel recipients, gateway fan-out): others see INVISIBLE as OFFLINE.
+    /// The status <paramref name="viewerId"/> sees, for a viewer already known to observe the user
+    /// (gateway fan-out, checked channel recipients): others see INVISIBLE as OFFLINE.
     /// </summary>
     public static PresenceStatus? Project(long viewerId, long userId, PresenceStatus? status) =>
         viewerId != userId && status == PresenceStatus.Invisible ? PresenceStatus.Offline : status;
@@ -100,18 +140,87 @@ public sealed class PresenceService(ObserverRepository observers, IEventBus bus,
         }
         while (!entries.TryUpdate(userId, after, before));
 
-        if (after.Effective != before.Effective && after.Effective is { } status)
+        if (after.Effective != before.Effective)
         {
-            bus.Publish(new DispatchEvent("PRESENCE_UPDATE", new PresenceUpdate { UserId = userId, Status = status }, new EventAudience.Users([userId])));
-            var seenBefore = Project(0, userId, before.Effective);
-            var seenAfter = Project(0, userId, status)!.Value;
-            if (seenBefore != seenAfter)
-            {
-                bus.Publish(new DispatchEvent("PRESENCE_UPDATE", new PresenceUpdate { UserId = userId, Status = seenAfter }, new EventAudience.Observers(userId)));
-            }
+            Changed(userId);
         }
 
         return after;
+    }
+
+    /// <summary>
+    /// Publishes the user's real status to its own sessions at once, and what others see to its observers now,
+    /// or at the end of the coalescing window when they got an update within it.
+    /// </summary>
+    private void Changed(long userId)
+    {
+        var publication = publications.GetOrAdd(userId, _ => new Publication());
+        lock (publication)
+        {
+            PublishOwn(userId, publication);
+            if (publication.Timer is not null)
+            {
+                return;
+            }
+
+            var wait = publication.LastAt is { } last ? coalesceWindow - (clock.GetUtcNow() - last) : TimeSpan.Zero;
+            if (wait > TimeSpan.Zero)
+            {
+                publication.Timer = clock.CreateTimer(_ => WindowEnded(userId, publication), null, wait, Timeout.InfiniteTimeSpan);
+                return;
+            }
+
+            PublishSeen(userId, publication);
+        }
+    }
+
+    private void WindowEnded(long userId, Publication publication)
+    {
+        lock (publication)
+        {
+            publication.Timer?.Dispose();
+            publication.Timer = null;
+            PublishSeen(userId, publication);
+        }
+    }
+
+    /// <summary>The real status to the user's own sessions, when it differs from what they were last sent.</summary>
+    private void PublishOwn(long userId, Publication publication)
+    {
+        if (GetStatus(userId) is { } status && publication.Own != status)
+        {
+            bus.Publish(new DispatchEvent("PRESENCE_UPDATE", new PresenceUpdate { UserId = userId, Status = status }, new EventAudience.Users([userId])));
+            publication.Own = status;
+        }
+    }
+
+    /// <summary>What others see to the user's observers, when it differs from what they were last sent.</summary>
+    private void PublishSeen(long userId, Publication publication)
+    {
+        if (GetStatus(userId) is not { } status)
+        {
+            return;
+        }
+
+        var seen = Project(0, userId, status)!.Value;
+        if (publication.Seen != seen)
+        {
+            bus.Publish(new DispatchEvent("PRESENCE_UPDATE", new PresenceUpdate { UserId = userId, Status = seen }, new EventAudience.Observers(userId)));
+            publication.Seen = seen;
+            publication.LastAt = clock.GetUtcNow();
+        }
+    }
+
+    /// <summary>What was last published of a user's presence, when observers last got it, and their pending publication of a burst.</summary>
+    private sealed class Publication
+    {
+        public PresenceStatus? Own { get; set; }
+
+        public PresenceStatus? Seen { get; set; }
+
+        public DateTimeOffset? LastAt { get; set; }
+
+        public ITimer? Timer { get; set; }
     }
 
     /// <summary>A user's presence state: the status it chose (null until it chooses) and its open gateway connections.</summary>

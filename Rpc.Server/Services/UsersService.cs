@@ -31,7 +31,9 @@ public sealed partial class UsersService(
     LoginRateLimiter rateLimiter,
     TimeProvider clock,
     DiscordAccountRepository discordAccounts,
-    UsernameCheckCache checks) : IUsersApi
+    UsernameCheckCache checks,
+    ChannelViews channelViews,
+    IOptions<UserCapsOptions> caps) : IUsersApi
 {
     public Task<User> CreateAsync(string username, string password, string? invite = null, CancellationToken cancellationToken = default)
     {
@@ -55,6 +57,11 @@ public sealed partial class UsersService(
     public async Task<AuthResult> AuthAsync(string username, string password, CancellationToken cancellationToken = default)
     {
         var origin = callContext.Current.Origin;
+        if (origin.Connection is { IsIdentified: true })
+        {
+            throw RpcException.App(ErrorData.AlreadyIdentified);
+        }
+
         var key = AccountRules.TryKey(username);
         // Names that cannot exist are still limited, under a bounded form of what was sent.
         var attempt = rateLimiter.BeginLogin(key ?? username[..Math.Min(username.Length, AccountRules.UsernameMaxLength * 2)].ToLowerInvariant(), origin.ClientAddress);
@@ -84,9 +91,9 @@ public sealed partial class UsersService(
             UserAgent = origin.UserAgent,
         };
         await sessions.InsertAsync(session, cancellationToken).ConfigureAwait(false);
-        if (origin.Connection is { } connection)
+        if (origin.Connection is { } connection && !await connection.TryAuthenticateAsync(token, new Caller(user.Id, session.Id, user.Flags), cancellationToken).ConfigureAwait(false))
         {
-            await connection.AuthenticateAsync(token, new Caller(user.Id, session.Id, user.Flags), cancellationToken).ConfigureAwait(false);
+            throw RpcException.App(ErrorData.AlreadyIdentified);
         }
 
         return new AuthResult { UserId = user.Id, Token = token };
@@ -122,10 +129,16 @@ public sealed partial class UsersService(
 
     public async Task<User> IdentifyAsync(string token, CancellationToken cancellationToken = default)
     {
-        var caller = await authenticator.AuthenticateAsync(token, cancellationToken).ConfigureAwait(false);
-        if (callContext.Current.Origin.Connection is { } connection)
+        var connection = callContext.Current.Origin.Connection;
+        if (connection is { IsIdentified: true })
         {
-            await connection.AuthenticateAsync(token, caller, cancellationToken).ConfigureAwait(false);
+            throw RpcException.App(ErrorData.AlreadyIdentified);
+        }
+
+        var caller = await authenticator.AuthenticateAsync(token, cancellationToken).ConfigureAwait(false);
+        if (connection is not null && !await connection.TryAuthenticateAsync(token, caller, cancellationToken).ConfigureAwait(false))
+        {
+            throw RpcException.App(ErrorData.AlreadyIdentified);
         }
 
         return await LoadAsync(caller.UserId, cancellationToken).ConfigureAwait(false);

@@ -11,6 +11,13 @@ public sealed class ConnectionLimitsOptions
     [Range(1, 1_000_000)]
     public int MaxConnections { get; set; } = 20_000;
 
+    /// <summary>
+    /// Open TCP connections at once from one client address, HTTP keep-alive and WebSocket alike; a connection
+    /// beyond it gets HTTP 429 on its first request and is closed. Default 200 (twice the WebSockets per address).
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxConnectionsPerAddress { get; set; } = 200;
+
     /// <summary>Open WebSockets at once on the server; more get HTTP 503. Default 10,000.</summary>
     [Range(1, 1_000_000)]
     public int MaxWebSockets { get; set; } = 10_000;

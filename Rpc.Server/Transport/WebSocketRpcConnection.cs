@@ -17,11 +17,14 @@ namespace Rpc.Server.Transport;
 /// (none for notifications). Requests run concurrently up to a per-connection bound and are answered
 /// as they finish; a single writer loop owns the socket's send side and also carries the gateway's
 /// events. A bad frame is answered with an error and never ends the connection; a connection that
-/// stays unauthenticated and silent past its idle limit is closed.
+/// stays unauthenticated and silent past its idle limit is closed. What waits to be sent is bounded in
+/// frames and in bytes, and each frame must go out within the send timeout: a client that does not read
+/// is closed with 4008 (slow consumer) instead of holding memory. A close jumps ahead of queued events.
 /// </summary>
 public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
 {
-    private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(5);
+    private const string SlowConsumerReason = "slow consumer: outgoing queue overflowed";
+    private TimeSpan closeGrace = TimeSpan.FromSeconds(5);
     private readonly WebSocket socket;
     private readonly RpcProcessor processor;
     private readonly RpcErrorWriter errors;
@@ -30,18 +33,29 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
     private readonly ILogger logger;
     private readonly TimeSpan anonymousIdle;
     private readonly TimeProvider time;
+    private readonly TimeSpan sendTimeout;
     private long lastMessageAt;
-    private readonly Channel<Outgoing> outbox;
+    private readonly Channel<Outgoing> outbox = Channel.CreateUnbounded<Outgoing>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly int maxQueuedFrames;
+    private readonly long maxQueuedBytes;
+    private readonly CancellationTokenSource sendDeadline;
+    private int queuedFrames;
+    private long queuedBytes;
     private readonly SemaphoreSlim inFlight;
+    private readonly SemaphoreSlim drained = new(0, 1);
+    private readonly ReplyBudget replyBudget;
     private int running;
+    private long inFlightBytes;
     private int closeRequested;
     private int closeCode = (int)WebSocketCloseStatus.NormalClosure;
     private string? closeReason;
     private volatile bool discardQueued;
     private volatile AuthenticatedAs? authenticated;
+    private int identified;
 
-    public WebSocketRpcConnection(WebSocket socket, HttpContext context, RpcProcessor processor, RpcErrorWriter errors, GatewayHub gateway, RpcLimitsOptions limits, GatewayOptions gatewayOptions, TimeSpan anonymousIdle, TimeProvider time, ILogger logger)
+    public WebSocketRpcConnection(WebSocket socket, HttpContext context, RpcProcessor processor, RpcErrorWriter errors, GatewayHub gateway, RpcLimitsOptions limits, GatewayOptions gatewayOptions, ReplyBudget replyBudget, TimeSpan anonymousIdle, TimeProvider time, ILogger logger)
     {
+        this.replyBudget = replyBudget;
         this.socket = socket;
         this.processor = processor;
         this.errors = errors;
@@ -52,7 +66,10 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
         this.time = time;
         lastMessageAt = time.GetTimestamp();
         Origin = RequestOriginFactory.From(context, this);
-        outbox = Channel.CreateBounded<Outgoing>(new BoundedChannelOptions(gatewayOptions.MaxQueuedFrames) { SingleReader = true });
+        maxQueuedFrames = gatewayOptions.MaxQueuedFrames;
+        maxQueuedBytes = gatewayOptions.MaxQueuedBytes;
+        sendTimeout = gatewayOptions.SendTimeout;
+        sendDeadline = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
         inFlight = new SemaphoreSlim(limits.MaxInFlightPerConnection);
     }
 
@@ -60,23 +77,51 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
 
     public string? Token => authenticated?.Token;
 
-    public async Task AuthenticateAsync(string token, Caller caller, CancellationToken cancellationToken)
-    {
-        EndGatewaySession();
-        var session = await gateway.StartAsync(this, caller, cancellationToken).ConfigureAwait(false);
-        authenticated = new AuthenticatedAs(token, caller, session);
-    }
+    public bool IsIdentified => Volatile.Read(ref identified) == 1;
 
-    public int? Resume(string sessionId, long lastSeen, string token, Caller caller)
+    public async Task<bool> TryAuthenticateAsync(string token, Caller caller, CancellationToken cancellationToken)
     {
-        EndGatewaySession();
-        if (gateway.Resume(sessionId, lastSeen, caller, this) is not { } resumed)
+        if (Interlocked.CompareExchange(ref identified, 1, 0) != 0)
         {
-            return null;
+            return false;
         }
 
-        authenticated = new AuthenticatedAs(token, caller, resumed.Session);
-        return resumed.Replayed;
+        try
+        {
+            var session = await gateway.StartAsync(this, token, caller, cancellationToken).ConfigureAwait(false)
+                ?? throw RpcException.App(ErrorData.InvalidToken);
+            authenticated = new AuthenticatedAs(token, caller, session);
+            return true;
+        }
+        catch
+        {
+            Volatile.Write(ref identified, 0);
+            throw;
+        }
+    }
+
+    public ResumeAttempt Resume(GatewaySession session, long lastSeen)
+    {
+        if (Interlocked.CompareExchange(ref identified, 1, 0) != 0)
+        {
+            return new ResumeAttempt(null, 0);
+        }
+
+        // Bound first: the replayed events and RESUMED are queued before the reply, and requests after
+        // it act with the session's own token, whichever token the resume call carried.
+        authenticated = new AuthenticatedAs(session.Token, session.Caller, session);
+        var (outcome, replayed) = gateway.Resume(session, lastSeen, this);
+        if (outcome != ResumeOutcome.Resumed)
+        {
+            authenticated = null;
+            Volatile.Write(ref identified, 0);
+            if (outcome == ResumeOutcome.Overflowed)
+            {
+                Close(GatewayCloseCodes.SlowConsumer, "slow consumer: outgoing queue overflowed", discardQueued: true);
+            }
+        }
+
+        return new ResumeAttempt(outcome, replayed);
     }
 
     public bool SetStaffEvents(bool enabled)
@@ -90,7 +135,7 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
         return enabled;
     }
 
-    public bool TrySend(byte[] frame) => Volatile.Read(ref closeRequested) == 0 && outbox.Writer.TryWrite(new Outgoing(null, frame, false));
+    public bool TrySend(EventFrame frame, long seq) => TryEnqueue(new Outgoing(null, frame, seq, false), frame.MaxLength);
 
     public void Close(int code, string reason, bool discardQueued)
     {
@@ -105,9 +150,37 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
         _ = CloseWhenIdleAsync();
     }
 
-    public async Task RunAsync(CancellationToken aborted)
+    /// <summary>Closes for a server shutdown: running requests get up to <paramref name="grace"/> to answer first.</summary>
+    public void CloseForShutdown(int code, string reason, TimeSpan grace)
+    {
+        closeGrace = grace;
+        Close(code, reason, discardQueued: false);
+    }
+
+    /// <summary>
+    /// Runs the connection until it ends. With <paramref name="identifyAs"/> (a valid bearer token on the
+    /// upgrade) the gateway session starts first, so READY is the first frame.
+    /// </summary>
+    public async Task RunAsync((string Token, Caller Caller)? identifyAs, CancellationToken aborted)
     {
         var sender = SendLoopAsync();
+        if (identifyAs is { } identity)
+        {
+            try
+            {
+                await TryAuthenticateAsync(identity.Token, identity.Caller, aborted).ConfigureAwait(false);
+            }
+            catch (RpcException)
+            {
+                Close(GatewayCloseCodes.SessionRevoked, "session revoked", discardQueued: false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogError(e, "Gateway session for an upgrade with a bearer token failed to start");
+                Close((int)WebSocketCloseStatus.InternalServerError, "the gateway session could not start; reconnect later", discardQueued: false);
+            }
+        }
+
         using var ended = CancellationTokenSource.CreateLinkedTokenSource(aborted);
         var idleWatch = CloseWhenAnonymousAndIdleAsync(ended.Token);
         try
@@ -124,7 +197,15 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
             await idleWatch.ConfigureAwait(false);
             if (authenticated?.Session is { } session)
             {
-                gateway.Disconnected(session, this);
+                // A close the client started with 1000 or 1001 ends its session (as Discord's gateway does); any other close or a drop keeps it resumable.
+                if (Volatile.Read(ref closeRequested) == 0 && socket.CloseStatus is WebSocketCloseStatus.NormalClosure or WebSocketCloseStatus.EndpointUnavailable)
+                {
+                    gateway.ClosedByClient(session, this);
+                }
+                else
+                {
+                    gateway.Disconnected(session, this);
+                }
             }
 
             // Let the requests still running finish and queue their replies before the writer stops.
@@ -135,6 +216,7 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
 
             outbox.Writer.TryComplete();
             await sender.ConfigureAwait(false);
+            sendDeadline.Dispose();
             if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
             {
                 try
@@ -148,30 +230,21 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
         }
     }
 
-    private void EndGatewaySession()
-    {
-        if (authenticated?.Session is { } session)
-        {
-            authenticated = null;
-            gateway.End(session);
-        }
-    }
-
     private async Task CloseWhenIdleAsync()
     {
         // The request that caused the close (a logout) is still running: its reply goes out first.
         // A slow consumer is closed at once: the send loop sees discardQueued before its next frame.
-        var deadline = DateTime.UtcNow + CloseGrace;
+        var deadline = DateTime.UtcNow + closeGrace;
         while (Volatile.Read(ref running) > 0 && DateTime.UtcNow < deadline && !discardQueued)
         {
             await Task.Delay(5).ConfigureAwait(false);
         }
 
-        // When the queue is full the marker does not fit, but then the send loop has frames to look at
-        // and closes at the next one; a socket that cannot even take the close frame is aborted below.
-        outbox.Writer.TryWrite(new Outgoing(null, null, true));
+        // The marker always fits (the queue's bounds are counted, not enforced by the channel); queued
+        // events are skipped on the way to it, and a socket that cannot even take the close frame is aborted below.
+        outbox.Writer.TryWrite(new Outgoing(null, null, 0, true));
         outbox.Writer.TryComplete();
-        await Task.Delay(CloseGrace).ConfigureAwait(false);
+        await Task.Delay(closeGrace).ConfigureAwait(false);
         if (socket.State is not (WebSocketState.Closed or WebSocketState.Aborted))
         {
             socket.Abort();
@@ -206,8 +279,17 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
 
     private async Task ReceiveLoopAsync(CancellationToken cancellationToken)
     {
-        while (socket.State == WebSocketState.Open)
+        // Read no further while the messages being processed hold the connection's byte budget: a client sending
+        // large messages faster than they are processed waits in TCP instead of in the server's memory.
+        // After our close frame (CloseSent) the client's messages are read and dropped until its own close
+        // frame, so a client still sending is not reset and can still read the close code.
+        while (socket.State is WebSocketState.Open or WebSocketState.CloseSent)
         {
+            while (Volatile.Read(ref inFlightBytes) >= limits.MaxInFlightBytesPerConnection)
+            {
+                await drained.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             var message = new Sequence<byte>(ArrayPool<byte>.Shared);
             var tooLarge = false;
             ValueWebSocketReceiveResult result;
@@ -240,12 +322,13 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
             if (tooLarge)
             {
                 message.Dispose();
-                await EnqueueErrorAsync($"message larger than {limits.MaxRequestBytes} bytes", cancellationToken).ConfigureAwait(false);
+                EnqueueError($"message larger than {limits.MaxRequestBytes} bytes");
                 continue;
             }
 
             await inFlight.WaitAsync(cancellationToken).ConfigureAwait(false);
             Interlocked.Increment(ref running);
+            Interlocked.Add(ref inFlightBytes, message.Length);
             _ = ProcessAsync(message, cancellationToken);
         }
     }
@@ -257,11 +340,11 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
         {
             if (await processor.ProcessAsync(message, Origin, reply, cancellationToken).ConfigureAwait(false))
             {
-                await outbox.Writer.WriteAsync(new Outgoing(reply, null, false), cancellationToken).ConfigureAwait(false);
+                EnqueueReply(reply);
                 reply = null;
             }
         }
-        catch (Exception e) when (e is OperationCanceledException or ChannelClosedException)
+        catch (OperationCanceledException)
         {
         }
         catch (Exception e)
@@ -271,13 +354,25 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
         finally
         {
             reply?.Dispose();
+            Interlocked.Add(ref inFlightBytes, -message.Length);
+            if (drained.CurrentCount == 0)
+            {
+                try
+                {
+                    drained.Release();
+                }
+                catch (SemaphoreFullException)
+                {
+                }
+            }
+
             message.Dispose();
             Interlocked.Decrement(ref running);
             inFlight.Release();
         }
     }
 
-    private async Task EnqueueErrorAsync(string data, CancellationToken cancellationToken)
+    private void EnqueueError(string data)
     {
         var reply = new Sequence<byte>(ArrayPool<byte>.Shared);
         using (var writer = new Utf8JsonWriter(reply, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
@@ -285,7 +380,58 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
             errors.Write(writer, null, RpcErrorCodes.InvalidRequest, data, Origin.Culture);
         }
 
-        await outbox.Writer.WriteAsync(new Outgoing(reply, null, false), cancellationToken).ConfigureAwait(false);
+        EnqueueReply(reply);
+    }
+
+    /// <summary>Queues a reply; a client whose queue is full is closed as a slow consumer and the reply dropped.</summary>
+    private void EnqueueReply(Sequence<byte> reply)
+    {
+        if (TryEnqueue(new Outgoing(reply, null, 0, false), reply.Length))
+        {
+            return;
+        }
+
+        reply.Dispose();
+        if (Volatile.Read(ref closeRequested) == 0)
+        {
+            Close(GatewayCloseCodes.SlowConsumer, SlowConsumerReason, discardQueued: true);
+        }
+    }
+
+    /// <summary>
+    /// Queues <paramref name="item"/> of <paramref name="size"/> bytes unless the queue would pass its bounds, or it
+    /// is a reply while this connection already has something queued and the replies queued on all connections
+    /// together pass theirs (<see cref="ReplyBudget"/>); one frame larger than the byte bound still goes when nothing
+    /// else waits. Once a close is requested no event is queued, and no reply either when the close drops what is
+    /// queued (a slow consumer).
+    /// </summary>
+    private bool TryEnqueue(Outgoing item, long size)
+    {
+        if (discardQueued || (item.Event is not null && Volatile.Read(ref closeRequested) == 1))
+        {
+            return false;
+        }
+
+        var frames = Interlocked.Increment(ref queuedFrames);
+        var bytes = Interlocked.Add(ref queuedBytes, size);
+        var replies = item.Reply is null ? 0 : replyBudget.Add(size);
+        if (frames > maxQueuedFrames || (bytes > maxQueuedBytes && bytes != size) || (replies > replyBudget.Limit && bytes != size) || !outbox.Writer.TryWrite(item))
+        {
+            Dequeued(item);
+            return false;
+        }
+
+        return true;
+    }
+
+    private void Dequeued(Outgoing item)
+    {
+        Interlocked.Decrement(ref queuedFrames);
+        Interlocked.Add(ref queuedBytes, -item.Size);
+        if (item.Reply is not null)
+        {
+            replyBudget.Add(-item.Size);
+        }
     }
 
     private async Task SendLoopAsync()
@@ -296,45 +442,84 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
             {
                 using (item.Reply)
                 {
+                    Dequeued(item);
                     if (item.IsClose || discardQueued)
                     {
-                        await socket.CloseOutputAsync((WebSocketCloseStatus)closeCode, closeReason, CancellationToken.None).ConfigureAwait(false);
+                        sendDeadline.CancelAfter(sendTimeout);
+                        await socket.CloseOutputAsync((WebSocketCloseStatus)closeCode, closeReason, sendDeadline.Token).ConfigureAwait(false);
                         break;
                     }
 
-                    if (socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived))
+                    // A close is on its way (logout, revocation): the events queued before it are not sent.
+                    if (socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived)
+                        || (item.Event is not null && Volatile.Read(ref closeRequested) == 1))
                     {
                         continue;
                     }
 
-                    if (item.Event is { } frame)
-                    {
-                        await socket.SendAsync(frame, WebSocketMessageType.Text, true, CancellationToken.None).ConfigureAwait(false);
-                        continue;
-                    }
-
-                    var remaining = item.Reply!.Length;
-                    foreach (var segment in item.Reply.AsReadOnlySequence)
-                    {
-                        remaining -= segment.Length;
-                        await socket.SendAsync(segment, WebSocketMessageType.Text, remaining == 0, CancellationToken.None).ConfigureAwait(false);
-                    }
+                    await SendAsync(item).ConfigureAwait(false);
                 }
             }
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException)
         {
-            logger.LogDebug(e, "WebSocket send ended");
+            if (sendDeadline.IsCancellationRequested)
+            {
+                logger.LogInformation("WebSocket closed as a slow consumer: a frame did not go out within {Timeout}", sendTimeout);
+                closeCode = GatewayCloseCodes.SlowConsumer;
+                closeReason = SlowConsumerReason;
+            }
+            else
+            {
+                logger.LogDebug(e, "WebSocket send ended");
+            }
+
             socket.Abort();
         }
 
         while (outbox.Reader.TryRead(out var left))
         {
+            Dequeued(left);
             left.Reply?.Dispose();
         }
     }
 
-    private readonly record struct Outgoing(Sequence<byte>? Reply, byte[]? Event, bool IsClose);
+    /// <summary>Sends one reply or event; a client that does not take it within the send timeout gets its socket aborted.</summary>
+    private async ValueTask SendAsync(Outgoing item)
+    {
+        sendDeadline.CancelAfter(sendTimeout);
+        if (item.Event is { } frame)
+        {
+            var buffer = ArrayPool<byte>.Shared.Rent(frame.MaxLength);
+            try
+            {
+                var length = frame.Write(item.Seq, buffer);
+                await socket.SendAsync(buffer.AsMemory(0, length), WebSocketMessageType.Text, true, sendDeadline.Token).ConfigureAwait(false);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+        else
+        {
+            var remaining = item.Reply!.Length;
+            foreach (var segment in item.Reply.AsReadOnlySequence)
+            {
+                remaining -= segment.Length;
+                await socket.SendAsync(segment, WebSocketMessageType.Text, remaining == 0, sendDeadline.Token).ConfigureAwait(false);
+            }
+        }
+
+        // Disarmed, not TryReset: TryReset leaves a timer of an injected TimeProvider running.
+        sendDeadline.CancelAfter(Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>A reply, an event with its sequence number, or the close marker.</summary>
+    private readonly record struct Outgoing(Sequence<byte>? Reply, EventFrame? Event, long Seq, bool IsClose)
+    {
+        public long Size => Reply?.Length ?? Event?.MaxLength ?? 0;
+    }
 
     private sealed record AuthenticatedAs(string Token, Caller Caller, GatewaySession? Session);
 }

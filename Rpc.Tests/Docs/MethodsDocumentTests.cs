@@ -68,6 +68,42 @@ public sealed partial class MethodsDocumentTests
     }
 
     [Test]
+    public void EveryOptionalParam_IsMarkedOptional_InItsMethodsTableRow()
+    {
+        var sections = DocumentedSections();
+        var unmarked = new List<string>();
+        foreach (var method in Registered())
+        {
+            foreach (var parameter in method.Parameters.Where(p => p.IsOptional))
+            {
+                var row = sections[method.Name].Split('\n').FirstOrDefault(line => line.StartsWith($"| `{parameter.WireName}` |", StringComparison.Ordinal));
+                if (row is null || !row.Contains("optional", StringComparison.Ordinal))
+                {
+                    unmarked.Add($"{method.Name} {parameter.WireName}");
+                }
+            }
+        }
+
+        Assert.That(unmarked, Is.Empty, "optional params whose table row does not say optional: " + string.Join("; ", unmarked));
+    }
+
+    [Test]
+    public void EveryErrorDataStringThatSaysWhenToRetry_StartsWithTheRateLimitPrefix_AndItsSecondsParse()
+    {
+        var methods = typeof(ErrorData).GetMethods(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+            .Where(m => m.ReturnType == typeof(string) && m.GetParameters() is [{ ParameterType: var t }] && t == typeof(int));
+        var constants = typeof(ErrorData).GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+            .Where(f => f.IsLiteral && f.Name != nameof(ErrorData.RateLimitedPrefix))
+            .Select(f => (f.Name, Data: (string)f.GetRawConstantValue()!));
+        var strings = methods.Select(m => (m.Name, Data: (string)m.Invoke(null, [37])!)).Concat(constants);
+        foreach (var (name, data) in strings.Where(s => s.Data.Contains("retry after", StringComparison.OrdinalIgnoreCase) || s.Data.Contains("rate limit", StringComparison.OrdinalIgnoreCase)))
+        {
+            Assert.That(data, Does.StartWith(ErrorData.RateLimitedPrefix), name);
+            Assert.That(ErrorData.RetryAfterSeconds(data), Is.EqualTo(37), name);
+        }
+    }
+
+    [Test]
     public void EveryErrorDataString_IsListedInMethodsDocument()
     {
         var text = File.ReadAllText(RepositoryFile("methods.md"));
