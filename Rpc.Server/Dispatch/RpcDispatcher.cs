@@ -16,7 +16,8 @@ public sealed class RpcDispatcher(
     ILogger<RpcDispatcher> logger)
 {
     /// <summary>Dispatches <paramref name="request"/>; returns false when nothing was written (a notification).</summary>
-    public async ValueTask<bool> DispatchAsync(JsonElement request, RequestOrigin origin, Utf8JsonWriter writer, CancellationToken cancellationToken)
+    /// <param name="hashes">The password hashes left to the message this request belongs to (shared by a batch's members).</param>
+    public async ValueTask<bool> DispatchAsync(JsonElement request, RequestOrigin origin, HashAllowance hashes, Utf8JsonWriter writer, CancellationToken cancellationToken)
     {
         if (request.ValueKind != JsonValueKind.Object)
         {
@@ -41,7 +42,7 @@ public sealed class RpcDispatcher(
 
         try
         {
-            var result = await InvokeAsync(methodName!, parameters, auth, origin, cancellationToken).ConfigureAwait(false);
+            var result = await InvokeAsync(methodName!, parameters, auth, origin, hashes, cancellationToken).ConfigureAwait(false);
             if (!hasId)
             {
                 return false;
@@ -95,7 +96,7 @@ public sealed class RpcDispatcher(
         }
     }
 
-    private async ValueTask<(object? Value, Type Type)> InvokeAsync(string methodName, JsonElement? parameters, string? auth, RequestOrigin origin, CancellationToken cancellationToken)
+    private async ValueTask<(object? Value, Type Type)> InvokeAsync(string methodName, JsonElement? parameters, string? auth, RequestOrigin origin, HashAllowance hashes, CancellationToken cancellationToken)
     {
         if (!methods.TryGet(methodName, out var method))
         {
@@ -105,7 +106,7 @@ public sealed class RpcDispatcher(
             throw new RpcException(RpcErrorCodes.MethodNotFound, $"method '{shown}' does not exist{hint}");
         }
 
-        var context = new CallContext { Origin = origin, Token = auth ?? origin.BearerToken ?? origin.Connection?.Token };
+        var context = new CallContext { Origin = origin, Hashes = hashes, Token = auth ?? origin.BearerToken ?? origin.Connection?.Token };
         if (method.Access != RpcAccess.Anonymous)
         {
             context.Caller = await authenticator.AuthenticateAsync(context.Token, cancellationToken).ConfigureAwait(false);

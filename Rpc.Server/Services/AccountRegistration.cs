@@ -25,6 +25,9 @@ public sealed record AccountRequest
 
     /// <summary>The client address of a self-registration.</summary>
     public string? ClientAddress { get; init; }
+
+    /// <summary>The password hashes left to the request's message; the account's hash is one of them.</summary>
+    public required HashAllowance Hashes { get; init; }
 }
 
 /// <summary>
@@ -77,6 +80,7 @@ public sealed class AccountRegistration(
             }
         }
 
+        request.Hashes.Take();
         if (request.SelfRegistration)
         {
             // Counted where the work starts (the hash and the row), so rejected input costs the caller nothing.
@@ -90,7 +94,7 @@ public sealed class AccountRegistration(
             UsernameKey = key,
             DisplayName = normalized,
             Email = request.Email,
-            PasswordHash = await hasher.HashAsync(request.Password, cancellationToken).ConfigureAwait(false),
+            PasswordHash = await hasher.HashAsync(request.Password, request.Hashes.AddressKey, cancellationToken).ConfigureAwait(false),
             CreatedAt = clock.GetUtcNow().ToUnixTimeMilliseconds(),
         };
         for (var attempt = 0; attempt < InsertAttempts; attempt++)

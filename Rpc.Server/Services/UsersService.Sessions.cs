@@ -45,14 +45,16 @@ public sealed partial class UsersService
     {
         var caller = callContext.Current.RequireCaller();
         AccountRules.ValidatePassword(newPassword);
+        var hashes = callContext.Current.Hashes;
+        hashes.Take(2);
         var user = await users.FindLiveAsync(caller.UserId, cancellationToken).ConfigureAwait(false)
             ?? throw RpcException.App(ErrorData.InvalidToken);
-        if (await hasher.VerifyAsync(oldPassword, user.PasswordHash, cancellationToken).ConfigureAwait(false) == PasswordCheck.Failed)
+        if (await hasher.VerifyAsync(oldPassword, user.PasswordHash, hashes.AddressKey, cancellationToken).ConfigureAwait(false) == PasswordCheck.Failed)
         {
             throw RpcException.App(ErrorData.InvalidPassword);
         }
 
-        var hash = await hasher.HashAsync(newPassword, cancellationToken).ConfigureAwait(false);
+        var hash = await hasher.HashAsync(newPassword, hashes.AddressKey, cancellationToken).ConfigureAwait(false);
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
         await UserRepository.UpdatePasswordHashAsync(connection, transaction, caller.UserId, hash, cancellationToken).ConfigureAwait(false);

@@ -48,18 +48,20 @@ public sealed partial class UsersService(
 
     private Task<User> RegisterAsync(string username, string password, string? invite, CancellationToken cancellationToken) =>
         accounts.CreateAsync(
-            new AccountRequest { Username = username, Password = password, Invite = invite, SelfRegistration = true, ClientAddress = callContext.Current.Origin.ClientAddress },
+            new AccountRequest { Username = username, Password = password, Invite = invite, SelfRegistration = true, ClientAddress = callContext.Current.Origin.ClientAddress, Hashes = callContext.Current.Hashes },
             null,
             cancellationToken);
 
     public async Task<AuthResult> AuthAsync(string username, string password, CancellationToken cancellationToken = default)
     {
         var origin = callContext.Current.Origin;
+        var hashes = callContext.Current.Hashes;
+        hashes.Take();
         var key = AccountRules.TryKey(username);
         // Names that cannot exist are still limited, under a bounded form of what was sent.
         var attempt = rateLimiter.BeginLogin(key ?? username[..Math.Min(username.Length, AccountRules.UsernameMaxLength * 2)].ToLowerInvariant(), origin.ClientAddress);
         var user = await FindForLoginAsync(username, cancellationToken).ConfigureAwait(false);
-        var check = await hasher.VerifyAsync(password, user?.PasswordHash, cancellationToken).ConfigureAwait(false);
+        var check = await hasher.VerifyAsync(password, user?.PasswordHash, hashes.AddressKey, cancellationToken).ConfigureAwait(false);
         if (user is null || check == PasswordCheck.Failed)
         {
             throw RpcException.App(ErrorData.InvalidPassword);
@@ -67,9 +69,10 @@ public sealed partial class UsersService(
 
         attempt.Succeeded();
 
-        if (check == PasswordCheck.SucceededNeedsRehash)
+        // A rehash is an upgrade that can wait for the next login when this message has no hash left.
+        if (check == PasswordCheck.SucceededNeedsRehash && hashes.TryTake())
         {
-            var rehashed = await hasher.HashAsync(password, cancellationToken).ConfigureAwait(false);
+            var rehashed = await hasher.HashAsync(password, hashes.AddressKey, cancellationToken).ConfigureAwait(false);
             await users.UpdatePasswordHashAsync(user.Id, rehashed, cancellationToken).ConfigureAwait(false);
         }
 
