@@ -100,7 +100,8 @@ public sealed class CrossServerEventsTests
         // The charges travel by NOTIFY, which takes milliseconds.
         await Task.Delay(300);
         var limited = await here.ErrorAsync("users.auth", new { username = user.Username, password = user.Password });
-        Assert.That(limited.GetProperty("data").GetString(), Is.EqualTo("too many failed login attempts; retry after 60 seconds"));
+        // The two servers run on the real clock, so a second may pass between the charges and this call.
+        Assert.That(limited.GetProperty("data").GetString(), Does.Match(@"^too many failed login attempts; retry after (5\d|60) seconds\z"));
     }
 
     [Test]
