@@ -41,6 +41,7 @@ public static class ServerComposition
         services.AddOptions<SnowflakeOptions>().Bind(configuration.GetSection(SnowflakeOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<AccountOptions>().Bind(configuration.GetSection(AccountOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RegistrationOptions>().Bind(configuration.GetSection(RegistrationOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<LocalizationOptions>().Bind(configuration.GetSection(LocalizationOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RoleExpiryOptions>().Bind(configuration.GetSection(RoleExpiryOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddSingleton(TimeProvider.System);

@@ -1,10 +1,13 @@
 using System.Globalization;
+using Microsoft.Net.Http.Headers;
 
 namespace Rpc.Server.Dispatch;
 
 /// <summary>
-/// Picks the language of error messages from <c>?lang=</c> or <c>Accept-Language</c> (highest q first);
-/// English when nothing matches. Chinese in the Simplified script (zh, zh-CN, zh-SG, zh-Hans) maps to zh-Hans.
+/// Picks the language of error messages from <c>?lang=</c> or <c>Accept-Language</c> (highest q first).
+/// Chinese in the Simplified script (zh, zh-CN, zh-SG, zh-Hans) maps to zh-Hans. When the client states no
+/// language the server supports, the result is <see cref="NoPreference"/>, which <see cref="ErrorMessages"/>
+/// answers in the instance's <c>Localization:DefaultLanguage</c>.
 /// </summary>
 public static class LanguageNegotiator
 {
@@ -13,6 +16,12 @@ public static class LanguageNegotiator
     private static readonly CultureInfo French = CultureInfo.GetCultureInfo("fr");
     private static readonly CultureInfo Turkish = CultureInfo.GetCultureInfo("tr");
 
+    /// <summary>The client named no supported language; the instance default applies.</summary>
+    public static CultureInfo NoPreference => CultureInfo.InvariantCulture;
+
+    /// <summary>The languages error messages exist in, by their culture names.</summary>
+    public static IReadOnlyList<string> Supported { get; } = [English.Name, Chinese.Name, French.Name, Turkish.Name];
+
     public static CultureInfo Negotiate(string? queryLanguage, string? acceptLanguage)
     {
         if (!string.IsNullOrWhiteSpace(queryLanguage) && Match(queryLanguage.Trim()) is { } fromQuery)
@@ -20,38 +29,35 @@ public static class LanguageNegotiator
             return fromQuery;
         }
 
-        if (string.IsNullOrWhiteSpace(acceptLanguage))
+        if (string.IsNullOrWhiteSpace(acceptLanguage)
+            || !StringWithQualityHeaderValue.TryParseList([acceptLanguage], out var ranges))
         {
-            return English;
+            return NoPreference;
         }
 
         CultureInfo? best = null;
-        var bestQuality = -1.0;
-        foreach (var range in acceptLanguage.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        var bestQuality = 0.0;
+        foreach (var range in ranges)
         {
-            var parts = range.Split(';', StringSplitOptions.TrimEntries);
-            var quality = 1.0;
-            foreach (var parameter in parts.Skip(1))
-            {
-                if (parameter.StartsWith("q=", StringComparison.OrdinalIgnoreCase)
-                    && !double.TryParse(parameter.AsSpan(2), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out quality))
-                {
-                    quality = 0;
-                }
-            }
-
-            if (quality > bestQuality && quality > 0 && Match(parts[0]) is { } culture)
+            var quality = range.Quality ?? 1.0;
+            if (quality > bestQuality && Match(range.Value.Value) is { } culture)
             {
                 best = culture;
                 bestQuality = quality;
             }
         }
 
-        return best ?? English;
+        return best ?? NoPreference;
     }
 
-    private static CultureInfo? Match(string tag)
+    /// <summary>The supported culture a language tag names, or null.</summary>
+    public static CultureInfo? Match(string? tag)
     {
+        if (string.IsNullOrEmpty(tag))
+        {
+            return null;
+        }
+
         var lower = tag.ToLowerInvariant();
         var primary = lower.Split('-', '_')[0];
         return primary switch

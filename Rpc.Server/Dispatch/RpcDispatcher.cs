@@ -137,7 +137,8 @@ public sealed class RpcDispatcher(
             return "method must be a string";
         }
 
-        if (request.TryGetProperty("params"u8, out var p))
+        // "params": null is read as absent, as geth and most servers do: several client libraries send it.
+        if (request.TryGetProperty("params"u8, out var p) && p.ValueKind != JsonValueKind.Null)
         {
             if (p.ValueKind is not (JsonValueKind.Object or JsonValueKind.Array))
             {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.Extensions.Options;
 using Rpc.Server.Dispatch;
 using Rpc.Tests.Infrastructure;
 
@@ -34,7 +35,7 @@ public sealed class LocalizationTests
     [TestCase("-32603")]
     public void EveryCode_HasAMessageInEverySupportedLanguage(string code)
     {
-        var messages = new ErrorMessages();
+        var messages = new ErrorMessages(Options.Create(new LocalizationOptions()));
         var english = messages.For(int.Parse(code, CultureInfo.InvariantCulture), LanguageNegotiator.English);
         foreach (var language in new[] { "zh-Hans", "fr", "tr" })
         {
@@ -43,13 +44,45 @@ public sealed class LocalizationTests
         }
     }
 
-    [TestCase("zh-TW", "en")]
+    [TestCase("zh-TW", "")]
     [TestCase("ZH-cn", "zh-Hans")]
     [TestCase("fr-CA,en;q=0.1", "fr")]
-    [TestCase("*", "en")]
-    [TestCase("fr;q=0", "en")]
-    public void Negotiate_PicksSupportedLanguage(string header, string expected)
+    [TestCase("en;q=0.2, tr;q=0.8", "tr")]
+    [TestCase("*", "")]
+    [TestCase("fr;q=0", "")]
+    [TestCase("fr;q=abc", "")]
+    public void Negotiate_PicksSupportedLanguage_OrNoPreference(string header, string expected)
     {
         Assert.That(LanguageNegotiator.Negotiate(null, header).Name, Is.EqualTo(expected));
+    }
+
+    [TestCase(null, null, "内部错误")]
+    [TestCase("de-DE", null, "内部错误")]
+    [TestCase("fr", null, "Erreur interne")]
+    [TestCase(null, "en", "Internal error")]
+    public async Task DefaultLanguage_AnswersClientsThatStateNoSupportedLanguage(string? acceptLanguage, string? query, string message)
+    {
+        await using var server = await RpcTestServer.StartAsync(new Dictionary<string, string?> { ["Localization:DefaultLanguage"] = "zh-CN" });
+        var path = query is null ? "/rpc" : $"/rpc?lang={query}";
+        using var request = new HttpRequestMessage(HttpMethod.Post, path)
+        {
+            Content = new StringContent("""{"jsonrpc":"2.0","method":"users.self","id":1}""", System.Text.Encoding.UTF8, "application/json"),
+        };
+        if (acceptLanguage is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Accept-Language", acceptLanguage);
+        }
+
+        using var response = await server.Http.SendAsync(request);
+        using var reply = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.That(reply.RootElement.GetProperty("error").GetProperty("message").GetString(), Is.EqualTo(message));
+    }
+
+    [Test]
+    public void DefaultLanguage_Unsupported_RefusesToStart()
+    {
+        var error = Assert.ThrowsAsync<OptionsValidationException>(async () =>
+            await RpcTestServer.StartAsync(new Dictionary<string, string?> { ["Localization:DefaultLanguage"] = "de" }));
+        Assert.That(error!.Message, Does.Contain("Localization:DefaultLanguage 'de'"));
     }
 }

@@ -195,6 +195,7 @@ public sealed class ProtocolConformanceTests(TransportKind transport)
 
     [TestCase("""{"jsonrpc":"2.0","method":"users.check","params":{},"id":1}""", "username", TestName = "MissingParam_IsInvalidParams_NamingIt")]
     [TestCase("""{"jsonrpc":"2.0","method":"users.check","params":[],"id":1}""", "username", TestName = "MissingPositionalParam_IsInvalidParams_NamingIt")]
+    [TestCase("""{"jsonrpc":"2.0","method":"users.check","params":null,"id":1}""", "username", TestName = "NullParams_AreReadAsAbsent_MissingParamNamed")]
     [TestCase("""{"jsonrpc":"2.0","method":"users.check","params":{"username":5},"id":1}""", "username", TestName = "MistypedParam_IsInvalidParams_NamingIt")]
     [TestCase("""{"jsonrpc":"2.0","method":"users.check","params":{"username":null},"id":1}""", "username", TestName = "NullParam_IsInvalidParams_NamingIt")]
     [TestCase("""{"jsonrpc":"2.0","method":"users.check","params":{"username":"a","extra":1},"id":1}""", "extra", TestName = "UnknownParam_IsInvalidParams_NamingIt")]
