@@ -42,6 +42,7 @@ public static class ServerComposition
         services.AddOptions<AccountOptions>().Bind(configuration.GetSection(AccountOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RegistrationOptions>().Bind(configuration.GetSection(RegistrationOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<LocalizationOptions>().Bind(configuration.GetSection(LocalizationOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SessionLimitsOptions>().Bind(configuration.GetSection(SessionLimitsOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RoleExpiryOptions>().Bind(configuration.GetSection(RoleExpiryOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddSingleton(TimeProvider.System);
@@ -81,6 +82,8 @@ public static class ServerComposition
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<Authenticator>();
         services.AddSingleton<LoginRateLimiter>();
+        services.AddSingleton<SessionExpirySweeper>();
+        services.AddHostedService(sp => sp.GetRequiredService<SessionExpirySweeper>());
         services.AddSingleton<IEventSink>(sp => sp.GetRequiredService<LoginRateLimiter>());
         services.AddSingleton<WebSocketAdmission>();
 
@@ -107,6 +110,7 @@ public static class ServerComposition
         services.AddRpcService<IAdminAuditApi, AdminAuditService>();
         services.AddRpcService<IAdminGuildsApi, AdminGuildsService>();
         services.AddSingleton<IUserDeletionStep, LeaveGuildsAndGroupDmsOnUserDeletion>();
+        services.AddSingleton<IUserDeletionStep, UnlinkDiscordAndRolesOnUserDeletion>();
 
         services.AddSingleton<DiscordAccountRepository>();
         services.AddSingleton<RoleRepository>();

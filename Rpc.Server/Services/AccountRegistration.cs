@@ -57,6 +57,7 @@ public sealed class AccountRegistration(
         var normalized = AccountRules.NormalizeUsername(request.Username);
         AccountRules.ValidatePassword(request.Password);
         var key = AccountRules.KeyOf(normalized);
+        var skeleton = UsernameConfusables.Skeleton(key);
 
         // Cheap looks first spare an Argon2 hash for a name that is plainly taken or an invite that
         // plainly cannot be used; the unique index and the conditional UPDATE still decide under races.
@@ -65,6 +66,11 @@ public sealed class AccountRegistration(
             if (await users.UsernameExistsAsync(key, cancellationToken).ConfigureAwait(false))
             {
                 throw RpcException.App(ErrorData.UsernameTaken(normalized));
+            }
+
+            if (await users.SkeletonClaimedAsync(skeleton, cancellationToken).ConfigureAwait(false))
+            {
+                throw RpcException.App(ErrorData.UsernameLookalike(normalized));
             }
         }
         else if (await users.CountWithUsernameAsync(key, cancellationToken).ConfigureAwait(false) >= AccountRules.DiscriminatorCount)
@@ -92,6 +98,7 @@ public sealed class AccountRegistration(
             Id = ids.Next(),
             Username = normalized,
             UsernameKey = key,
+            UsernameSkeleton = skeleton,
             DisplayName = normalized,
             Email = request.Email,
             PasswordHash = await hasher.HashAsync(request.Password, request.Hashes.AddressKey, cancellationToken).ConfigureAwait(false),

@@ -12,6 +12,11 @@ public sealed partial class UsersService
     public const int MaxGroupDmRecipients = 10;
     public const int MaxGroupDmNameLength = 100;
 
+    /// <summary>Most UTF-16 code units of a group DM name.</summary>
+    public const int MaxGroupDmNameUnits = 200;
+
+    private static readonly NameLimits GroupDmNameRules = new("name", 1, MaxGroupDmNameLength, MaxGroupDmNameUnits, ErrorData.GroupDmNameLength);
+
     public async Task<IReadOnlyList<Channel>> ChannelsAsync(int? limit = null, long? after = null, CancellationToken cancellationToken = default)
     {
         var userId = callContext.Current.RequireCaller().UserId;
@@ -83,11 +88,7 @@ public sealed partial class UsersService
             throw RpcException.App(ErrorData.GroupDmIncludesSelf);
         }
 
-        var groupName = name?.Trim();
-        if (groupName is not null && new System.Globalization.StringInfo(groupName).LengthInTextElements is < 1 or > MaxGroupDmNameLength)
-        {
-            throw RpcException.App(ErrorData.GroupDmNameLength);
-        }
+        var groupName = name is null ? null : NameText.Normalize(name, GroupDmNameRules);
 
         var found = (await users.FindLiveManyAsync(recipientIds, cancellationToken).ConfigureAwait(false)).Select(u => u.Id).ToHashSet();
         foreach (var recipientId in recipientIds)
