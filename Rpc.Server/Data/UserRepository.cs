@@ -93,7 +93,8 @@ public sealed class UserRepository(DbConnectionFactory connections)
             VALUES (@Id, @Username, @UsernameKey, @Claim, @UsernameSkeleton, @SkeletonClaim, @Discriminator, @DisplayName, @Avatar, @Email, @Flags, @PasswordHash, @CreatedAt)
             """;
         var parameters = Claims(user, claimUsername);
-        return await WriteAsync(connection, new CommandDefinition(sql, parameters, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var outcome = await WriteAsync(connection, new CommandDefinition(sql, parameters, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return await ExactClashFirstAsync(connection, transaction, user, claimUsername, outcome, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -114,7 +115,24 @@ public sealed class UserRepository(DbConnectionFactory connections)
             WHERE id = @Id
             """;
         var parameters = tagChanged ? Claims(user, claimUsername) : new DynamicParameters(user);
-        return await WriteAsync(connection, new CommandDefinition(tagChanged ? retag : profile, parameters, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var outcome = await WriteAsync(connection, new CommandDefinition(tagChanged ? retag : profile, parameters, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return await ExactClashFirstAsync(connection, transaction, user, claimUsername, outcome, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The same name clashes on both unique claims, and the database reports whichever index it checks
+    /// first: a look-alike clash is reported as the name being taken when the name itself is.
+    /// </summary>
+    private static async Task<UserWriteOutcome> ExactClashFirstAsync(DbConnection connection, DbTransaction? transaction, UserRow user, bool claimUsername, UserWriteOutcome outcome, CancellationToken cancellationToken)
+    {
+        if (outcome != UserWriteOutcome.Lookalike || !claimUsername)
+        {
+            return outcome;
+        }
+
+        var taken = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+            "SELECT 1 FROM users WHERE username_claim = @UsernameKey AND id <> @Id", new { user.UsernameKey, user.Id }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return taken is null ? outcome : UserWriteOutcome.UsernameTaken;
     }
 
     private static DynamicParameters Claims(UserRow user, bool claimUsername)
