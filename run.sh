@@ -27,6 +27,7 @@ case "$command" in
     # Every test on SQLite, then again (all but the SQLite-file tests) on a throwaway PostgreSQL server
     # that scripts/postgres.sh installs and starts; RPC_TEST_SKIP_POSTGRES=1 skips that second run.
     scripts/install-browser.sh
+    scripts/install-js-bot.sh
     build
     status=0
     total_passed=0 total_failed=0 total_skipped=0

@@ -5,14 +5,24 @@ namespace Rpc.Contracts.Gateway;
 
 /// <summary>
 /// WebSocket close codes the gateway uses. 4000–4999 are application codes (RFC 6455 §7.4.2).
+/// methods.md ("Gateway guide") says for each whether a client should resume, identify again or stop.
 /// </summary>
 public static class GatewayCloseCodes
 {
+    /// <summary>The answer to the client's own close (1000 or 1001 end its gateway session; other codes keep it resumable).</summary>
+    public const int Normal = 1000;
+
+    /// <summary>The server is restarting: reconnect after a backoff and resume (sessions live in the server's memory, so identify when the resume is refused).</summary>
+    public const int ServiceRestart = 1012;
+
     /// <summary>The session's token was revoked: <c>users.logout</c>, <c>users.sessions.revoke</c>, a password change.</summary>
     public const int SessionRevoked = 4004;
 
     /// <summary>The account was deleted by staff.</summary>
     public const int AccountDeleted = 4005;
+
+    /// <summary>A <c>gateway.resume</c> on another connection took this connection's gateway session over.</summary>
+    public const int ResumedElsewhere = 4007;
 
     /// <summary>The connection did not read its events fast enough and its outgoing queue overflowed.</summary>
     public const int SlowConsumer = 4008;
@@ -30,7 +40,7 @@ public static class GatewayEvents
     /// <summary>First event after authentication: the user, its guilds, its DM channels and the gateway session id.</summary>
     public const string Ready = "READY";
 
-    /// <summary>Events replayed after <c>gateway.resume</c> are followed by this one.</summary>
+    /// <summary>Events replayed after <c>gateway.resume</c> are followed by this one; it takes the next sequence number.</summary>
     public const string Resumed = "RESUMED";
 }
 
@@ -49,13 +59,16 @@ public interface IGatewayApi
 {
     /// <summary>
     /// Resumes a gateway session on a new connection after a disconnect: the events after
-    /// <paramref name="seq"/> are sent again, in order, then live events continue with the next numbers.
-    /// Call it on the new WebSocket with the same user's token.
+    /// <paramref name="seq"/> are sent again, in order, then RESUMED, then live events continue with the
+    /// next numbers. A connection still attached to the session is closed with 4007 at once. Call it on a
+    /// new WebSocket, with a valid token of the session's user; the connection then acts with the
+    /// session's own token. A refusal changes nothing: the session stays resumable.
     /// </summary>
     /// <param name="sessionId">The <c>session_id</c> of the READY event.</param>
     /// <param name="seq">The last sequence number the client received.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     [JsonRpcMethod("gateway.resume")]
+    [RpcAccess(RpcAccess.Anonymous)]
     Task<ResumeResult> ResumeAsync(string sessionId, long seq, CancellationToken cancellationToken = default);
 
     /// <summary>Subscribes this connection to staff events (role changes for a role-sync bot); returns the new setting.</summary>

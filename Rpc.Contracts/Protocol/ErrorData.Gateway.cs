@@ -5,6 +5,18 @@ public static partial class ErrorData
     /// <summary>gateway.*: the method needs a WebSocket connection.</summary>
     public const string WebSocketOnly = "this method works only on a WebSocket connection";
 
-    /// <summary>gateway.resume: the session is unknown, expired, of another user, or its missed events are gone.</summary>
-    public const string CannotResume = "cannot resume this session: authenticate again and start over from READY";
+    /// <summary>gateway.resume: the session is unknown, expired or ended, or another user's; the client identifies again.</summary>
+    public const string ResumeUnknownSession = "unknown or expired gateway session: identify again and start over from READY";
+
+    /// <summary>gateway.resume: seq is beyond the session's last event; the session is kept and a resume with a correct seq works.</summary>
+    public const string ResumeSeqAhead = "seq is ahead of this gateway session's last event: resume again with the s of the last event received; the session is kept";
+
+    /// <summary>gateway.resume: some events after seq are no longer kept; the client identifies again.</summary>
+    public const string ResumeEventsGone = "the events after this seq are no longer kept: identify again and start over from READY";
+
+    /// <summary>gateway.resume: the token is invalid or revoked; the client stops and logs in again.</summary>
+    public const string ResumeTokenRevoked = "invalid or revoked token: stop, and log in again with users.auth";
+
+    /// <summary>users.identify, users.auth, gateway.resume on a WebSocket that already has a gateway session; the connection stays as it was.</summary>
+    public const string AlreadyIdentified = "this connection already has a gateway session: open a new WebSocket to identify or resume another";
 }

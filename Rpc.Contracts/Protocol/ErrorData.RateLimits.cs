@@ -3,13 +3,38 @@ namespace Rpc.Contracts.Protocol;
 /// <summary>The <c>data</c> strings of rate limits and connection limits.</summary>
 public static partial class ErrorData
 {
+    /// <summary>
+    /// Every rate-limit <c>data</c> string starts with this, then the whole seconds to wait, then
+    /// <c> seconds: </c> and what was limited; over HTTP the same seconds are the <c>Retry-After</c> header.
+    /// </summary>
+    public const string RateLimitedPrefix = "rate limited: retry after ";
+
+    /// <summary>A rate-limit <c>data</c> string: <see cref="RateLimitedPrefix"/>, the seconds, and what was limited.</summary>
+    /// <param name="seconds">Whole seconds until the call may succeed.</param>
+    /// <param name="what">What was limited, in a few words.</param>
+    public static string RateLimited(int seconds, string what) => $"{RateLimitedPrefix}{seconds} seconds: {what}";
+
+    /// <summary>The seconds of a rate-limit <c>data</c> string; null for any other.</summary>
+    /// <param name="data">An error's <c>data</c>.</param>
+    public static int? RetryAfterSeconds(string data)
+    {
+        if (!data.StartsWith(RateLimitedPrefix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var rest = data.AsSpan(RateLimitedPrefix.Length);
+        var end = rest.IndexOf(' ');
+        return end > 0 && int.TryParse(rest[..end], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds) ? seconds : null;
+    }
+
     /// <summary>users.auth: too many failed logins for this username or from this address; says when to retry.</summary>
     /// <param name="seconds">Seconds until one more attempt is allowed.</param>
-    public static string TooManyLoginAttempts(int seconds) => $"too many failed login attempts; retry after {seconds} seconds";
+    public static string TooManyLoginAttempts(int seconds) => RateLimited(seconds, "too many failed login attempts");
 
     /// <summary>users.create: too many accounts created from this address; says when to retry.</summary>
     /// <param name="seconds">Seconds until one more account may be created.</param>
-    public static string TooManyAccountsCreated(int seconds) => $"too many accounts created from this address; retry after {seconds} seconds";
+    public static string TooManyAccountsCreated(int seconds) => RateLimited(seconds, "too many accounts created from this address");
 
     /// <summary>
     /// Any method that checks or sets a password: the password-hash queue (or this address's share of it)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Rpc.Server.Gateway;
 using Rpc.Server.Security;
 
 namespace Rpc.Server.Dispatch;
@@ -17,6 +18,27 @@ public sealed class RequestOrigin
 
     /// <summary>The WebSocket connection the request arrived on; null over HTTP.</summary>
     public IRpcConnection? Connection { get; init; }
+
+    private int retryAfterSeconds = -1;
+
+    /// <summary>The longest wait a rate-limit error of this request (or batch) asked for; HTTP sends it as <c>Retry-After</c>.</summary>
+    public int? RetryAfterSeconds => Volatile.Read(ref retryAfterSeconds) is >= 0 and var seconds ? seconds : null;
+
+    /// <summary>Records a rate-limit error's wait; the members of a batch run concurrently, so the longest wins.</summary>
+    public void NoteRetryAfter(int seconds)
+    {
+        var current = Volatile.Read(ref retryAfterSeconds);
+        while (seconds > current)
+        {
+            var seen = Interlocked.CompareExchange(ref retryAfterSeconds, seconds, current);
+            if (seen == current)
+            {
+                return;
+            }
+
+            current = seen;
+        }
+    }
 }
 
 /// <summary>One call being dispatched: its origin, the token it carries and, once resolved, its caller.</summary>
@@ -43,11 +65,14 @@ public interface IRpcConnection
     /// <summary>The token later requests on this connection use when they carry none.</summary>
     string? Token { get; }
 
-    /// <summary>Authenticates the connection for <paramref name="caller"/> and starts its gateway session (READY).</summary>
-    Task AuthenticateAsync(string token, Caller caller, CancellationToken cancellationToken);
+    /// <summary>Whether the connection has a gateway session (identified, authenticated or resumed); a second one is refused.</summary>
+    bool IsIdentified { get; }
 
-    /// <summary>Resumes a gateway session on this connection; the number of events replayed, or null when it cannot be resumed.</summary>
-    int? Resume(string sessionId, long lastSeen, string token, Caller caller);
+    /// <summary>Authenticates the connection for <paramref name="caller"/> and starts its gateway session (READY); false when it already has one.</summary>
+    Task<bool> TryAuthenticateAsync(string token, Caller caller, CancellationToken cancellationToken);
+
+    /// <summary>Resumes <paramref name="session"/> on this connection; the outcome is null when the connection already has a gateway session.</summary>
+    ResumeAttempt Resume(GatewaySession session, long lastSeen);
 
     /// <summary>Turns staff events on or off for this connection's gateway session; returns the new setting.</summary>
     bool SetStaffEvents(bool enabled);
@@ -64,3 +89,6 @@ public sealed class CallContextAccessor
         set => CurrentContext.Value = value;
     }
 }
+
+/// <summary>What <see cref="IRpcConnection.Resume"/> did: null outcome when the connection already has a gateway session.</summary>
+public readonly record struct ResumeAttempt(ResumeOutcome? Outcome, int Replayed);

@@ -59,6 +59,11 @@ public sealed class RpcDispatcher(
         }
         catch (RpcException e)
         {
+            if (ErrorData.RetryAfterSeconds(e.ErrorData) is { } seconds)
+            {
+                origin.NoteRetryAfter(seconds);
+            }
+
             if (!hasId)
             {
                 return false;

@@ -57,14 +57,15 @@ public sealed class GatewayHub : BackgroundService, IEventSink
     }
 
     /// <summary>
-    /// Starts a gateway session for a connection that just authenticated and queues its READY event
-    /// (sequence number 1) ahead of any other event.
+    /// Starts a gateway session for a connection that just authenticated with <paramref name="token"/>.
+    /// The session is registered before the user's presence changes and before READY's snapshot is
+    /// read, so it receives its own PRESENCE_UPDATE and every event after the snapshot; those wait
+    /// until READY (sequence number 1) has gone out first.
     /// </summary>
-    public async Task<GatewaySession> StartAsync(IGatewayConnection connection, Caller caller, CancellationToken cancellationToken)
+    public async Task<GatewaySession> StartAsync(IGatewayConnection connection, string token, Caller caller, CancellationToken cancellationToken)
     {
-        var session = new GatewaySession(TokenService.NewToken()[..22], caller, options.ReplayBufferSize, clock);
-
-        // Present first, so READY shows the user's own status; the update reaches its other sessions and observers.
+        var session = new GatewaySession(TokenService.NewToken()[..22], token, caller, options.ReplayBufferSize, clock);
+        Register(session);
         presence.ConnectionOpened(caller.UserId);
         EventFrame readyFrame;
         try
@@ -73,37 +74,46 @@ public sealed class GatewayHub : BackgroundService, IEventSink
         }
         catch
         {
+            Unregister(session);
             presence.ConnectionClosed(caller.UserId);
             throw;
         }
 
-        session.Attach(connection);
-        session.Deliver(readyFrame);
-        Register(session);
+        session.Start(connection, readyFrame);
         return session;
     }
 
-    /// <summary>Resumes a detached session of <paramref name="caller"/> on a new connection; null when it cannot be resumed.</summary>
-    public (GatewaySession Session, int Replayed)? Resume(string sessionId, long lastSeen, Caller caller, IGatewayConnection connection)
+    /// <summary>The live session <paramref name="sessionId"/> of <paramref name="userId"/>; null when it is unknown, another user's, or past its resume window.</summary>
+    public GatewaySession? Find(string sessionId, long userId) =>
+        sessions.TryGetValue(sessionId, out var session) && session.UserId == userId && !Expired(session) ? session : null;
+
+    /// <summary>
+    /// Resumes <paramref name="session"/> on <paramref name="connection"/>: replays the events after
+    /// <paramref name="lastSeen"/> and sends RESUMED. A connection still attached to the session (a
+    /// half-open socket, say) is closed with 4007 at once. Any other outcome leaves the session as it was.
+    /// </summary>
+    public (ResumeOutcome Outcome, int Replayed) Resume(GatewaySession session, long lastSeen, IGatewayConnection connection)
     {
-        if (!sessions.TryGetValue(sessionId, out var session) || session.UserId != caller.UserId || session.IsAttached || Expired(session))
+        var outcome = session.Resume(connection, lastSeen, replayed => new EventFrame(GatewayEvents.Resumed, new { session_id = session.Id, replayed }), out var count, out var previous);
+        if (outcome != ResumeOutcome.Resumed)
         {
-            return null;
+            return (outcome, 0);
         }
 
-        var replayed = session.Resume(connection, lastSeen);
-        if (replayed is null)
+        if (previous is null)
         {
-            End(session);
-            return null;
+            presence.ConnectionOpened(session.UserId);
+        }
+        else
+        {
+            // A connection is counted once for presence: the new one replaces it.
+            previous.Close(GatewayCloseCodes.ResumedElsewhere, "session resumed elsewhere", discardQueued: true);
         }
 
-        session.Deliver(new EventFrame(GatewayEvents.Resumed, new { session_id = session.Id, replayed }));
-        presence.ConnectionOpened(caller.UserId);
-        return (session, replayed.Value);
+        return (outcome, count);
     }
 
-    /// <summary>The connection of <paramref name="session"/> closed; the session waits for a resume.</summary>
+    /// <summary>The connection of <paramref name="session"/> dropped or closed with a code other than 1000/1001; the session waits for a resume.</summary>
     public void Disconnected(GatewaySession session, IGatewayConnection connection)
     {
         if (session.Detach(connection))
@@ -112,30 +122,23 @@ public sealed class GatewayHub : BackgroundService, IEventSink
         }
     }
 
-    /// <summary>Ends a session for good (logout, revocation): it can no longer be resumed.</summary>
-    public void End(GatewaySession session)
+    /// <summary>The client closed its connection with 1000 or 1001: its session ends, unless another connection has resumed it.</summary>
+    public void ClosedByClient(GatewaySession session, IGatewayConnection connection)
     {
-        if (!sessions.TryRemove(session.Id, out _))
-        {
-            return;
-        }
-
-        lock (registryGate)
-        {
-            if (sessionsByUser.TryGetValue(session.UserId, out var list))
-            {
-                list.Remove(session);
-                if (list.Count == 0)
-                {
-                    sessionsByUser.Remove(session.UserId);
-                }
-            }
-        }
-
-        if (session.TakeConnection() is { } connection)
+        if (session.Detach(connection))
         {
             presence.ConnectionClosed(session.UserId);
-            connection.Close(1000, "session ended", discardQueued: false);
+            Unregister(session);
+        }
+    }
+
+    /// <summary>Ends a session for good (expiry): it can no longer be resumed.</summary>
+    public void End(GatewaySession session)
+    {
+        if (Unregister(session) && session.TakeConnection() is { } connection)
+        {
+            presence.ConnectionClosed(session.UserId);
+            connection.Close(GatewayCloseCodes.Normal, "session ended", discardQueued: false);
         }
     }
 
@@ -207,13 +210,35 @@ public sealed class GatewayHub : BackgroundService, IEventSink
 
     private void End(GatewaySession session, int code, string reason)
     {
-        var connection = session.TakeConnection();
-        End(session);
-        if (connection is not null)
+        Unregister(session);
+        if (session.TakeConnection() is { } connection)
         {
             presence.ConnectionClosed(session.UserId);
             connection.Close(code, reason, discardQueued: false);
         }
+    }
+
+    /// <summary>Removes a session from the registry; false when it was no longer there.</summary>
+    private bool Unregister(GatewaySession session)
+    {
+        if (!sessions.TryRemove(session.Id, out _))
+        {
+            return false;
+        }
+
+        lock (registryGate)
+        {
+            if (sessionsByUser.TryGetValue(session.UserId, out var list))
+            {
+                list.Remove(session);
+                if (list.Count == 0)
+                {
+                    sessionsByUser.Remove(session.UserId);
+                }
+            }
+        }
+
+        return true;
     }
 
     private void Register(GatewaySession session)

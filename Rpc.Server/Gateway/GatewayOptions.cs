@@ -7,12 +7,15 @@ public sealed class GatewayOptions
 {
     public const string Section = "Gateway";
 
-    /// <summary>How often the server pings each WebSocket. Default 20 s.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    /// <summary>The server pings a WebSocket at most this long after the last frame it received from it. Default 20 s, at least 2 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:02", "01:00:00")]
     public TimeSpan PingInterval { get; set; } = TimeSpan.FromSeconds(20);
 
-    /// <summary>A connection that answers no ping for this long is closed. Default 60 s.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    /// <summary>
+    /// A ping not answered within this long drops the connection, so a dead socket is dropped at most
+    /// <see cref="PingInterval"/> + this after its last frame. Default 60 s, at least 2 s.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:02", "01:00:00")]
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>How long a disconnected gateway session can be resumed. Default 2 minutes.</summary>

@@ -16,18 +16,40 @@ public interface IGatewayConnection
     void Close(int code, string reason, bool discardQueued);
 }
 
+/// <summary>What <see cref="GatewaySession.Resume"/> did.</summary>
+public enum ResumeOutcome
+{
+    /// <summary>The new connection is attached and has the missed events.</summary>
+    Resumed,
+
+    /// <summary>The seq given is beyond the last event; nothing changed.</summary>
+    SeqAhead,
+
+    /// <summary>Some events after the seq given are no longer kept; nothing changed.</summary>
+    EventsGone,
+
+    /// <summary>The missed events did not fit in the new connection's queue; the session was left as it was.</summary>
+    Overflowed,
+}
+
 /// <summary>
 /// One authenticated gateway session: its events' sequence numbers, the recent events kept for a
-/// resume, and the connection it is attached to (none between a disconnect and a resume).
+/// resume, and the connection it is attached to (none between a disconnect and a resume). Until
+/// <see cref="Start"/> puts READY first, the events it is given wait, so none is lost between READY's
+/// snapshot and the session's registration.
 /// </summary>
-public sealed class GatewaySession(string id, Caller caller, int replayBufferSize, TimeProvider clock)
+public sealed class GatewaySession(string id, string token, Caller caller, int replayBufferSize, TimeProvider clock)
 {
     private readonly object gate = new();
     private readonly Queue<(long Seq, byte[] Frame)> replay = new();
+    private List<EventFrame>? waiting = [];
     private long seq;
     private IGatewayConnection? connection;
 
     public string Id { get; } = id;
+
+    /// <summary>The token the session was started with; a connection that resumes it acts with this token.</summary>
+    public string Token { get; } = token;
 
     public Caller Caller { get; } = caller;
 
@@ -50,40 +72,44 @@ public sealed class GatewaySession(string id, Caller caller, int replayBufferSiz
         }
     }
 
-    /// <summary>Numbers, keeps and (when attached) sends an event. A full queue closes the connection as a slow consumer.</summary>
+    /// <summary>
+    /// Numbers, keeps and (when attached) sends an event; before <see cref="Start"/> the event waits.
+    /// A full queue closes the connection as a slow consumer.
+    /// </summary>
     public void Deliver(EventFrame frame)
     {
-        IGatewayConnection? overflowed = null;
+        IGatewayConnection? overflowed;
         lock (gate)
         {
-            var bytes = frame.Encode(++seq);
-            if (replayBufferSize > 0)
+            if (waiting is not null)
             {
-                replay.Enqueue((seq, bytes));
-                if (replay.Count > replayBufferSize)
-                {
-                    replay.Dequeue();
-                }
+                waiting.Add(frame);
+                return;
             }
 
-            if (connection is not null && !connection.TrySend(bytes))
-            {
-                overflowed = connection;
-                connection = null;
-                DetachedAt = clock.GetUtcNow();
-            }
+            overflowed = Send(frame);
         }
 
         overflowed?.Close(GatewayCloseCodes.SlowConsumer, "slow consumer: outgoing queue overflowed", discardQueued: true);
     }
 
-    public void Attach(IGatewayConnection newConnection)
+    /// <summary>Attaches the first connection and sends it READY (sequence number 1), then the events that waited for it.</summary>
+    public void Start(IGatewayConnection first, EventFrame ready)
     {
+        IGatewayConnection? overflowed = null;
         lock (gate)
         {
-            connection = newConnection;
+            connection = first;
             DetachedAt = null;
+            var early = waiting ?? [];
+            waiting = null;
+            foreach (var frame in early.Prepend(ready))
+            {
+                overflowed ??= Send(frame);
+            }
         }
+
+        overflowed?.Close(GatewayCloseCodes.SlowConsumer, "slow consumer: outgoing queue overflowed", discardQueued: true);
     }
 
     /// <summary>Detaches <paramref name="closed"/> if it is still this session's connection.</summary>
@@ -103,16 +129,30 @@ public sealed class GatewaySession(string id, Caller caller, int replayBufferSiz
     }
 
     /// <summary>
-    /// Attaches <paramref name="newConnection"/> and sends it every kept event after <paramref name="lastSeen"/>;
-    /// null when some of them are no longer kept (or <paramref name="lastSeen"/> is in the future).
+    /// Sends <paramref name="newConnection"/> every kept event after <paramref name="lastSeen"/>, then
+    /// <paramref name="resumed"/>, and attaches it in place of <paramref name="previous"/> (the connection
+    /// attached until then, if any). Anything but <see cref="ResumeOutcome.Resumed"/> leaves the session as it was.
     /// </summary>
-    public int? Resume(IGatewayConnection newConnection, long lastSeen)
+    public ResumeOutcome Resume(IGatewayConnection newConnection, long lastSeen, Func<int, EventFrame> resumed, out int replayed, out IGatewayConnection? previous)
     {
+        replayed = 0;
+        previous = null;
+        IGatewayConnection? overflowed;
         lock (gate)
         {
-            if (lastSeen > seq || (lastSeen < seq && (replay.Count == 0 || replay.Peek().Seq > lastSeen + 1)))
+            if (waiting is not null)
             {
-                return null;
+                return ResumeOutcome.EventsGone;
+            }
+
+            if (lastSeen > seq)
+            {
+                return ResumeOutcome.SeqAhead;
+            }
+
+            if (lastSeen < seq && (replay.Count == 0 || replay.Peek().Seq > lastSeen + 1))
+            {
+                return ResumeOutcome.EventsGone;
             }
 
             var missed = replay.Where(e => e.Seq > lastSeen).ToList();
@@ -120,14 +160,19 @@ public sealed class GatewaySession(string id, Caller caller, int replayBufferSiz
             {
                 if (!newConnection.TrySend(bytes))
                 {
-                    return null;
+                    return ResumeOutcome.Overflowed;
                 }
             }
 
+            previous = connection;
             connection = newConnection;
             DetachedAt = null;
-            return missed.Count;
+            replayed = missed.Count;
+            overflowed = Send(resumed(replayed));
         }
+
+        overflowed?.Close(GatewayCloseCodes.SlowConsumer, "slow consumer: outgoing queue overflowed", discardQueued: true);
+        return ResumeOutcome.Resumed;
     }
 
     /// <summary>The attached connection, for closing it.</summary>
@@ -140,5 +185,29 @@ public sealed class GatewaySession(string id, Caller caller, int replayBufferSiz
             DetachedAt ??= clock.GetUtcNow();
             return current;
         }
+    }
+
+    /// <summary>Numbers, keeps and sends one event; returns the connection when its queue overflowed (it is detached).</summary>
+    private IGatewayConnection? Send(EventFrame frame)
+    {
+        var bytes = frame.Encode(++seq);
+        if (replayBufferSize > 0)
+        {
+            replay.Enqueue((seq, bytes));
+            if (replay.Count > replayBufferSize)
+            {
+                replay.Dequeue();
+            }
+        }
+
+        if (connection is not null && !connection.TrySend(bytes))
+        {
+            var overflowed = connection;
+            connection = null;
+            DetachedAt = clock.GetUtcNow();
+            return overflowed;
+        }
+
+        return null;
     }
 }

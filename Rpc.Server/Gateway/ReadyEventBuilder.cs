@@ -7,16 +7,26 @@ using Rpc.Server.Services;
 
 namespace Rpc.Server.Gateway;
 
-/// <summary>The READY payload: what a client needs to start, in one event.</summary>
+/// <summary>The READY payload: what a client needs to start, in one event (methods.md, "READY", documents it field by field).</summary>
 public sealed record ReadyPayload
 {
+    /// <summary>The gateway session's id, for <c>gateway.resume</c>.</summary>
     public required string SessionId { get; init; }
+
+    /// <summary>The user, with its own real presence.</summary>
     public required User User { get; init; }
+
+    /// <summary>Every guild the user is a member of.</summary>
     public required IReadOnlyList<Guild> Guilds { get; init; }
+
+    /// <summary>Every DM and group DM of the user.</summary>
     public required IReadOnlyList<Channel> PrivateChannels { get; init; }
+
+    /// <summary>The status of every user the user observes (shares a guild or DM with) who is not OFFLINE, as the user may see it.</summary>
+    public required IReadOnlyList<PresenceUpdate> Presences { get; init; }
 }
 
-/// <summary>Builds the READY event of a new gateway session: the user (with its own presence), its guilds and its DM channels.</summary>
+/// <summary>Builds the READY event of a new gateway session: the user (with its own presence), its guilds, its DM channels and its observed users' presences.</summary>
 public sealed class ReadyEventBuilder(UserRepository users, UsersService usersService, PresenceService presence)
 {
     public async Task<EventFrame> BuildAsync(GatewaySession session, CancellationToken cancellationToken)
@@ -29,6 +39,7 @@ public sealed class ReadyEventBuilder(UserRepository users, UsersService usersSe
             User = UserMapper.ToUser(user, presence.GetStatus(user.Id)),
             Guilds = await usersService.AllGuildsOfAsync(session.UserId, cancellationToken).ConfigureAwait(false),
             PrivateChannels = await usersService.AllChannelsOfAsync(session.UserId, cancellationToken).ConfigureAwait(false),
+            Presences = await presence.VisiblePresencesAsync(session.UserId, cancellationToken).ConfigureAwait(false),
         });
     }
 }

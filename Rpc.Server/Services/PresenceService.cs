@@ -83,6 +83,21 @@ public sealed class PresenceService(ObserverRepository observers, IEventBus bus,
         return Project(viewerId, userId, GetStatus(userId));
     }
 
+    /// <summary>What <paramref name="viewerId"/> sees of every user it observes (READY's presences): OFFLINE and unknown ones are left out.</summary>
+    public async Task<IReadOnlyList<PresenceUpdate>> VisiblePresencesAsync(long viewerId, CancellationToken cancellationToken)
+    {
+        var visible = new List<PresenceUpdate>();
+        foreach (var userId in await observers.ObserversOfAsync(viewerId, cancellationToken).ConfigureAwait(false))
+        {
+            if (Project(viewerId, userId, GetStatus(userId)) is { } status && status != PresenceStatus.Offline)
+            {
+                visible.Add(new PresenceUpdate { UserId = userId, Status = status });
+            }
+        }
+
+        return visible;
+    }
+
     /// <summary>
     /// The status <paramref name="viewerId"/> sees, for a viewer already known to share a guild or DM
     /// with the user (channel recipients, gateway fan-out): others see INVISIBLE as OFFLINE.

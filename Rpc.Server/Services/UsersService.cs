@@ -56,6 +56,11 @@ public sealed partial class UsersService(
     public async Task<AuthResult> AuthAsync(string username, string password, CancellationToken cancellationToken = default)
     {
         var origin = callContext.Current.Origin;
+        if (origin.Connection is { IsIdentified: true })
+        {
+            throw RpcException.App(ErrorData.AlreadyIdentified);
+        }
+
         var hashes = callContext.Current.Hashes;
         hashes.Take();
 
@@ -99,9 +104,9 @@ public sealed partial class UsersService(
             bus.Publish(new CloseConnections(user.Id, sessionId, GatewayCloseCodes.SessionRevoked, SessionRevokedReason));
         }
 
-        if (origin.Connection is { } connection)
+        if (origin.Connection is { } connection && !await connection.TryAuthenticateAsync(token, new Caller(user.Id, session.Id, user.Flags), cancellationToken).ConfigureAwait(false))
         {
-            await connection.AuthenticateAsync(token, new Caller(user.Id, session.Id, user.Flags), cancellationToken).ConfigureAwait(false);
+            throw RpcException.App(ErrorData.AlreadyIdentified);
         }
 
         return new AuthResult { UserId = user.Id, Token = token };
@@ -138,10 +143,16 @@ public sealed partial class UsersService(
 
     public async Task<User> IdentifyAsync(string token, CancellationToken cancellationToken = default)
     {
-        var caller = await authenticator.AuthenticateAsync(token, cancellationToken).ConfigureAwait(false);
-        if (callContext.Current.Origin.Connection is { } connection)
+        var connection = callContext.Current.Origin.Connection;
+        if (connection is { IsIdentified: true })
         {
-            await connection.AuthenticateAsync(token, caller, cancellationToken).ConfigureAwait(false);
+            throw RpcException.App(ErrorData.AlreadyIdentified);
+        }
+
+        var caller = await authenticator.AuthenticateAsync(token, cancellationToken).ConfigureAwait(false);
+        if (connection is not null && !await connection.TryAuthenticateAsync(token, caller, cancellationToken).ConfigureAwait(false))
+        {
+            throw RpcException.App(ErrorData.AlreadyIdentified);
         }
 
         return await LoadAsync(caller.UserId, cancellationToken).ConfigureAwait(false);

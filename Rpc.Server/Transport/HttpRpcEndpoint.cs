@@ -11,7 +11,8 @@ namespace Rpc.Server.Transport;
 
 /// <summary>
 /// <c>POST /rpc</c>: one request or a batch per body. 200 with the reply, 204 when the body held only
-/// notifications; 405, 413 and 415 with a JSON-RPC error body for what HTTP itself refuses.
+/// notifications; 405, 413 and 415 with a JSON-RPC error body for what HTTP itself refuses. A reply
+/// holding a rate-limit error carries <c>Retry-After</c> (seconds, the longest of a batch).
 /// </summary>
 public sealed class HttpRpcEndpoint(RpcProcessor processor, RpcErrorWriter errors, IOptions<RpcLimitsOptions> limits)
 {
@@ -44,7 +45,13 @@ public sealed class HttpRpcEndpoint(RpcProcessor processor, RpcErrorWriter error
         }
 
         using var reply = new Sequence<byte>(ArrayPool<byte>.Shared);
-        if (!await processor.ProcessAsync(body, origin, reply, context.RequestAborted).ConfigureAwait(false))
+        var replied = await processor.ProcessAsync(body, origin, reply, context.RequestAborted).ConfigureAwait(false);
+        if (origin.RetryAfterSeconds is { } seconds)
+        {
+            response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        if (!replied)
         {
             response.StatusCode = StatusCodes.Status204NoContent;
             return;

@@ -39,6 +39,7 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
     private string? closeReason;
     private volatile bool discardQueued;
     private volatile AuthenticatedAs? authenticated;
+    private int identified;
 
     public WebSocketRpcConnection(WebSocket socket, HttpContext context, RpcProcessor processor, RpcErrorWriter errors, GatewayHub gateway, RpcLimitsOptions limits, GatewayOptions gatewayOptions, TimeSpan anonymousIdle, TimeProvider time, ILogger logger)
     {
@@ -60,23 +61,50 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
 
     public string? Token => authenticated?.Token;
 
-    public async Task AuthenticateAsync(string token, Caller caller, CancellationToken cancellationToken)
-    {
-        EndGatewaySession();
-        var session = await gateway.StartAsync(this, caller, cancellationToken).ConfigureAwait(false);
-        authenticated = new AuthenticatedAs(token, caller, session);
-    }
+    public bool IsIdentified => Volatile.Read(ref identified) == 1;
 
-    public int? Resume(string sessionId, long lastSeen, string token, Caller caller)
+    public async Task<bool> TryAuthenticateAsync(string token, Caller caller, CancellationToken cancellationToken)
     {
-        EndGatewaySession();
-        if (gateway.Resume(sessionId, lastSeen, caller, this) is not { } resumed)
+        if (Interlocked.CompareExchange(ref identified, 1, 0) != 0)
         {
-            return null;
+            return false;
         }
 
-        authenticated = new AuthenticatedAs(token, caller, resumed.Session);
-        return resumed.Replayed;
+        try
+        {
+            var session = await gateway.StartAsync(this, token, caller, cancellationToken).ConfigureAwait(false);
+            authenticated = new AuthenticatedAs(token, caller, session);
+            return true;
+        }
+        catch
+        {
+            Volatile.Write(ref identified, 0);
+            throw;
+        }
+    }
+
+    public ResumeAttempt Resume(GatewaySession session, long lastSeen)
+    {
+        if (Interlocked.CompareExchange(ref identified, 1, 0) != 0)
+        {
+            return new ResumeAttempt(null, 0);
+        }
+
+        // Bound first: the replayed events and RESUMED are queued before the reply, and requests after
+        // it act with the session's own token, whichever token the resume call carried.
+        authenticated = new AuthenticatedAs(session.Token, session.Caller, session);
+        var (outcome, replayed) = gateway.Resume(session, lastSeen, this);
+        if (outcome != ResumeOutcome.Resumed)
+        {
+            authenticated = null;
+            Volatile.Write(ref identified, 0);
+            if (outcome == ResumeOutcome.Overflowed)
+            {
+                Close(GatewayCloseCodes.SlowConsumer, "slow consumer: outgoing queue overflowed", discardQueued: true);
+            }
+        }
+
+        return new ResumeAttempt(outcome, replayed);
     }
 
     public bool SetStaffEvents(bool enabled)
@@ -105,9 +133,26 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
         _ = CloseWhenIdleAsync();
     }
 
-    public async Task RunAsync(CancellationToken aborted)
+    /// <summary>
+    /// Runs the connection until it ends. With <paramref name="identifyAs"/> (a valid bearer token on the
+    /// upgrade) the gateway session starts first, so READY is the first frame.
+    /// </summary>
+    public async Task RunAsync((string Token, Caller Caller)? identifyAs, CancellationToken aborted)
     {
         var sender = SendLoopAsync();
+        if (identifyAs is { } identity)
+        {
+            try
+            {
+                await TryAuthenticateAsync(identity.Token, identity.Caller, aborted).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogError(e, "Gateway session for an upgrade with a bearer token failed to start");
+                Close((int)WebSocketCloseStatus.InternalServerError, "the gateway session could not start; reconnect later", discardQueued: false);
+            }
+        }
+
         using var ended = CancellationTokenSource.CreateLinkedTokenSource(aborted);
         var idleWatch = CloseWhenAnonymousAndIdleAsync(ended.Token);
         try
@@ -124,7 +169,15 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
             await idleWatch.ConfigureAwait(false);
             if (authenticated?.Session is { } session)
             {
-                gateway.Disconnected(session, this);
+                // A close the client started with 1000 or 1001 ends its session (as Discord's gateway does); any other close or a drop keeps it resumable.
+                if (Volatile.Read(ref closeRequested) == 0 && socket.CloseStatus is WebSocketCloseStatus.NormalClosure or WebSocketCloseStatus.EndpointUnavailable)
+                {
+                    gateway.ClosedByClient(session, this);
+                }
+                else
+                {
+                    gateway.Disconnected(session, this);
+                }
             }
 
             // Let the requests still running finish and queue their replies before the writer stops.
@@ -145,15 +198,6 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
                 {
                 }
             }
-        }
-    }
-
-    private void EndGatewaySession()
-    {
-        if (authenticated?.Session is { } session)
-        {
-            authenticated = null;
-            gateway.End(session);
         }
     }
 

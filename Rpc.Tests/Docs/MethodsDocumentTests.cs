@@ -68,6 +68,26 @@ public sealed partial class MethodsDocumentTests
     }
 
     [Test]
+    public void EveryOptionalParam_IsMarkedOptional_InItsMethodsTableRow()
+    {
+        var sections = DocumentedSections();
+        var unmarked = new List<string>();
+        foreach (var method in Registered())
+        {
+            foreach (var parameter in method.Parameters.Where(p => p.IsOptional))
+            {
+                var row = sections[method.Name].Split('\n').FirstOrDefault(line => line.StartsWith($"| `{parameter.WireName}` |", StringComparison.Ordinal));
+                if (row is null || !row.Contains("optional", StringComparison.Ordinal))
+                {
+                    unmarked.Add($"{method.Name} {parameter.WireName}");
+                }
+            }
+        }
+
+        Assert.That(unmarked, Is.Empty, "optional params whose table row does not say optional: " + string.Join("; ", unmarked));
+    }
+
+    [Test]
     public void EveryErrorDataString_IsListedInMethodsDocument()
     {
         var text = File.ReadAllText(RepositoryFile("methods.md"));

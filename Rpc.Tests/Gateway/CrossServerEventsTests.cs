@@ -101,7 +101,7 @@ public sealed class CrossServerEventsTests
         await Task.Delay(300);
         var limited = await here.ErrorAsync("users.auth", new { username = user.Username, password = user.Password });
         // The two servers run on the real clock, so a second may pass between the charges and this call.
-        Assert.That(limited.GetProperty("data").GetString(), Does.Match(@"^too many failed login attempts; retry after (5\d|60) seconds\z"));
+        Assert.That(limited.GetProperty("data").GetString(), Does.Match(@"^rate limited: retry after (5\d|60) seconds: too many failed login attempts\z"));
     }
 
     [Test]

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -36,18 +37,44 @@ public sealed class RateLimitTests
 
         var limited = await server.ErrorAsync("users.auth", new { username = user.Username, password = "wrong password" });
         Assert.That(limited.GetProperty("code").GetInt32(), Is.EqualTo(-32603));
-        Assert.That(limited.GetProperty("data").GetString(), Is.EqualTo("too many failed login attempts; retry after 60 seconds"));
+        Assert.That(limited.GetProperty("data").GetString(), Is.EqualTo("rate limited: retry after 60 seconds: too many failed login attempts"));
 
         var correctTooEarly = await server.ErrorAsync("users.auth", new { username = user.Username, password = Password });
-        Assert.That(correctTooEarly.GetProperty("data").GetString(), Does.StartWith("too many failed login attempts"));
+        Assert.That(correctTooEarly.GetProperty("data").GetString(), Does.StartWith("rate limited: retry after "));
 
         clock.Advance(TimeSpan.FromSeconds(30));
         var halfway = await server.ErrorAsync("users.auth", new { username = user.Username, password = Password });
-        Assert.That(halfway.GetProperty("data").GetString(), Is.EqualTo("too many failed login attempts; retry after 30 seconds"));
+        Assert.That(halfway.GetProperty("data").GetString(), Is.EqualTo("rate limited: retry after 30 seconds: too many failed login attempts"));
 
         clock.Advance(TimeSpan.FromSeconds(30));
         var auth = await server.ResultAsync("users.auth", new { username = user.Username, password = Password });
         Assert.That(auth.GetProperty("token").GetString(), Has.Length.EqualTo(43));
+    }
+
+    [Test]
+    public async Task RateLimitedHttpReply_CarriesRetryAfter_InSeconds_LikeItsData()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var server = await StartAsync(clock, new()
+        {
+            ["RateLimits:LoginPerAccountAndAddress:Burst"] = "1",
+            ["RateLimits:LoginPerAccountAndAddress:RefillSeconds"] = "60",
+        });
+        var user = await server.NewUserAsync();
+        const string wrong = """{"jsonrpc":"2.0","method":"users.auth","params":{"username":"USER","password":"wrong password"},"id":1}""";
+        using (var first = await server.PostAsync(wrong.Replace("USER", user.Username)))
+        {
+            Assert.That(first.Headers.RetryAfter, Is.Null, "a plain failure is no rate limit");
+        }
+
+        clock.Advance(TimeSpan.FromSeconds(1));
+        using var limited = await server.PostAsync(wrong.Replace("USER", user.Username));
+        var body = JsonDocument.Parse(await limited.Content.ReadAsStringAsync()).RootElement;
+        Assert.That(body.GetProperty("error").GetProperty("data").GetString(), Is.EqualTo("rate limited: retry after 59 seconds: too many failed login attempts"));
+        Assert.That(limited.Headers.RetryAfter?.Delta, Is.EqualTo(TimeSpan.FromSeconds(59)));
+
+        using var batch = await server.PostAsync("[" + wrong.Replace("USER", user.Username) + """,{"jsonrpc":"2.0","method":"users.check","params":{"username":"x"},"id":2}]""");
+        Assert.That(batch.Headers.RetryAfter?.Delta, Is.EqualTo(TimeSpan.FromSeconds(59)), "a batch with one rate-limited member");
     }
 
     [Test]
@@ -76,7 +103,7 @@ public sealed class RateLimitTests
             server.ErrorAsync("users.auth", new { username = user.Username, password = "wrong password" })));
         var data = errors.Select(e => e.GetProperty("data").GetString()).ToList();
         Assert.That(data.Count(d => d == "invalid password"), Is.EqualTo(5));
-        Assert.That(data.Count(d => d!.StartsWith("too many failed login attempts; retry after", StringComparison.Ordinal)), Is.EqualTo(15));
+        Assert.That(data.Count(d => d!.StartsWith("rate limited: retry after ", StringComparison.Ordinal)), Is.EqualTo(15));
     }
 
     [Test]
@@ -95,7 +122,7 @@ public sealed class RateLimitTests
         }
 
         var limited = await server.ErrorAsync("users.auth", new { username = "somebody-else", password = "wrong password" });
-        Assert.That(limited.GetProperty("data").GetString(), Is.EqualTo("too many failed login attempts; retry after 10 seconds"));
+        Assert.That(limited.GetProperty("data").GetString(), Is.EqualTo("rate limited: retry after 10 seconds: too many failed login attempts"));
     }
 
     [Test]
@@ -156,7 +183,7 @@ public sealed class RateLimitTests
         await server.ResultAsync("users.create", new { username = Name(), password = Password });
         var refusedName = Name();
         var limited = await server.ErrorAsync("users.create", new { username = refusedName, password = Password });
-        Assert.That(limited.GetProperty("data").GetString(), Is.EqualTo("too many accounts created from this address; retry after 60 seconds"));
+        Assert.That(limited.GetProperty("data").GetString(), Is.EqualTo("rate limited: retry after 60 seconds: too many accounts created from this address"));
         Assert.That((await server.ResultAsync("users.check", new { username = refusedName })).GetBoolean(), Is.False);
 
         clock.Advance(TimeSpan.FromSeconds(60));
@@ -185,7 +212,7 @@ public sealed class RateLimitTests
         }
 
         var refused = Assert.Throws<RpcException>(() => here.BeginLogin("alice", "10.0.0.1"));
-        Assert.That(refused!.ErrorData, Is.EqualTo("too many failed login attempts; retry after 60 seconds"));
+        Assert.That(refused!.ErrorData, Is.EqualTo("rate limited: retry after 60 seconds: too many failed login attempts"));
         Assert.DoesNotThrow(() => here.BeginLogin("bob", "10.0.0.1"), "other names from the address are not affected");
     }
 

@@ -1,0 +1,65 @@
+using System.Diagnostics;
+using Rpc.Tests.Infrastructure;
+
+namespace Rpc.Tests.Gateway;
+
+/// <summary>
+/// Runs examples/js-bot (Node, the <c>ws</c> package; run.sh installs it with scripts/install-js-bot.sh)
+/// against a live server through a dropped connection: the bot follows methods.md's Gateway guide.
+/// </summary>
+public sealed class JsBotTests
+{
+    private static string BotDirectory()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "examples", "js-bot", "bot.js")))
+        {
+            directory = directory.Parent;
+        }
+
+        return directory is null ? throw new FileNotFoundException("examples/js-bot/bot.js") : Path.Combine(directory.FullName, "examples", "js-bot");
+    }
+
+    [Test]
+    public async Task JsBot_DropsAndResumes_GetsTheMissedEvent_AndACleanCloseEndsItsSession()
+    {
+        var bot = BotDirectory();
+        Assert.That(Directory.Exists(Path.Combine(bot, "node_modules", "ws")), Is.True, "run scripts/install-js-bot.sh (./run.sh test does)");
+        await using var server = await RpcTestServer.StartAsync();
+        var info = new ProcessStartInfo("node") { WorkingDirectory = bot, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in new[] { "bot.js", "--url", server.WebSocketUri.ToString(), "--register", "--simulate-drop", "--backoff-base-ms", "200" })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail("the bot did not finish: " + await stdout);
+        }
+
+        var output = await stdout;
+        TestContext.Out.WriteLine(output);
+        Assert.That(process.ExitCode, Is.Zero, output + await stderr);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(lines, Has.Some.Match(@"^READY session=[A-Za-z0-9_-]{22} s=1 "));
+        Assert.That(lines, Has.Some.Match(@"^EVENT PRESENCE_UPDATE s=2 user=\d+ status=ONLINE$"), "its own ONLINE right after READY");
+        Assert.That(lines, Has.Some.Match(@"^DROP code=1006$"));
+        Assert.That(lines, Has.Some.Match(@"^CLOSED code=1006 action=resume$"));
+        Assert.That(lines, Has.Some.Match(@"^EVENT PRESENCE_UPDATE s=3 user=\d+ status=IDLE$"), "the event missed while away, replayed");
+        Assert.That(lines, Has.Some.Match(@"^RESUMED s=4 replayed=1$"));
+        Assert.That(lines, Has.Some.Match(@"^RESUME ok session=[A-Za-z0-9_-]{22} replayed=1$"));
+        Assert.That(lines, Has.Some.EqualTo("SELF same user"));
+        Assert.That(lines, Has.Some.EqualTo("RESUME refused: unknown or expired gateway session: identify again and start over from READY"));
+        Assert.That(lines, Has.Some.Match(@"^END resumed_after_clean_close=false "));
+        Assert.That(lines, Has.None.StartsWith("GAP"));
+    }
+}
