@@ -44,6 +44,7 @@ public static class ServerComposition
         services.AddOptions<LocalizationOptions>().Bind(configuration.GetSection(LocalizationOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SessionLimitsOptions>().Bind(configuration.GetSection(SessionLimitsOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RoleExpiryOptions>().Bind(configuration.GetSection(RoleExpiryOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<UserCapsOptions>().Bind(configuration.GetSection(UserCapsOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<DbConnectionFactory>();
@@ -111,6 +112,15 @@ public static class ServerComposition
         services.AddRpcService<IAdminGuildsApi, AdminGuildsService>();
         services.AddSingleton<IUserDeletionStep, LeaveGuildsAndGroupDmsOnUserDeletion>();
         services.AddSingleton<IUserDeletionStep, UnlinkDiscordAndRolesOnUserDeletion>();
+
+        // Issue 14: relationships, DM consent, group DM management, leaving the platform.
+        services.AddSingleton<RelationshipRepository>();
+        services.AddSingleton<ChannelViews>();
+        services.AddSingleton<AccountDeletion>();
+        services.AddSingleton<IUserDeletionStep, RemoveRelationshipsOnUserDeletion>();
+        services.AddRpcService<IRelationshipsApi, RelationshipsService>();
+        services.AddRpcService<Rpc.Contracts.Channels.IGroupDmsApi, GroupDmsService>();
+        services.AddRpcService<IAccountDeletionApi, AccountDeletionService>();
 
         services.AddSingleton<DiscordAccountRepository>();
         services.AddSingleton<RoleRepository>();

@@ -58,7 +58,7 @@ public interface IUsersApi
     [JsonRpcMethod("users.logout")]
     Task<bool> LogoutAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>Returns another user's public object; its presence only when the caller shares a guild or a DM with it.</summary>
+    /// <summary>Returns another user's public object; its presence only when the caller shares a guild with it or is its friend, and neither blocks the other.</summary>
     /// <param name="userId">The user's id.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     [JsonRpcMethod("users.get")]
@@ -100,18 +100,23 @@ public interface IUsersApi
     [JsonRpcMethod("users.channels")]
     Task<IReadOnlyList<Channel>> ChannelsAsync(int? limit = null, long? after = null, CancellationToken cancellationToken = default);
 
-    /// <summary>Opens a DM with another user, or returns the one that exists.</summary>
+    /// <summary>
+    /// Opens a DM with another user, or returns (and reopens) the one that exists. Only between friends,
+    /// or members of a shared guild when the recipient allows DMs from guild members; never across a block.
+    /// </summary>
     /// <param name="recipientId">The other user's id.</param>
+    /// <param name="type">Seed 004's channel type: 2 when given.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     [JsonRpcMethod("users.createDm")]
-    Task<Channel> CreateDmAsync(long recipientId, CancellationToken cancellationToken = default);
+    Task<Channel> CreateDmAsync(long recipientId, int? type = null, CancellationToken cancellationToken = default);
 
-    /// <summary>Creates a group DM owned by the caller with 1 to 10 other users.</summary>
-    /// <param name="recipientIds">The other users' ids: 1 to 10, distinct, not the caller.</param>
+    /// <summary>Creates a group DM owned by the caller with 1 to 10 of its friends.</summary>
+    /// <param name="recipientIds">The other users' ids: 1 to 10 friends of the caller, distinct, not the caller.</param>
     /// <param name="name">The group's name, 1 to 100 characters; none by default.</param>
+    /// <param name="type">Seed 004's channel type: 3 when given.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     [JsonRpcMethod("users.createGroupDm")]
-    Task<Channel> CreateGroupDmAsync(IReadOnlyList<long> recipientIds, string? name = null, CancellationToken cancellationToken = default);
+    Task<Channel> CreateGroupDmAsync(IReadOnlyList<long> recipientIds, string? name = null, int? type = null, CancellationToken cancellationToken = default);
 
     /// <summary>Sets the caller's presence and returns it (seed 001's PATCH @self/presence).</summary>
     /// <param name="status">ONLINE, IDLE, DND, INVISIBLE or OFFLINE.</param>

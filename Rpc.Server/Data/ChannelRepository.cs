@@ -27,58 +27,87 @@ public sealed class ChannelRepository(DbConnectionFactory connections)
     /// <summary>The key that makes a pair's DM unique, the same whichever of the two asks.</summary>
     public static string DmKeyOf(long a, long b) => a < b ? $"{a}:{b}" : $"{b}:{a}";
 
-    public async Task<ChannelRow?> FindDmAsync(string dmKey, CancellationToken cancellationToken)
-    {
-        await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
-        return await connection.QuerySingleOrDefaultAsync<ChannelRow>(new CommandDefinition(
-            "SELECT id, type, name, owner_id FROM channels WHERE dm_key = @dmKey", new { dmKey }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-    }
+    /// <summary>The DM of a pair, by its key; null when they have none.</summary>
+    public static Task<ChannelRow?> FindDmAsync(DbConnection connection, DbTransaction? transaction, string dmKey, CancellationToken cancellationToken) =>
+        connection.QuerySingleOrDefaultAsync<ChannelRow>(new CommandDefinition(
+            "SELECT id, type, name, owner_id FROM channels WHERE dm_key = @dmKey", new { dmKey }, transaction, cancellationToken: cancellationToken));
 
     /// <summary>
-    /// Creates the DM of two users; false when their DM already exists (the UNIQUE dm_key decides,
-    /// so two racing calls make one channel).
+    /// Creates the DM of two users in the caller's transaction, opened by <paramref name="creatorId"/>;
+    /// false when their DM already exists (the UNIQUE dm_key decides, so two racing calls make one channel).
     /// </summary>
-    public async Task<bool> TryCreateDmAsync(long id, long userA, long userB, long now, CancellationToken cancellationToken)
+    public static async Task<bool> TryCreateDmAsync(DbConnection connection, DbTransaction transaction, long id, long creatorId, long recipientId, long now, CancellationToken cancellationToken)
     {
         const string insert = """
-            INSERT INTO channels (id, type, name, owner_id, dm_key, created_at) VALUES (@id, @type, NULL, NULL, @dmKey, @now)
+            INSERT INTO channels (id, type, name, owner_id, dm_key, creator_id, created_at) VALUES (@id, @type, NULL, NULL, @dmKey, @creatorId, @now)
             ON CONFLICT (dm_key) DO NOTHING
             """;
-        await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
-        if (await connection.ExecuteAsync(new CommandDefinition(insert, new { id, type = DmType, dmKey = DmKeyOf(userA, userB), now }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false) == 0)
+        if (await connection.ExecuteAsync(new CommandDefinition(insert, new { id, type = DmType, dmKey = DmKeyOf(creatorId, recipientId), creatorId, now }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false) == 0)
         {
             return false;
         }
 
-        await InsertRecipientsAsync(connection, transaction, id, [userA, userB], cancellationToken).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        await InsertRecipientsAsync(connection, transaction, id, [creatorId, recipientId], now, cancellationToken).ConfigureAwait(false);
         return true;
     }
 
-    /// <summary>Creates a group DM with its owner and recipients as members.</summary>
-    public async Task CreateGroupDmAsync(long id, long ownerId, string? name, IReadOnlyCollection<long> members, long now, CancellationToken cancellationToken)
+    /// <summary>Creates a group DM with its owner and recipients as members, in the caller's transaction.</summary>
+    public static async Task CreateGroupDmAsync(DbConnection connection, DbTransaction transaction, long id, long ownerId, string? name, IReadOnlyCollection<long> members, long now, CancellationToken cancellationToken)
     {
-        await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
         await connection.ExecuteAsync(new CommandDefinition(
-            "INSERT INTO channels (id, type, name, owner_id, dm_key, created_at) VALUES (@id, @type, @name, @ownerId, NULL, @now)",
+            "INSERT INTO channels (id, type, name, owner_id, dm_key, creator_id, created_at) VALUES (@id, @type, @name, @ownerId, NULL, @ownerId, @now)",
             new { id, type = GroupDmType, name, ownerId, now }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        await InsertRecipientsAsync(connection, transaction, id, members, cancellationToken).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        await InsertRecipientsAsync(connection, transaction, id, members, now, cancellationToken).ConfigureAwait(false);
     }
 
-    private static Task InsertRecipientsAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction, long channelId, IEnumerable<long> userIds, CancellationToken cancellationToken) =>
+    private static Task InsertRecipientsAsync(DbConnection connection, DbTransaction transaction, long channelId, IEnumerable<long> userIds, long now, CancellationToken cancellationToken) =>
         connection.ExecuteAsync(new CommandDefinition(
-            "INSERT INTO channel_recipients (channel_id, user_id) VALUES (@channelId, @userId)",
-            userIds.Select(userId => new { channelId, userId }), transaction, cancellationToken: cancellationToken));
+            "INSERT INTO channel_recipients (channel_id, user_id, joined_at, closed) VALUES (@channelId, @userId, @now, FALSE)",
+            userIds.Select(userId => new { channelId, userId, now }), transaction, cancellationToken: cancellationToken));
 
-    /// <summary>The DM and group DM channels a user is in, in id order, after the cursor.</summary>
+    /// <summary>Adds a recipient to a group DM.</summary>
+    public static Task AddRecipientAsync(DbConnection connection, DbTransaction transaction, long channelId, long userId, long now, CancellationToken cancellationToken) =>
+        InsertRecipientsAsync(connection, transaction, channelId, [userId], now, cancellationToken);
+
+    /// <summary>The channel if <paramref name="userId"/> is one of its recipients; null otherwise.</summary>
+    public static Task<ChannelRow?> FindForRecipientAsync(DbConnection connection, DbTransaction? transaction, long channelId, long userId, CancellationToken cancellationToken) =>
+        connection.QuerySingleOrDefaultAsync<ChannelRow>(new CommandDefinition(
+            "SELECT c.id, c.type, c.name, c.owner_id FROM channels c JOIN channel_recipients r ON r.channel_id = c.id AND r.user_id = @userId WHERE c.id = @channelId",
+            new { channelId, userId }, transaction, cancellationToken: cancellationToken));
+
+    /// <summary>The recipients of a channel, longest-standing first (lowest id on a tie).</summary>
+    public static async Task<IReadOnlyList<long>> RecipientIdsAsync(DbConnection connection, DbTransaction? transaction, long channelId, CancellationToken cancellationToken) =>
+        (await connection.QueryAsync<long>(new CommandDefinition(
+            "SELECT user_id FROM channel_recipients WHERE channel_id = @channelId ORDER BY joined_at, user_id",
+            new { channelId }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
+
+    /// <summary>Closes (hides) or reopens a DM for one recipient; true when that changed anything.</summary>
+    public static async Task<bool> SetClosedAsync(DbConnection connection, DbTransaction transaction, long channelId, long userId, bool closed, CancellationToken cancellationToken) =>
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE channel_recipients SET closed = @closed WHERE channel_id = @channelId AND user_id = @userId AND closed <> @closed",
+            new { channelId, userId, closed }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false) > 0;
+
+    /// <summary>Renames a group DM (null removes the name).</summary>
+    public static Task SetNameAsync(DbConnection connection, DbTransaction transaction, long channelId, string? name, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE channels SET name = @name WHERE id = @channelId", new { channelId, name }, transaction, cancellationToken: cancellationToken));
+
+    /// <summary>How many group DMs <paramref name="userId"/> owns.</summary>
+    public static Task<long> CountOwnedGroupDmsAsync(DbConnection connection, DbTransaction transaction, long userId, CancellationToken cancellationToken) =>
+        connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COUNT(*) FROM channels WHERE owner_id = @userId AND type = @type", new { userId, type = GroupDmType }, transaction, cancellationToken: cancellationToken));
+
+    /// <summary>How many DMs <paramref name="userId"/> opened since <paramref name="since"/>.</summary>
+    public static Task<long> CountDmsOpenedSinceAsync(DbConnection connection, DbTransaction transaction, long userId, long since, CancellationToken cancellationToken) =>
+        connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COUNT(*) FROM channels WHERE creator_id = @userId AND created_at > @since AND type = @type", new { userId, since, type = DmType }, transaction, cancellationToken: cancellationToken));
+
+    /// <summary>The DM and group DM channels a user is in and has not closed, in id order, after the cursor.</summary>
     public async Task<IReadOnlyList<ChannelRow>> ListForUserAsync(long userId, long? after, int limit, CancellationToken cancellationToken)
     {
         const string sql = """
             SELECT c.id, c.type, c.name, c.owner_id FROM channel_recipients r JOIN channels c ON c.id = r.channel_id
-            WHERE r.user_id = @userId AND (@after IS NULL OR r.channel_id > @after)
+            WHERE r.user_id = @userId AND r.closed = FALSE AND (@after IS NULL OR r.channel_id > @after)
             ORDER BY r.channel_id LIMIT @limit
             """;
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -112,13 +141,13 @@ public sealed class ChannelRepository(DbConnectionFactory connections)
             "SELECT c.id, c.owner_id FROM channel_recipients r JOIN channels c ON c.id = r.channel_id WHERE r.user_id = @userId AND c.type = @type ORDER BY c.id",
             new { userId, type = GroupDmType }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
 
-    /// <summary>Removes a recipient and returns the ids of those left, in id order.</summary>
+    /// <summary>Removes a recipient and returns the ids of those left, longest-standing first (lowest id on a tie).</summary>
     public static async Task<IReadOnlyList<long>> RemoveRecipientAsync(DbConnection connection, DbTransaction transaction, long channelId, long userId, CancellationToken cancellationToken)
     {
         await connection.ExecuteAsync(new CommandDefinition(
             "DELETE FROM channel_recipients WHERE channel_id = @channelId AND user_id = @userId", new { channelId, userId }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return (await connection.QueryAsync<long>(new CommandDefinition(
-            "SELECT user_id FROM channel_recipients WHERE channel_id = @channelId ORDER BY user_id", new { channelId }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
+            "SELECT user_id FROM channel_recipients WHERE channel_id = @channelId ORDER BY joined_at, user_id", new { channelId }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
     }
 
     /// <summary>Hands a group DM to a new owner.</summary>

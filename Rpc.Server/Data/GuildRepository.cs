@@ -43,6 +43,9 @@ public enum JoinOutcome
     UnknownInvite,
     Expired,
     Exhausted,
+
+    /// <summary>The user is already in as many guilds as one user may be.</summary>
+    TooManyGuilds,
 }
 
 /// <summary>How <see cref="GuildRepository.LeaveAsync"/> ended.</summary>
@@ -73,6 +76,11 @@ public sealed class GuildRepository(DbConnectionFactory connections)
             "INSERT INTO guild_members (guild_id, user_id, joined_at) VALUES (@id, @ownerId, @now)",
             new { id, ownerId, now }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
+
+    /// <summary>How many guilds <paramref name="userId"/> is a member of.</summary>
+    public static Task<long> CountMembershipsAsync(DbConnection connection, DbTransaction transaction, long userId, CancellationToken cancellationToken) =>
+        connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COUNT(*) FROM guild_members WHERE user_id = @userId", new { userId }, transaction, cancellationToken: cancellationToken));
 
     /// <summary>Any guild by id; null when there is none.</summary>
     public static Task<GuildRow?> FindAsync(DbConnection connection, DbTransaction? transaction, long guildId, CancellationToken cancellationToken) =>
@@ -150,7 +158,7 @@ public sealed class GuildRepository(DbConnectionFactory connections)
     /// conditional UPDATE (uses &lt; max_uses, not expired), so concurrent joins on an invite with N uses
     /// let exactly N users in; an existing member uses nothing.
     /// </summary>
-    public async Task<(JoinOutcome Outcome, GuildRow? Guild)> JoinAsync(string code, long userId, long now, CancellationToken cancellationToken)
+    public async Task<(JoinOutcome Outcome, GuildRow? Guild)> JoinAsync(string code, long userId, long now, int maxGuilds, CancellationToken cancellationToken)
     {
         const string findInvite = "SELECT code, guild_id, inviter_id, max_uses, uses, created_at, expires_at FROM guild_invites WHERE code = @code";
         const string addMember = """
@@ -173,6 +181,12 @@ public sealed class GuildRepository(DbConnectionFactory connections)
         if (await connection.ExecuteAsync(new CommandDefinition(addMember, new { guildId, userId, now }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false) == 0)
         {
             return (JoinOutcome.AlreadyMember, await GetAsync(connection, transaction, guildId, cancellationToken).ConfigureAwait(false));
+        }
+
+        if (await CountMembershipsAsync(connection, transaction, userId, cancellationToken).ConfigureAwait(false) > maxGuilds)
+        {
+            await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
+            return (JoinOutcome.TooManyGuilds, null);
         }
 
         if (await connection.ExecuteAsync(new CommandDefinition(useInvite, new { code, now }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false) == 0)

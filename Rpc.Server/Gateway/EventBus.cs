@@ -13,10 +13,10 @@ public abstract record EventAudience
     /// <summary>The connections of every member of a guild.</summary>
     public sealed record GuildMembers(long GuildId) : EventAudience;
 
-    /// <summary>The user itself and everyone who shares a guild or a DM with it (user updates).</summary>
+    /// <summary>The user itself and its observers: guild mates and friends, except across a block (user updates).</summary>
     public sealed record UserAndObservers(long UserId) : EventAudience;
 
-    /// <summary>Everyone who shares a guild or a DM with the user, not the user itself (what others may see of its presence).</summary>
+    /// <summary>The user's observers, not the user itself (what others may see of its presence).</summary>
     public sealed record Observers(long UserId) : EventAudience;
 
     /// <summary>Connections of staff users who subscribed to staff events.</summary>

@@ -22,12 +22,15 @@ public sealed record ReadyPayload
     /// <summary>Every DM and group DM of the user.</summary>
     public required IReadOnlyList<Channel> PrivateChannels { get; init; }
 
-    /// <summary>The status of every user the user observes (shares a guild or DM with) who is not OFFLINE, as the user may see it.</summary>
+    /// <summary>The status of every user the user observes (guild mates and friends, no block either way) who is not OFFLINE, as the user may see it.</summary>
     public required IReadOnlyList<PresenceUpdate> Presences { get; init; }
+
+    /// <summary>The user's relationships, as <c>users.relationships</c> lists them.</summary>
+    public required IReadOnlyList<Relationship> Relationships { get; init; }
 }
 
-/// <summary>Builds the READY event of a new gateway session: the user (with its own presence), its guilds, its DM channels and its observed users' presences.</summary>
-public sealed class ReadyEventBuilder(UserRepository users, UsersService usersService, PresenceService presence)
+/// <summary>Builds the READY event of a new gateway session: the user (with its own presence), its guilds, its DM channels, its observed users' presences and its relationships.</summary>
+public sealed class ReadyEventBuilder(UserRepository users, UsersService usersService, RelationshipsService relationships, PresenceService presence)
 {
     public async Task<EventFrame> BuildAsync(GatewaySession session, CancellationToken cancellationToken)
     {
@@ -40,6 +43,7 @@ public sealed class ReadyEventBuilder(UserRepository users, UsersService usersSe
             Guilds = await usersService.AllGuildsOfAsync(session.UserId, cancellationToken).ConfigureAwait(false),
             PrivateChannels = await usersService.AllChannelsOfAsync(session.UserId, cancellationToken).ConfigureAwait(false),
             Presences = await presence.VisiblePresencesAsync(session.UserId, cancellationToken).ConfigureAwait(false),
+            Relationships = await relationships.ListOfAsync(session.UserId, cancellationToken).ConfigureAwait(false),
         });
     }
 }

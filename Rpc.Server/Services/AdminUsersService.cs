@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net.Mail;
-using System.Security.Cryptography;
 using System.Text;
 using Rpc.Contracts.Admin;
 using Rpc.Contracts.Protocol;
@@ -16,22 +15,13 @@ namespace Rpc.Server.Services;
 public sealed class AdminUsersService(
     AccountRegistration accounts,
     DbConnectionFactory connections,
-    IEnumerable<IUserDeletionStep> deletionSteps,
+    AccountDeletion deletion,
     AuditLog audit,
     IEventBus events,
-    CallContextAccessor callContext,
-    UsernameCheckCache checks,
-    TimeProvider clock) : IAdminUsersApi
+    CallContextAccessor callContext) : IAdminUsersApi
 {
     public const int MaxPerPage = 50;
     private const int MaxEmailLength = 254;
-    private const string DeletedUsernamePrefix = "Deleted User ";
-
-    /// <summary>Not a PHC string, so no password ever verifies against it.</summary>
-    private const string LockedPasswordHash = "!deleted";
-
-    private readonly IUserDeletionStep[] deletionSteps = deletionSteps.ToArray();
-
     public Task<User> CreateAsync(string username, string email, string password, CancellationToken cancellationToken = default)
     {
         var actor = callContext.Current.RequireCaller().UserId;
@@ -88,56 +78,7 @@ public sealed class AdminUsersService(
             throw RpcException.App(ErrorData.CannotDeleteSelf);
         }
 
-        // A random name can collide with another deleted user's (same hex and discriminator); the
-        // unique index refuses it and the whole delete is tried again with a new name.
-        for (var attempt = 1; ; attempt++)
-        {
-            var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-            await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
-            var before = await UserAdministration.FindByIdAsync(connection, transaction, userId, cancellationToken).ConfigureAwait(false)
-                ?? throw RpcException.App(ErrorData.UserNotFound(userId));
-            if (before.DeletedAt is not null)
-            {
-                throw RpcException.App(ErrorData.UserDeleted(userId));
-            }
-
-            if ((before.Flags & (1L << (int)UserFlag.Staff)) != 0)
-            {
-                throw RpcException.App(ErrorData.CannotDeleteStaff);
-            }
-
-            var name = DeletedUsernamePrefix + RandomNumberGenerator.GetHexString(8, lowercase: true);
-            if (!await UserAdministration.TrySoftDeleteAsync(connection, transaction, userId, name, AccountRules.KeyOf(name), LockedPasswordHash, now, cancellationToken).ConfigureAwait(false))
-            {
-                if (attempt < 5)
-                {
-                    continue;
-                }
-
-                throw new InvalidOperationException($"no free deleted-user name for {userId} after {attempt} attempts");
-            }
-
-            var messages = new List<BusMessage>();
-            foreach (var step in deletionSteps)
-            {
-                messages.AddRange(await step.RunAsync(connection, transaction, userId, now, cancellationToken).ConfigureAwait(false));
-            }
-
-            var after = await UserAdministration.FindByIdAsync(connection, transaction, userId, cancellationToken).ConfigureAwait(false);
-            var result = new UserDeleteResult { Old = UserMapper.ToUser(before), New = UserMapper.ToUser(after!) };
-            await audit.RecordAsync(connection, transaction, actor, "user.delete", "user", Id(userId), result.Old, result.New, cancellationToken).ConfigureAwait(false);
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-            checks.Invalidate();
-
-            foreach (var message in messages)
-            {
-                events.Publish(message);
-            }
-
-            events.Publish(new DispatchEvent("USER_UPDATE", result.New, new EventAudience.UserAndObservers(userId)));
-            return result;
-        }
+        return await deletion.DeleteAsync(userId, actor, ErrorData.CannotDeleteStaff, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<User> UpdateAsync(long userId, IReadOnlyList<UserFlag> flags, CancellationToken cancellationToken = default)

@@ -17,6 +17,7 @@ public sealed class GuildsService(
     CallContextAccessor callContext,
     IEventBus bus,
     DbConnectionFactory connections,
+    Microsoft.Extensions.Options.IOptions<UserCapsOptions> caps,
     TimeProvider clock) : IGuildsApi
 {
     public const int NameMinLength = 2;
@@ -94,6 +95,11 @@ public sealed class GuildsService(
         if (region is not null)
         {
             await CheckRegionAsync(connection, transaction, region, 0, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (await GuildRepository.CountMembershipsAsync(connection, transaction, ownerId, cancellationToken).ConfigureAwait(false) >= caps.Value.GuildsJoined)
+        {
+            throw RpcException.App(ErrorData.TooManyGuilds(caps.Value.GuildsJoined));
         }
 
         await GuildRepository.InsertAsync(connection, transaction, id, trimmed, ownerId, region, clock.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken).ConfigureAwait(false);
@@ -207,9 +213,11 @@ public sealed class GuildsService(
     public async Task<Guild> JoinAsync(string code, CancellationToken cancellationToken = default)
     {
         var userId = callContext.Current.RequireCaller().UserId;
-        var (outcome, row) = await guilds.JoinAsync(code, userId, clock.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken).ConfigureAwait(false);
+        var (outcome, row) = await guilds.JoinAsync(code, userId, clock.GetUtcNow().ToUnixTimeMilliseconds(), caps.Value.GuildsJoined, cancellationToken).ConfigureAwait(false);
         switch (outcome)
         {
+            case JoinOutcome.TooManyGuilds:
+                throw RpcException.App(ErrorData.TooManyGuilds(caps.Value.GuildsJoined));
             case JoinOutcome.UnknownInvite:
                 throw RpcException.App(ErrorData.UnknownInvite);
             case JoinOutcome.Expired:

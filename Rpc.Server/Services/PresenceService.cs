@@ -67,7 +67,7 @@ public sealed class PresenceService(ObserverRepository observers, IEventBus bus,
         Update(userId, entry => entry with { Lingering = false });
     }
 
-    /// <summary>What <paramref name="viewerId"/> may see of <paramref name="userId"/>'s presence: null when they share no guild or DM.</summary>
+    /// <summary>What <paramref name="viewerId"/> may see of <paramref name="userId"/>'s presence: null unless it observes the user (guild mate or friend, no block).</summary>
     public async Task<PresenceStatus?> GetVisibleStatusAsync(long viewerId, long userId, CancellationToken cancellationToken)
     {
         if (viewerId == userId)
@@ -75,7 +75,7 @@ public sealed class PresenceService(ObserverRepository observers, IEventBus bus,
             return GetStatus(userId);
         }
 
-        if (GetStatus(userId) is null || !await observers.SharesGuildOrDmAsync(viewerId, userId, cancellationToken).ConfigureAwait(false))
+        if (GetStatus(userId) is null || !await observers.ObservesAsync(viewerId, userId, cancellationToken).ConfigureAwait(false))
         {
             return null;
         }
@@ -99,8 +99,8 @@ public sealed class PresenceService(ObserverRepository observers, IEventBus bus,
     }
 
     /// <summary>
-    /// The status <paramref name="viewerId"/> sees, for a viewer already known to share a guild or DM
-    /// with the user (channel recipients, gateway fan-out): others see INVISIBLE as OFFLINE.
+    /// The status <paramref name="viewerId"/> sees, for a viewer already known to observe the user
+    /// (gateway fan-out, checked channel recipients): others see INVISIBLE as OFFLINE.
     /// </summary>
     public static PresenceStatus? Project(long viewerId, long userId, PresenceStatus? status) =>
         viewerId != userId && status == PresenceStatus.Invisible ? PresenceStatus.Offline : status;

@@ -31,8 +31,8 @@ public sealed class EndSessionsOnUserDeletion : IUserDeletionStep
 /// <summary>
 /// A deleted user leaves its guilds and group DMs. A guild it owns passes to its longest-standing
 /// member (earliest joined_at, lowest id on a tie; GUILD_UPDATE to the members), or is deleted when
-/// nobody else is in it. A group DM it owns passes to the remaining recipient with the lowest id; an
-/// emptied group DM is deleted. 1:1 DMs stay so the other side keeps them.
+/// nobody else is in it. A group DM it owns passes to its longest-standing remaining recipient (as
+/// <c>users.groupDm.leave</c> does); an emptied group DM is deleted. 1:1 DMs stay so the other side keeps them.
 /// </summary>
 public sealed class LeaveGuildsAndGroupDmsOnUserDeletion : IUserDeletionStep
 {
@@ -86,5 +86,21 @@ public sealed class LeaveGuildsAndGroupDmsOnUserDeletion : IUserDeletionStep
         }
 
         return messages;
+    }
+}
+
+/// <summary>
+/// A deleted user's relationships and settings go; each user who had a relationship with it gets
+/// RELATIONSHIP_REMOVE (a user it had blocked had none to lose, so it learns nothing).
+/// </summary>
+public sealed class RemoveRelationshipsOnUserDeletion : IUserDeletionStep
+{
+    public async Task<IReadOnlyList<BusMessage>> RunAsync(DbConnection connection, DbTransaction transaction, long userId, long now, CancellationToken cancellationToken)
+    {
+        var theirs = await RelationshipRepository.DeleteAllOfAsync(connection, transaction, userId, cancellationToken).ConfigureAwait(false);
+        return theirs.Select(r => (BusMessage)new DispatchEvent(
+            RelationshipsService.RemoveEvent,
+            new Rpc.Contracts.Users.RelationshipRemoved { Id = userId, Type = (Rpc.Contracts.Users.RelationshipType)r.Type },
+            new EventAudience.Users([r.UserId]))).ToArray();
     }
 }

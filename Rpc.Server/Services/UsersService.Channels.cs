@@ -6,7 +6,11 @@ using Rpc.Server.Gateway;
 
 namespace Rpc.Server.Services;
 
-/// <summary>DMs and group DMs: <c>users.channels</c>, <c>users.createDm</c>, <c>users.createGroupDm</c>.</summary>
+/// <summary>
+/// DMs and group DMs: <c>users.channels</c>, <c>users.createDm</c>, <c>users.createGroupDm</c>. A DM
+/// needs consent (friends, or guild mates the recipient allows; never across a block); a group DM
+/// takes only the creator's friends.
+/// </summary>
 public sealed partial class UsersService
 {
     public const int MaxGroupDmRecipients = 10;
@@ -21,7 +25,7 @@ public sealed partial class UsersService
     {
         var userId = callContext.Current.RequireCaller().UserId;
         var rows = await channels.ListForUserAsync(userId, after, Paging.Limit(limit), cancellationToken).ConfigureAwait(false);
-        return await ToChannelsAsync(userId, rows, cancellationToken).ConfigureAwait(false);
+        return await channelViews.ToChannelsAsync(userId, rows, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Every DM and group DM of <paramref name="userId"/>, for the gateway's READY.</summary>
@@ -32,7 +36,7 @@ public sealed partial class UsersService
         while (true)
         {
             var page = await channels.ListForUserAsync(userId, after, Paging.MaxLimit, cancellationToken).ConfigureAwait(false);
-            all.AddRange(await ToChannelsAsync(userId, page, cancellationToken).ConfigureAwait(false));
+            all.AddRange(await channelViews.ToChannelsAsync(userId, page, cancellationToken).ConfigureAwait(false));
             if (page.Count < Paging.MaxLimit)
             {
                 return all;
@@ -42,8 +46,13 @@ public sealed partial class UsersService
         }
     }
 
-    public async Task<Channel> CreateDmAsync(long recipientId, CancellationToken cancellationToken = default)
+    public async Task<Channel> CreateDmAsync(long recipientId, int? type = null, CancellationToken cancellationToken = default)
     {
+        if (type is not null and not ChannelRepository.DmType)
+        {
+            throw RpcException.InvalidParams(ErrorData.DmTypeInvalid);
+        }
+
         var userId = callContext.Current.RequireCaller().UserId;
         if (recipientId == userId)
         {
@@ -51,27 +60,65 @@ public sealed partial class UsersService
         }
 
         _ = await users.FindLiveAsync(recipientId, cancellationToken).ConfigureAwait(false) ?? throw RpcException.App(ErrorData.UnknownUser);
-        var dmKey = ChannelRepository.DmKeyOf(userId, recipientId);
-        if (await channels.FindDmAsync(dmKey, cancellationToken).ConfigureAwait(false) is { } existing)
+
+        // Consent is checked in the transaction that creates or reopens the DM, and writers run one at a
+        // time: a block committed first refuses this call; one committed after finds a DM made with consent.
+        bool created, reopened = false;
+        ChannelRow row;
+        await using (var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false))
+        await using (var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false))
         {
-            return (await ToChannelsAsync(userId, [existing], cancellationToken).ConfigureAwait(false))[0];
+            var now = Now();
+            if (!await RelationshipRepository.MayOpenDmAsync(connection, transaction, userId, recipientId, cancellationToken).ConfigureAwait(false))
+            {
+                throw RpcException.App(ErrorData.DmNotAllowed);
+            }
+
+            var existing = await ChannelRepository.FindDmAsync(connection, transaction, ChannelRepository.DmKeyOf(userId, recipientId), cancellationToken).ConfigureAwait(false);
+            created = existing is null;
+            if (existing is null)
+            {
+                var opened = await ChannelRepository.CountDmsOpenedSinceAsync(connection, transaction, userId, now - (long)TimeSpan.FromHours(1).TotalMilliseconds, cancellationToken).ConfigureAwait(false);
+                if (opened >= caps.Value.DmsOpenedPerHour)
+                {
+                    throw RpcException.App(ErrorData.TooManyDmsOpened(caps.Value.DmsOpenedPerHour));
+                }
+
+                row = new ChannelRow { Id = ids.Next(), Type = ChannelRepository.DmType };
+                if (!await ChannelRepository.TryCreateDmAsync(connection, transaction, row.Id, userId, recipientId, now, cancellationToken).ConfigureAwait(false))
+                {
+                    throw new InvalidOperationException($"DM of {userId} and {recipientId} appeared inside a write transaction");
+                }
+            }
+            else
+            {
+                row = existing;
+                reopened = await ChannelRepository.SetClosedAsync(connection, transaction, existing.Id, userId, false, cancellationToken).ConfigureAwait(false);
+            }
+
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        // Two racing calls both get here; the UNIQUE dm_key lets one create and the other read its channel.
-        var created = await channels.TryCreateDmAsync(ids.Next(), userId, recipientId, Now(), cancellationToken).ConfigureAwait(false);
-        var row = await channels.FindDmAsync(dmKey, cancellationToken).ConfigureAwait(false)
-            ?? throw new InvalidOperationException($"DM {dmKey} vanished after creation");
-        var channel = (await ToChannelsAsync(userId, [row], cancellationToken).ConfigureAwait(false))[0];
+        var channel = await channelViews.ToChannelAsync(userId, row, cancellationToken).ConfigureAwait(false);
         if (created)
         {
-            PublishChannelCreate(channel);
+            channelViews.Publish("CHANNEL_CREATE", channel, [userId, recipientId]);
+        }
+        else if (reopened)
+        {
+            channelViews.Publish("CHANNEL_CREATE", channel, [userId]);
         }
 
         return channel;
     }
 
-    public async Task<Channel> CreateGroupDmAsync(IReadOnlyList<long> recipientIds, string? name = null, CancellationToken cancellationToken = default)
+    public async Task<Channel> CreateGroupDmAsync(IReadOnlyList<long> recipientIds, string? name = null, int? type = null, CancellationToken cancellationToken = default)
     {
+        if (type is not null and not ChannelRepository.GroupDmType)
+        {
+            throw RpcException.InvalidParams(ErrorData.GroupDmTypeInvalid);
+        }
+
         var userId = callContext.Current.RequireCaller().UserId;
         if (recipientIds.Count is < 1 or > MaxGroupDmRecipients)
         {
@@ -88,8 +135,7 @@ public sealed partial class UsersService
             throw RpcException.App(ErrorData.GroupDmIncludesSelf);
         }
 
-        var groupName = name is null ? null : NameText.Normalize(name, GroupDmNameRules);
-
+        var groupName = CheckGroupDmName(name);
         var found = (await users.FindLiveManyAsync(recipientIds, cancellationToken).ConfigureAwait(false)).Select(u => u.Id).ToHashSet();
         foreach (var recipientId in recipientIds)
         {
@@ -100,31 +146,29 @@ public sealed partial class UsersService
         }
 
         var id = ids.Next();
-        await channels.CreateGroupDmAsync(id, userId, groupName, [userId, .. recipientIds], Now(), cancellationToken).ConfigureAwait(false);
-        var channel = (await ToChannelsAsync(userId, [new ChannelRow { Id = id, Type = ChannelRepository.GroupDmType, Name = groupName, OwnerId = userId }], cancellationToken).ConfigureAwait(false))[0];
-        PublishChannelCreate(channel);
+        await using (var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false))
+        await using (var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var friends = await RelationshipRepository.FriendsAmongAsync(connection, transaction, userId, recipientIds, cancellationToken).ConfigureAwait(false);
+            foreach (var recipientId in recipientIds.Where(r => !friends.Contains(r)))
+            {
+                throw RpcException.App(ErrorData.GroupDmNotFriend(recipientId));
+            }
+
+            if (await ChannelRepository.CountOwnedGroupDmsAsync(connection, transaction, userId, cancellationToken).ConfigureAwait(false) >= caps.Value.GroupDmsOwned)
+            {
+                throw RpcException.App(ErrorData.TooManyGroupDms(caps.Value.GroupDmsOwned));
+            }
+
+            await ChannelRepository.CreateGroupDmAsync(connection, transaction, id, userId, groupName, [userId, .. recipientIds], Now(), cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var channel = await channelViews.ToChannelAsync(userId, new ChannelRow { Id = id, Type = ChannelRepository.GroupDmType, Name = groupName, OwnerId = userId }, cancellationToken).ConfigureAwait(false);
+        channelViews.Publish("CHANNEL_CREATE", channel, channel.Recipients.Select(u => u.Id).ToArray());
         return channel;
     }
 
-    /// <summary>CHANNEL_CREATE to every user in the channel; presence is left out (the gateway shows each viewer what it may see).</summary>
-    private void PublishChannelCreate(Channel channel)
-    {
-        var payload = channel with { Recipients = channel.Recipients.Select(u => u with { Presence = null }).ToArray() };
-        bus.Publish(new DispatchEvent("CHANNEL_CREATE", payload, new EventAudience.Users(channel.Recipients.Select(u => u.Id).ToArray())));
-    }
-
-    /// <summary>Channel objects with their recipients as <paramref name="viewerId"/> sees them (they share the channel, so presence shows).</summary>
-    private async Task<IReadOnlyList<Channel>> ToChannelsAsync(long viewerId, IReadOnlyList<ChannelRow> rows, CancellationToken cancellationToken)
-    {
-        var recipients = (await channels.RecipientsAsync(rows.Select(r => r.Id).ToArray(), cancellationToken).ConfigureAwait(false))
-            .ToLookup(r => r.ChannelId, r => UserMapper.ToUser(r.User, PresenceService.Project(viewerId, r.User.Id, presence.GetStatus(r.User.Id))));
-        return rows.Select(row => new Channel
-        {
-            Id = row.Id,
-            Type = (ChannelType)row.Type,
-            Recipients = recipients[row.Id].ToArray(),
-            OwnerId = row.OwnerId,
-            Name = row.Name,
-        }).ToArray();
-    }
+    /// <summary>A group DM name trimmed, or null for none; 1 to 100 characters.</summary>
+    internal static string? CheckGroupDmName(string? name) => name is null ? null : NameText.Normalize(name, GroupDmNameRules);
 }

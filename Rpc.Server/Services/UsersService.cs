@@ -32,6 +32,8 @@ public sealed partial class UsersService(
     TimeProvider clock,
     DiscordAccountRepository discordAccounts,
     UsernameCheckCache checks,
+    ChannelViews channelViews,
+    IOptions<UserCapsOptions> caps,
     IOptions<SessionLimitsOptions> sessionOptions) : IUsersApi
 {
     public Task<User> CreateAsync(string username, string password, string? invite = null, CancellationToken cancellationToken = default)

@@ -286,6 +286,7 @@ public sealed class AdminGuildsTests
         var lonely = await NewGuildAsync(doomed);
         var joined = await NewGuildAsync(second);
         await JoinAsync(joined, second, doomed);
+        await server.MakeFriendsAsync(doomed, [first, second]);
         var group = await server.ResultAsync("users.createGroupDm", new { recipient_ids = new[] { first.Id, second.Id } }, doomed.Token);
         var groupId = group.GetProperty("id").GetString()!;
         var dm = await server.ResultAsync("users.createDm", new { recipient_id = first.Id }, doomed.Token);

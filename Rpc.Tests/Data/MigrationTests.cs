@@ -30,9 +30,11 @@ public sealed class MigrationTests
     }
 
     [Test]
-    public void Embedded_AreNumberedWithoutGapsOrDuplicates()
+    public void Embedded_AreNumberedWithoutDuplicates()
     {
+        // Gaps are allowed: numbers are handed out to parallel branches ahead of their landing.
         var versions = MigrationRunner.Embedded().Select(m => m.Version).ToList();
-        Assert.That(versions, Is.EqualTo(Enumerable.Range(1, versions.Count).ToList()));
+        Assert.That(versions, Is.Ordered.Ascending.And.Unique);
+        Assert.That(versions[0], Is.EqualTo(1));
     }
 }

@@ -63,13 +63,16 @@ public sealed class TypedClientTests
         var other = await SharedServer.Instance.NewUserAsync();
         var name = "typed" + Guid.NewGuid().ToString("N")[..8];
         await users.CreateAsync(name, "typed password");
-        await users.AuthAsync(name, "typed password");
+        var me = (await users.AuthAsync(name, "typed password")).UserId;
 
         var guild = await guilds.CreateAsync("typed guild");
         var invite = await guilds.CreateInviteAsync(guild.Id, maxUses: 2, maxAge: 60);
         Assert.That(invite.ExpiresAt, Is.EqualTo(DateTimeOffset.UtcNow.AddSeconds(60)).Within(TimeSpan.FromSeconds(30)));
         Assert.That(await users.GuildsAsync(), Is.EqualTo(new[] { guild }).Using<Guild>((a, b) => a.Id == b.Id && a.MemberCount == b.MemberCount));
 
+        var request = await rpc.Attach<IRelationshipsApi>().AddAsync(userId: long.Parse(other.Id));
+        Assert.That(request.Type, Is.EqualTo(RelationshipType.OutgoingRequest));
+        await SharedServer.Instance.ResultAsync("users.relationships.add", new { user_id = me.ToString(System.Globalization.CultureInfo.InvariantCulture) }, other.Token);
         var dm = await users.CreateDmAsync(long.Parse(other.Id));
         Assert.That(dm.Type, Is.EqualTo(ChannelType.Dm));
         Assert.That(dm.Recipients.Select(r => r.Id), Does.Contain(long.Parse(other.Id)));

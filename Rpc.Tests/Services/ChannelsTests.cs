@@ -19,6 +19,7 @@ public sealed class ChannelsTests
     {
         var alice = await Server.NewUserAsync();
         var bob = await Server.NewUserAsync();
+        await Server.MakeFriendsAsync(alice, bob);
         var channel = await Server.ResultAsync("users.createDm", new { recipient_id = bob.Id }, alice.Token);
         Assert.That(channel.GetProperty("type").GetInt32(), Is.EqualTo(2));
         Assert.That(RecipientIds(channel), Is.EquivalentTo(new[] { alice.Id, bob.Id }));
@@ -35,6 +36,7 @@ public sealed class ChannelsTests
     {
         var alice = await Server.NewUserAsync();
         var bob = await Server.NewUserAsync();
+        await Server.MakeFriendsAsync(alice, bob);
         var calls = Enumerable.Range(0, 20).Select(i => i % 2 == 0
             ? Server.ResultAsync("users.createDm", new { recipient_id = bob.Id }, alice.Token)
             : Server.ResultAsync("users.createDm", new { recipient_id = alice.Id }, bob.Token));
@@ -61,6 +63,7 @@ public sealed class ChannelsTests
         var owner = await Server.NewUserAsync();
         var bob = await Server.NewUserAsync();
         var carol = await Server.NewUserAsync();
+        await Server.MakeFriendsAsync(owner, [bob, carol]);
         var group = await Server.ResultAsync("users.createGroupDm", new { recipient_ids = new[] { bob.Id, carol.Id }, name = " Trip " }, owner.Token);
         Assert.That(group.GetProperty("type").GetInt32(), Is.EqualTo(3));
         Assert.That(group.GetProperty("owner_id").GetString(), Is.EqualTo(owner.Id));
@@ -92,6 +95,7 @@ public sealed class ChannelsTests
     {
         var owner = await Server.NewUserAsync();
         var others = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => Server.NewUserAsync()));
+        await Server.MakeFriendsAsync(owner, others);
         var group = await Server.ResultAsync("users.createGroupDm", new { recipient_ids = others.Select(o => o.Id).ToArray() }, owner.Token);
         Assert.That(group.GetProperty("recipients").GetArrayLength(), Is.EqualTo(11));
     }
@@ -102,6 +106,7 @@ public sealed class ChannelsTests
         var alice = await Server.NewUserAsync();
         var bob = await Server.NewUserAsync();
         var eve = await Server.NewUserAsync();
+        await Server.MakeFriendsAsync(alice, bob);
         await Server.ResultAsync("users.createDm", new { recipient_id = bob.Id }, alice.Token);
         await Server.ResultAsync("users.createGroupDm", new { recipient_ids = new[] { bob.Id } }, alice.Token);
         Assert.That((await Server.ResultAsync("users.channels", token: eve.Token)).GetArrayLength(), Is.Zero);
@@ -113,6 +118,7 @@ public sealed class ChannelsTests
     {
         var owner = await Server.NewUserAsync();
         var others = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => Server.NewUserAsync()));
+        await Server.MakeFriendsAsync(owner, others);
         var ids = new List<string>();
         foreach (var other in others)
         {
@@ -131,6 +137,7 @@ public sealed class ChannelsTests
     {
         var alice = await Server.NewUserAsync();
         var bob = await Server.NewUserAsync();
+        await Server.MakeFriendsAsync(alice, bob);
         var first = await Server.ResultAsync("users.createDm", new { recipient_id = bob.Id }, alice.Token);
         await using var ws = await WsClient.ConnectAsync(Server.WebSocketUri);
         await ws.CallAsync($$"""{"jsonrpc":"2.0","method":"users.identify","params":{"token":"{{bob.Token}}"},"id":1}""");

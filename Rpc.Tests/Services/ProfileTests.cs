@@ -53,10 +53,11 @@ public sealed class ProfileTests
     }
 
     [Test]
-    public async Task Presence_VisibleToDmPartners_InChannelRecipients()
+    public async Task Presence_VisibleToFriends_InChannelRecipients()
     {
         var alice = await Server.NewUserAsync();
         var bob = await Server.NewUserAsync();
+        await Server.MakeFriendsAsync(alice, bob);
         await Server.ResultAsync("users.presence", new { status = "INVISIBLE" }, alice.Token);
         await Server.ResultAsync("users.createDm", new { recipient_id = alice.Id }, bob.Token);
         Assert.That((await Server.ResultAsync("users.get", new { user_id = alice.Id }, bob.Token)).GetProperty("presence").GetString(), Is.EqualTo("OFFLINE"));

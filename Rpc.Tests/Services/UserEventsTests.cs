@@ -108,6 +108,7 @@ public sealed class UserEventsTests
     {
         var alice = await server.NewUserAsync();
         var bob = await server.NewUserAsync();
+        await server.MakeFriendsAsync(alice, bob);
         await server.ResultAsync("users.presence", new { status = "INVISIBLE" }, alice.Token);
         var channelId = long.Parse((await server.ResultAsync("users.createDm", new { recipient_id = bob.Id }, alice.Token)).GetProperty("id").GetString()!);
         await server.ResultAsync("users.createDm", new { recipient_id = alice.Id }, bob.Token);
@@ -125,6 +126,7 @@ public sealed class UserEventsTests
         var owner = await server.NewUserAsync();
         var bob = await server.NewUserAsync();
         var carol = await server.NewUserAsync();
+        await server.MakeFriendsAsync(owner, [bob, carol]);
         var channelId = long.Parse((await server.ResultAsync("users.createGroupDm", new { recipient_ids = new[] { bob.Id, carol.Id }, name = "g" }, owner.Token)).GetProperty("id").GetString()!);
         var created = sink.Events("CHANNEL_CREATE", e => ((Channel)e.Payload).Id == channelId).Single();
         Assert.That(((EventAudience.Users)created.Audience).UserIds, Is.EquivalentTo(new[] { Id(owner), Id(bob), Id(carol) }));
@@ -150,19 +152,29 @@ public sealed class UserEventsTests
     }
 
     [Test]
-    public async Task Observers_AreUsersSharingAGuildOrDm()
+    public async Task Observers_AreGuildMatesAndFriends_NotDmPartners()
     {
         var user = await server.NewUserAsync();
         var guildMate = await server.NewUserAsync();
+        var friend = await server.NewUserAsync();
         var dmPartner = await server.NewUserAsync();
         var stranger = await server.NewUserAsync();
         var guildId = (await server.ResultAsync("guilds.create", new { name = "observed" }, user.Token)).GetProperty("id").GetString();
         var code = (await server.ResultAsync("guilds.invites.create", new { guild_id = guildId }, user.Token)).GetProperty("code").GetString();
         await server.ResultAsync("guilds.join", new { code }, guildMate.Token);
-        await server.ResultAsync("users.createDm", new { recipient_id = user.Id }, dmPartner.Token);
+        await server.MakeFriendsAsync(user, friend);
+
+        // A DM made before consent existed (as the data before migration 0011 holds) makes no observer.
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await using (var connection = await server.OpenDatabaseAsync())
+        {
+            await Dapper.SqlMapper.ExecuteAsync(connection, "INSERT INTO channels (id, type, dm_key, created_at) VALUES (@id, 2, @key, @now)", new { id = now, key = $"{Id(user)}:{Id(dmPartner)}", now });
+            await Dapper.SqlMapper.ExecuteAsync(connection, "INSERT INTO channel_recipients (channel_id, user_id, joined_at) VALUES (@id, @a, @now), (@id, @b, @now)", new { id = now, a = Id(user), b = Id(dmPartner), now });
+        }
+
         var observers = await server.Get<ObserverRepository>().ObserversOfAsync(Id(user), CancellationToken.None);
-        Assert.That(observers, Is.EquivalentTo(new[] { Id(guildMate), Id(dmPartner) }));
-        Assert.That(observers, Does.Not.Contain(Id(stranger)));
+        Assert.That(observers, Is.EquivalentTo(new[] { Id(guildMate), Id(friend) }));
+        Assert.That(observers, Does.Not.Contain(Id(stranger)).And.Not.Contain(Id(dmPartner)));
     }
 
     [Test]

@@ -1,0 +1,87 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using Rpc.Contracts.Admin;
+using Rpc.Contracts.Users;
+using Rpc.Server.Audit;
+using Rpc.Server.Data;
+using Rpc.Server.Dispatch;
+using Rpc.Server.Gateway;
+
+namespace Rpc.Server.Services;
+
+/// <summary>
+/// The soft delete of seed 003, one path for staff (<c>admin.users.delete</c>) and users deleting
+/// themselves (<c>users.delete</c>), so both keep the same rules and send the same events: the name is
+/// released, the row is cleared and locked, every <see cref="IUserDeletionStep"/> runs in the same
+/// transaction, an audit record is written, and USER_UPDATE goes to the user and its observers.
+/// </summary>
+public sealed class AccountDeletion(
+    DbConnectionFactory connections,
+    IEnumerable<IUserDeletionStep> deletionSteps,
+    AuditLog audit,
+    IEventBus events,
+    UsernameCheckCache checks,
+    TimeProvider clock)
+{
+    private const string DeletedUsernamePrefix = "Deleted User ";
+
+    /// <summary>Not a PHC string, so no password ever verifies against it.</summary>
+    private const string LockedPasswordHash = "!deleted";
+
+    private readonly IUserDeletionStep[] deletionSteps = deletionSteps.ToArray();
+
+    /// <summary>Deletes <paramref name="userId"/> on behalf of <paramref name="actorId"/>; a staff account is refused with <paramref name="staffRefusal"/>.</summary>
+    public async Task<UserDeleteResult> DeleteAsync(long userId, long actorId, string staffRefusal, CancellationToken cancellationToken)
+    {
+        // A random name can collide with another deleted user's (same hex and discriminator); the
+        // unique index refuses it and the whole delete is tried again with a new name.
+        for (var attempt = 1; ; attempt++)
+        {
+            var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+            await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
+            var before = await UserAdministration.FindByIdAsync(connection, transaction, userId, cancellationToken).ConfigureAwait(false)
+                ?? throw RpcException.App(Rpc.Contracts.Protocol.ErrorData.UserNotFound(userId));
+            if (before.DeletedAt is not null)
+            {
+                throw RpcException.App(Rpc.Contracts.Protocol.ErrorData.UserDeleted(userId));
+            }
+
+            if ((before.Flags & (1L << (int)UserFlag.Staff)) != 0)
+            {
+                throw RpcException.App(staffRefusal);
+            }
+
+            var name = DeletedUsernamePrefix + RandomNumberGenerator.GetHexString(8, lowercase: true);
+            if (!await UserAdministration.TrySoftDeleteAsync(connection, transaction, userId, name, AccountRules.KeyOf(name), LockedPasswordHash, now, cancellationToken).ConfigureAwait(false))
+            {
+                if (attempt < 5)
+                {
+                    continue;
+                }
+
+                throw new InvalidOperationException($"no free deleted-user name for {userId} after {attempt} attempts");
+            }
+
+            var messages = new List<BusMessage>();
+            foreach (var step in deletionSteps)
+            {
+                messages.AddRange(await step.RunAsync(connection, transaction, userId, now, cancellationToken).ConfigureAwait(false));
+            }
+
+            var after = await UserAdministration.FindByIdAsync(connection, transaction, userId, cancellationToken).ConfigureAwait(false);
+            var result = new UserDeleteResult { Old = UserMapper.ToUser(before), New = UserMapper.ToUser(after!) };
+            await audit.RecordAsync(connection, transaction, actorId, "user.delete", "user", userId.ToString(CultureInfo.InvariantCulture), result.Old, result.New, cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            checks.Invalidate();
+
+            foreach (var message in messages)
+            {
+                events.Publish(message);
+            }
+
+            events.Publish(new DispatchEvent("USER_UPDATE", result.New, new EventAudience.UserAndObservers(userId)));
+            return result;
+        }
+    }
+}
