@@ -27,6 +27,7 @@ case "$command" in
     # Every test on SQLite, then again (all but the SQLite-file tests) on a throwaway PostgreSQL server
     # that scripts/postgres.sh installs and starts; RPC_TEST_SKIP_POSTGRES=1 skips that second run.
     scripts/install-browser.sh
+    scripts/install-test-tools.sh
     scripts/install-js-bot.sh
     build
     status=0
@@ -59,8 +60,17 @@ case "$command" in
     echo "$total_passed passed, $total_failed failed, $total_skipped skipped"
     exit "$status"
     ;;
+  publish)
+    # ./run.sh publish [DIR]: a framework-dependent build in DIR (default dist/) that runs with only the
+    # .NET runtime: DIR/Rpc.Server (see deploy/rpc-server.service). Settings: DIR/appsettings.json.
+    out=${1:-dist}
+    build
+    dotnet publish Rpc.Server/Rpc.Server.csproj -c Release --no-build --verbosity quiet -nologo -o "$out"
+    echo "published to $out: start it with $out/Rpc.Server (needs the ASP.NET Core 10 runtime)"
+    ;;
   manage)
-    # Instance bootstrap against the configured database: make-staff, remove-staff, make-invite, list-staff.
+    # Instance bootstrap against the configured database: make-staff, remove-staff, make-invite, list-staff,
+    # backup PATH, restore PATH.
     build
     exec dotnet Rpc.Server/bin/Release/net10.0/Rpc.Server.dll manage "$@"
     ;;
@@ -80,7 +90,7 @@ case "$command" in
     exec dotnet Rpc.Bench/bin/Release/net10.0/Rpc.Bench.dll "$@"
     ;;
   *)
-    echo "usage: ./run.sh [serve [--port N] [--db PATH] | test [dotnet test args] | manage COMMAND [ARGS] [--db PATH] | ws [URL] [FRAME...] | bench [--no-scale] [--seconds N] | bench gateway [--connections N] | bench postgres]" >&2
+    echo "usage: ./run.sh [serve [--port N] [--db PATH] | test [dotnet test args] | manage COMMAND [ARGS] [--db PATH] | publish [DIR] | ws [URL] [FRAME...] | bench [--no-scale] [--seconds N] | bench gateway [--connections N] | bench postgres]" >&2
     exit 2
     ;;
 esac

@@ -19,7 +19,7 @@ public static class BenchDatabase
     public static async Task CreateAsync(string path, CancellationToken cancellationToken)
     {
         var factory = new DbConnectionFactory(Options.Create(new DatabaseOptions { Path = path, Synchronous = "NORMAL" }));
-        await new MigrationRunner(factory, TimeProvider.System, NullLogger<MigrationRunner>.Instance).ApplyAsync(cancellationToken);
+        await new MigrationRunner(factory, TimeProvider.System, Microsoft.Extensions.Options.Options.Create(new DatabaseOptions()), NullLogger<MigrationRunner>.Instance).ApplyAsync(cancellationToken);
     }
 
     /// <summary>Inserts users numbered <paramref name="from"/> to <paramref name="to"/> (exclusive).</summary>

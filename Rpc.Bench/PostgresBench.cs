@@ -137,7 +137,7 @@ public static class PostgresBench
     {
         await using (var factory = new DbConnectionFactory(Options.Create(new DatabaseOptions { Provider = "postgres", ConnectionString = connectionString })))
         {
-            await new MigrationRunner(factory, TimeProvider.System, NullLogger<MigrationRunner>.Instance).ApplyAsync(CancellationToken.None);
+            await new MigrationRunner(factory, TimeProvider.System, Microsoft.Extensions.Options.Options.Create(new DatabaseOptions()), NullLogger<MigrationRunner>.Instance).ApplyAsync(CancellationToken.None);
         }
 
         await using var connection = new NpgsqlConnection(connectionString);

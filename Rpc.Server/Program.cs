@@ -11,12 +11,15 @@ if (args is [ManageCommand.Verb, ..])
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 ServerCommandLine.AddTo(builder.Configuration, args);
+// Under systemd (Type=notify): tells it when the server is ready and stopping, and logs in its format.
+builder.Services.AddSystemd();
 builder.Services.AddRpcServer(builder.Configuration);
 builder.WebHost.ConfigureRpcKestrel(builder.Configuration);
 
 var app = builder.Build();
 try
 {
+    app.Logger.LogInformation("Starting the JSON-RPC server {Version}", Rpc.Server.Operations.ServerVersion.Informational);
     await app.Services.GetRequiredService<MigrationRunner>().ApplyAsync(CancellationToken.None);
     app.MapRpcEndpoints();
     app.Lifetime.ApplicationStarted.Register(() => StartupBanner.Print(app));

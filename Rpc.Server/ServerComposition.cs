@@ -7,6 +7,7 @@ using Rpc.Contracts.Users;
 using Rpc.Server.Audit;
 using Rpc.Server.Gateway;
 using Rpc.Server.Data;
+using Rpc.Server.Operations;
 using Rpc.Server.Dispatch;
 using Rpc.Server.Security;
 using Rpc.Server.Services;
@@ -14,17 +15,38 @@ using Rpc.Server.Transport;
 
 namespace Rpc.Server;
 
-/// <summary>Where the server listens (configuration section <c>Server</c>).</summary>
+/// <summary>
+/// Where the server listens and how it meets the network (configuration section <c>Server</c>).
+/// <c>Address</c> and <c>Port</c> are shorthands: when neither is set, the standard ASP.NET Core
+/// settings (<c>--urls</c>, <c>ASPNETCORE_URLS</c>, <c>ASPNETCORE_HTTP_PORTS</c>, <c>Kestrel:Endpoints</c>)
+/// decide, and without those too the server listens on 127.0.0.1:8080.
+/// </summary>
 public sealed class ServerOptions
 {
     public const string Section = "Server";
 
-    /// <summary>The address to bind. Default 127.0.0.1.</summary>
-    public string Address { get; set; } = "127.0.0.1";
+    /// <summary>The default address when only <see cref="Port"/> is set, or when nothing is.</summary>
+    public const string DefaultAddress = "127.0.0.1";
 
-    /// <summary>The TCP port; 0 picks a free one. Default 8080.</summary>
+    /// <summary>The default port when only <see cref="Address"/> is set, or when nothing is.</summary>
+    public const int DefaultPort = 8080;
+
+    /// <summary>The address to bind (shorthand); unset by default.</summary>
+    public string? Address { get; set; }
+
+    /// <summary>The TCP port (shorthand; 0 picks a free one); unset by default.</summary>
     [System.ComponentModel.DataAnnotations.Range(0, 65535)]
-    public int Port { get; set; } = 8080;
+    public int? Port { get; set; }
+
+    /// <summary>Reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For and X-Forwarded-Proto are believed; empty: none.</summary>
+    public string[] TrustedProxies { get; set; } = [];
+
+    /// <summary>Browser origins allowed to call POST /rpc (CORS) and open WebSockets; <c>*</c> for any; empty: CORS off, upgrades unchecked.</summary>
+    public string[] AllowedOrigins { get; set; } = [];
+
+    /// <summary>How long a shutdown (SIGTERM) waits for calls in flight before closing what remains. Default 8.</summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 300)]
+    public int ShutdownSeconds { get; set; } = 8;
 }
 
 /// <summary>Registers the server's parts; Program.cs and the tests compose the app from these.</summary>
@@ -32,7 +54,10 @@ public static class ServerComposition
 {
     public static IServiceCollection AddRpcServer(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<ServerOptions>().Bind(configuration.GetSection(ServerOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ServerOptions>().Bind(configuration.GetSection(ServerOptions.Section)).ValidateDataAnnotations()
+            .Validate(o => o.TrustedProxies.All(Operations.NetworkList.IsValid), "Server:TrustedProxies: every entry must be an IP address or a CIDR range such as 10.0.0.0/8")
+            .Validate(o => o.Address is null || System.Net.IPAddress.TryParse(o.Address, out _), "Server:Address must be an IP address such as 127.0.0.1 or 0.0.0.0")
+            .ValidateOnStart();
         services.AddOptions<RpcLimitsOptions>().Bind(configuration.GetSection(RpcLimitsOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PasswordOptions>().Bind(configuration.GetSection(PasswordOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
@@ -49,6 +74,7 @@ public static class ServerComposition
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<DbConnectionFactory>();
         services.AddSingleton<MigrationRunner>();
+        services.AddSingleton<DatabaseBackup>();
         services.AddSingleton<SnowflakeGenerator>();
         services.AddSingleton<UserRepository>();
         services.AddSingleton<SessionRepository>();
@@ -133,6 +159,7 @@ public static class ServerComposition
         services.AddSingleton<RoleExpirySweeper>();
         services.AddHostedService(sp => sp.GetRequiredService<RoleExpirySweeper>());
         services.AddSingleton(sp => new RpcMethodTable(sp.GetServices<RpcService>()));
+        services.AddRpcOperations(configuration);
         return services;
     }
 
@@ -150,10 +177,13 @@ public static class ServerComposition
     {
         return webHost.ConfigureKestrel((context, kestrel) =>
         {
-            var server = configuration.GetSection(ServerOptions.Section).Get<ServerOptions>() ?? new ServerOptions();
             var limits = configuration.GetSection(RpcLimitsOptions.Section).Get<RpcLimitsOptions>() ?? new RpcLimitsOptions();
             var connections = configuration.GetSection(ConnectionLimitsOptions.Section).Get<ConnectionLimitsOptions>() ?? new ConnectionLimitsOptions();
-            kestrel.Listen(System.Net.IPAddress.Parse(server.Address), server.Port);
+            if (ShorthandEndpoint(configuration) is { } endpoint)
+            {
+                kestrel.Listen(endpoint);
+            }
+
             kestrel.AddServerHeader = false;
             // Every limit is deliberate and documented in README's limits table.
             // The endpoint answers an oversized body with its own JSON-RPC 413; Kestrel's cap is a backstop.
@@ -170,16 +200,45 @@ public static class ServerComposition
         });
     }
 
+    /// <summary>
+    /// The endpoint of <c>Server:Address</c>/<c>Server:Port</c> (<c>--address</c>/<c>--port</c>) when either is
+    /// set, or 127.0.0.1:8080 when no standard setting names one either; null lets ASP.NET Core's own
+    /// <c>urls</c>, <c>http_ports</c>, <c>https_ports</c> or <c>Kestrel:Endpoints</c> decide.
+    /// </summary>
+    public static System.Net.IPEndPoint? ShorthandEndpoint(IConfiguration configuration)
+    {
+        var server = configuration.GetSection(ServerOptions.Section).Get<ServerOptions>() ?? new ServerOptions();
+        var standard = new[] { "urls", "http_ports", "https_ports" }.Any(key => !string.IsNullOrWhiteSpace(configuration[key]))
+            || configuration.GetSection("Kestrel:Endpoints").GetChildren().Any();
+        if (server.Address is null && server.Port is null && standard)
+        {
+            return null;
+        }
+
+        return new System.Net.IPEndPoint(System.Net.IPAddress.Parse(server.Address ?? ServerOptions.DefaultAddress), server.Port ?? ServerOptions.DefaultPort);
+    }
+
     public static WebApplication MapRpcEndpoints(this WebApplication app)
     {
         // First, so every response (RPC, errors, static files) carries the headers.
         app.UseSecurityHeaders();
+        app.UseRpcOperations();
         app.UseWebSockets();
         // The pages in wwwroot (copied next to the server's binaries), e.g. /invite_register.html.
         app.UseStaticFiles();
         var http = app.Services.GetRequiredService<HttpRpcEndpoint>();
         var ws = app.Services.GetRequiredService<WebSocketRpcEndpoint>();
-        app.Map("/rpc", context => context.WebSockets.IsWebSocketRequest ? ws.HandleAsync(context) : http.HandleAsync(context));
+        var cors = app.Services.GetRequiredService<OriginPolicy>().Enabled;
+        app.Map("/rpc", rpc =>
+        {
+            if (cors)
+            {
+                // Answers the preflight (OPTIONS) itself and adds Access-Control-Allow-Origin for allowed origins.
+                rpc.UseCors(OriginPolicy.CorsPolicyName);
+            }
+
+            rpc.Run(context => context.WebSockets.IsWebSocketRequest ? ws.HandleAsync(context) : http.HandleAsync(context));
+        });
         return app;
     }
 }

@@ -41,6 +41,12 @@ public sealed class DatabaseOptions : IValidatableObject
     [Range(1, 60)]
     public int BusyTimeoutSeconds { get; set; } = 5;
 
+    /// <summary>
+    /// SQLite: before applying a migration to a database that already has data, write a copy beside it
+    /// (<c>PATH.before-NNNN_name-TIME.bak</c>, by <c>VACUUM INTO</c>). Default true.
+    /// </summary>
+    public bool BackupBeforeMigrations { get; set; } = true;
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (Provider == "postgres" && string.IsNullOrWhiteSpace(ConnectionString))

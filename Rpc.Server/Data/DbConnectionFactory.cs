@@ -16,6 +16,7 @@ public sealed class DbConnectionFactory : IAsyncDisposable
     private readonly string? sqliteConnectionString;
     private readonly NpgsqlDataSource? postgres;
     private readonly string synchronous;
+    private DatabaseFileLock? fileLock;
 
     static DbConnectionFactory()
     {
@@ -110,6 +111,8 @@ public sealed class DbConnectionFactory : IAsyncDisposable
             return;
         }
 
+        // Held while this process may use the file, so that a restore refuses to replace it under us.
+        fileLock ??= DatabaseFileLock.Shared(DatabasePath!);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         using var command = connection.CreateCommand();
         command.CommandText = "PRAGMA journal_mode=WAL;";
@@ -136,6 +139,7 @@ public sealed class DbConnectionFactory : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        fileLock?.Dispose();
         if (postgres is not null)
         {
             await postgres.DisposeAsync().ConfigureAwait(false);

@@ -7,7 +7,7 @@ namespace Rpc.Server.Data;
 /// Applies the numbered <c>Data/Migrations/NNNN_name.sql</c> files embedded in the server, each in
 /// its own transaction, and records them in <c>schema_migrations</c>.
 /// </summary>
-public sealed class MigrationRunner(DbConnectionFactory connections, TimeProvider clock, ILogger<MigrationRunner> logger)
+public sealed class MigrationRunner(DbConnectionFactory connections, TimeProvider clock, Microsoft.Extensions.Options.IOptions<DatabaseOptions> options, ILogger<MigrationRunner> logger)
 {
     private const string CreateTable = """
         CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -48,6 +48,9 @@ public sealed class MigrationRunner(DbConnectionFactory connections, TimeProvide
             .ToList();
     }
 
+    /// <summary>The migrations to apply: the embedded ones (tests add their own).</summary>
+    internal IReadOnlyList<(int Version, string Name, string Sql)> Migrations { get; init; } = Embedded();
+
     public async Task<int> ApplyAsync(CancellationToken cancellationToken)
     {
         await connections.InitializeAsync(cancellationToken).ConfigureAwait(false);
@@ -61,11 +64,22 @@ public sealed class MigrationRunner(DbConnectionFactory connections, TimeProvide
 
         var applied = (await connection.QueryAsync<long>("SELECT version FROM schema_migrations").ConfigureAwait(false)).ToHashSet();
         var count = 0;
-        foreach (var (version, name, sql) in Embedded())
+        var backedUp = false;
+        foreach (var (version, name, sql) in Migrations)
         {
             if (applied.Contains(version))
             {
                 continue;
+            }
+
+            if (!backedUp && applied.Count > 0 && connections.DatabasePath is { } path && options.Value.BackupBeforeMigrations)
+            {
+                backedUp = true;
+                // A database with data is about to change shape: keep a copy that the old build can still open.
+                var stamp = clock.GetUtcNow().ToString("yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+                var backup = $"{path}.before-{name}-{stamp}.bak";
+                await DatabaseBackup.CopyAsync(connection, backup, cancellationToken).ConfigureAwait(false);
+                logger.LogInformation("Backed up the database to {Backup} before applying migrations", backup);
             }
 
             await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);

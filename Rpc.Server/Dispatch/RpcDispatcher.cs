@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Rpc.Contracts.Protocol;
+using Rpc.Server.Operations;
 using Rpc.Server.Security;
 
 namespace Rpc.Server.Dispatch;
@@ -13,6 +14,7 @@ public sealed class RpcDispatcher(
     Authenticator authenticator,
     CallContextAccessor callContext,
     RpcErrorWriter errors,
+    SecurityLog security,
     ILogger<RpcDispatcher> logger)
 {
     /// <summary>Dispatches <paramref name="request"/>; returns false when nothing was written (a notification).</summary>
@@ -40,9 +42,12 @@ public sealed class RpcDispatcher(
             return true;
         }
 
+        using var call = CallTelemetry.Start(methods.TryGet(methodName!, out _) ? methodName! : CallTelemetry.UnknownMethod, origin.Connection is not null);
+        var context = new CallContext { Origin = origin, Hashes = hashes, Token = auth ?? origin.BearerToken ?? origin.Connection?.Token };
         try
         {
-            var result = await InvokeAsync(methodName!, parameters, auth, origin, hashes, cancellationToken).ConfigureAwait(false);
+            var result = await InvokeAsync(methodName!, parameters, context, call, cancellationToken).ConfigureAwait(false);
+            security.Succeeded(methodName!, context, result.Value);
             if (!hasId)
             {
                 return false;
@@ -59,6 +64,8 @@ public sealed class RpcDispatcher(
         }
         catch (RpcException e)
         {
+            call.Failed(e.Code, CallTelemetry.KindOf(e.Code));
+            security.Failed(methodName!, context, e.ErrorData);
             if (ErrorData.RetryAfterSeconds(e.ErrorData) is { } seconds)
             {
                 origin.NoteRetryAfter(seconds);
@@ -78,6 +85,8 @@ public sealed class RpcDispatcher(
         }
         catch (Exception e) when (Data.SqlDialect.IsTransient(e))
         {
+            call.Failed(RpcErrorCodes.ApplicationError, "database_busy");
+            ServerMetrics.DatabaseBusyError();
             logger.LogWarning(e, "The database did not answer {Method} in time", methodName);
             if (!hasId)
             {
@@ -89,7 +98,8 @@ public sealed class RpcDispatcher(
         }
         catch (Exception e)
         {
-            var correlationId = Guid.NewGuid().ToString("N")[..16];
+            call.Failed(RpcErrorCodes.ApplicationError, "unexpected");
+            var correlationId = call.CorrelationId;
             logger.LogError(e, "Unexpected failure in {Method}, correlation id {CorrelationId}", methodName, correlationId);
             if (!hasId)
             {
@@ -101,7 +111,7 @@ public sealed class RpcDispatcher(
         }
     }
 
-    private async ValueTask<(object? Value, Type Type)> InvokeAsync(string methodName, JsonElement? parameters, string? auth, RequestOrigin origin, HashAllowance hashes, CancellationToken cancellationToken)
+    private async ValueTask<(object? Value, Type Type)> InvokeAsync(string methodName, JsonElement? parameters, CallContext context, CallTelemetry call, CancellationToken cancellationToken)
     {
         if (!methods.TryGet(methodName, out var method))
         {
@@ -111,10 +121,10 @@ public sealed class RpcDispatcher(
             throw new RpcException(RpcErrorCodes.MethodNotFound, $"method '{shown}' does not exist{hint}");
         }
 
-        var context = new CallContext { Origin = origin, Hashes = hashes, Token = auth ?? origin.BearerToken ?? origin.Connection?.Token };
         if (method.Access != RpcAccess.Anonymous)
         {
             context.Caller = await authenticator.AuthenticateAsync(context.Token, cancellationToken).ConfigureAwait(false);
+            call.SetUser(context.Caller.UserId);
             if (method.Access == RpcAccess.Staff && !context.Caller.IsStaff)
             {
                 throw RpcException.App(ErrorData.StaffOnly);

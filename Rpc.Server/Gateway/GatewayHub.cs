@@ -62,7 +62,8 @@ public sealed class GatewayHub : BackgroundService, IEventSink
     /// read, so it receives its own PRESENCE_UPDATE and every event after the snapshot; those wait
     /// until READY (sequence number 1) has gone out first.
     /// </summary>
-    public async Task<GatewaySession> StartAsync(IGatewayConnection connection, string token, Caller caller, CancellationToken cancellationToken)
+    /// <returns>The session; null when it was ended (its token revoked) before READY went out.</returns>
+    public async Task<GatewaySession?> StartAsync(IGatewayConnection connection, string token, Caller caller, CancellationToken cancellationToken)
     {
         var session = new GatewaySession(TokenService.NewToken()[..22], token, caller, options.ReplayBufferSize, clock);
         Register(session);
@@ -79,7 +80,12 @@ public sealed class GatewayHub : BackgroundService, IEventSink
             throw;
         }
 
-        session.Start(connection, readyFrame);
+        if (!session.Start(connection, readyFrame))
+        {
+            presence.ConnectionClosed(caller.UserId);
+            return null;
+        }
+
         return session;
     }
 

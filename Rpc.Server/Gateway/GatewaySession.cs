@@ -1,4 +1,5 @@
 using Rpc.Contracts.Gateway;
+using Rpc.Server.Operations;
 using Rpc.Server.Security;
 
 namespace Rpc.Server.Gateway;
@@ -43,6 +44,7 @@ public sealed class GatewaySession(string id, string token, Caller caller, int r
     private readonly object gate = new();
     private readonly Queue<(long Seq, byte[] Frame)> replay = new();
     private List<EventFrame>? waiting = [];
+    private bool ended;
     private long seq;
     private IGatewayConnection? connection;
 
@@ -93,12 +95,21 @@ public sealed class GatewaySession(string id, string token, Caller caller, int r
         overflowed?.Close(GatewayCloseCodes.SlowConsumer, "slow consumer: outgoing queue overflowed", discardQueued: true);
     }
 
-    /// <summary>Attaches the first connection and sends it READY (sequence number 1), then the events that waited for it.</summary>
-    public void Start(IGatewayConnection first, EventFrame ready)
+    /// <summary>
+    /// Attaches the first connection and sends it READY (sequence number 1), then the events that waited
+    /// for it; false when the session was ended meanwhile (its token revoked while READY was built).
+    /// </summary>
+    public bool Start(IGatewayConnection first, EventFrame ready)
     {
         IGatewayConnection? overflowed = null;
         lock (gate)
         {
+            if (ended)
+            {
+                return false;
+            }
+
+            ServerMetrics.GatewaySessionAttached();
             connection = first;
             DetachedAt = null;
             var early = waiting ?? [];
@@ -110,6 +121,7 @@ public sealed class GatewaySession(string id, string token, Caller caller, int r
         }
 
         overflowed?.Close(GatewayCloseCodes.SlowConsumer, "slow consumer: outgoing queue overflowed", discardQueued: true);
+        return true;
     }
 
     /// <summary>Detaches <paramref name="closed"/> if it is still this session's connection.</summary>
@@ -124,6 +136,7 @@ public sealed class GatewaySession(string id, string token, Caller caller, int r
 
             connection = null;
             DetachedAt = clock.GetUtcNow();
+            ServerMetrics.GatewaySessionDetached();
             return true;
         }
     }
@@ -165,6 +178,11 @@ public sealed class GatewaySession(string id, string token, Caller caller, int r
             }
 
             previous = connection;
+            if (previous is null)
+            {
+                ServerMetrics.GatewaySessionAttached();
+            }
+
             connection = newConnection;
             DetachedAt = null;
             replayed = missed.Count;
@@ -175,12 +193,18 @@ public sealed class GatewaySession(string id, string token, Caller caller, int r
         return ResumeOutcome.Resumed;
     }
 
-    /// <summary>The attached connection, for closing it.</summary>
+    /// <summary>Ends the session: returns the attached connection, for closing it; a session not yet started will not start.</summary>
     public IGatewayConnection? TakeConnection()
     {
         lock (gate)
         {
+            ended = true;
             var current = connection;
+            if (current is not null)
+            {
+                ServerMetrics.GatewaySessionDetached();
+            }
+
             connection = null;
             DetachedAt ??= clock.GetUtcNow();
             return current;
@@ -202,10 +226,18 @@ public sealed class GatewaySession(string id, string token, Caller caller, int r
 
         if (connection is not null && !connection.TrySend(bytes))
         {
+            ServerMetrics.EventDropped();
+            ServerMetrics.SlowConsumerClosed();
+            ServerMetrics.GatewaySessionDetached();
             var overflowed = connection;
             connection = null;
             DetachedAt = clock.GetUtcNow();
             return overflowed;
+        }
+
+        if (connection is not null)
+        {
+            ServerMetrics.EventSent();
         }
 
         return null;

@@ -37,6 +37,10 @@ public sealed class PostgresEventBus(
         _ => logger.LogWarning("Bus: {Count} messages from other servers wait; the oldest is dropped", MaxQueued));
     private readonly Channel<BusMessage> outgoing = Channel.CreateBounded<BusMessage>(new BoundedChannelOptions(MaxQueued) { SingleReader = true });
     private long lastOverflowCleanup;
+    private volatile bool isListening;
+
+    /// <summary>Whether the LISTEN connection is up (readiness: <c>/readyz</c>'s <c>bus</c> check).</summary>
+    public bool IsListening => isListening;
 
     public void Publish(BusMessage message)
     {
@@ -66,6 +70,7 @@ public sealed class PostgresEventBus(
                 connection.Notification += (_, e) => incoming.Writer.TryWrite(e.Payload);
                 await connection.ExecuteAsync($"LISTEN {ChannelName}").ConfigureAwait(false);
                 listening.TrySetResult();
+                isListening = true;
                 while (true)
                 {
                     await connection.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -77,6 +82,7 @@ public sealed class PostgresEventBus(
             }
             catch (Exception e) when (e is NpgsqlException or InvalidOperationException or IOException)
             {
+                isListening = false;
                 logger.LogWarning(e, "Bus: the listening connection failed; reconnecting");
                 await Task.Delay(ReconnectDelay, clock, cancellationToken).ConfigureAwait(false);
             }

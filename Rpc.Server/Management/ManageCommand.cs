@@ -20,6 +20,9 @@ public static class ManageCommand
           remove-staff <username>   take the Staff flag away
           make-invite [max_uses]    create an instance invite (default 1 use; -1 unlimited, 0 disabled)
           list-staff                list the staff users
+          backup <path>             write a consistent copy of the database while servers keep running
+                                    (SQLite: VACUUM INTO; PostgreSQL: pg_dump --format=custom)
+          restore <path>            replace the database with a backup; refused while a server uses it
         """;
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
@@ -48,6 +51,12 @@ public static class ManageCommand
 
         var command = positional[0];
         var rest = positional.Skip(1).ToArray();
+        if ((command, rest.Length) is ("backup", 1) or ("restore", 1))
+        {
+            // Neither migrates first: a backup copies the database as it is, and a restore must not open the one it replaces.
+            return await CopyDatabaseAsync(services, command, rest[0], output, error).ConfigureAwait(false);
+        }
+
         Func<Task<int>>? run = (command, rest.Length) switch
         {
             ("make-staff", 1) => () => SetStaffAsync(services, rest[0], true, output, error),
@@ -66,6 +75,24 @@ public static class ManageCommand
         await services.GetRequiredService<MigrationRunner>().ApplyAsync(CancellationToken.None).ConfigureAwait(false);
         output.WriteLine($"database: {services.GetRequiredService<DbConnectionFactory>().Description}");
         return await run().ConfigureAwait(false);
+    }
+
+    private static async Task<int> CopyDatabaseAsync(IServiceProvider services, string command, string path, TextWriter output, TextWriter error)
+    {
+        output.WriteLine($"database: {services.GetRequiredService<DbConnectionFactory>().Description}");
+        var backups = services.GetRequiredService<DatabaseBackup>();
+        try
+        {
+            output.WriteLine(command == "backup"
+                ? await backups.BackupAsync(path, CancellationToken.None).ConfigureAwait(false)
+                : await backups.RestoreAsync(path, services.GetRequiredService<TimeProvider>(), CancellationToken.None).ConfigureAwait(false));
+            return 0;
+        }
+        catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException or System.Data.Common.DbException)
+        {
+            error.WriteLine($"manage {command}: {e.Message}");
+            return 1;
+        }
     }
 
     private static async Task<int> SetStaffAsync(IServiceProvider services, string username, bool staff, TextWriter output, TextWriter error)

@@ -77,7 +77,17 @@ public sealed class PasswordHasher : IDisposable
     /// <summary>Argon2id with explicit parameters, in a slot taken in <paramref name="queueKey"/>'s turn.</summary>
     public async Task<byte[]> ComputeAsync(string password, byte[] salt, int memoryKiB, int iterations, int parallelism, int length, string queueKey, CancellationToken cancellationToken)
     {
-        await queue.EnterAsync(queueKey, cancellationToken).ConfigureAwait(false);
+        var queued = System.Diagnostics.Stopwatch.GetTimestamp();
+        Operations.ServerMetrics.HashQueued();
+        try
+        {
+            await queue.EnterAsync(queueKey, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Operations.ServerMetrics.HashStarted(System.Diagnostics.Stopwatch.GetElapsedTime(queued));
+        }
+
         try
         {
             using var argon2 = new Argon2id(Encoding.UTF8.GetBytes(password))

@@ -41,8 +41,11 @@ public sealed class UsernameCheckCache(IOptions<AccountOptions> options, TimePro
         var now = time.GetTimestamp();
         if (entries.TryGetValue(key, out var entry) && entry.Generation == current && now < entry.ExpiresAt)
         {
+            Operations.ServerMetrics.CheckCacheLookup(hit: true);
             return entry.Exists;
         }
+
+        Operations.ServerMetrics.CheckCacheLookup(hit: false);
 
         var exists = await load(state, cancellationToken).ConfigureAwait(false);
         var fresh = new Entry(exists, current, now + lifetimeTicks);

@@ -21,7 +21,7 @@ namespace Rpc.Server.Transport;
 /// </summary>
 public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
 {
-    private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(5);
+    private TimeSpan closeGrace = TimeSpan.FromSeconds(5);
     private readonly WebSocket socket;
     private readonly RpcProcessor processor;
     private readonly RpcErrorWriter errors;
@@ -72,7 +72,8 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
 
         try
         {
-            var session = await gateway.StartAsync(this, token, caller, cancellationToken).ConfigureAwait(false);
+            var session = await gateway.StartAsync(this, token, caller, cancellationToken).ConfigureAwait(false)
+                ?? throw RpcException.App(ErrorData.InvalidToken);
             authenticated = new AuthenticatedAs(token, caller, session);
             return true;
         }
@@ -133,6 +134,13 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
         _ = CloseWhenIdleAsync();
     }
 
+    /// <summary>Closes for a server shutdown: running requests get up to <paramref name="grace"/> to answer first.</summary>
+    public void CloseForShutdown(int code, string reason, TimeSpan grace)
+    {
+        closeGrace = grace;
+        Close(code, reason, discardQueued: false);
+    }
+
     /// <summary>
     /// Runs the connection until it ends. With <paramref name="identifyAs"/> (a valid bearer token on the
     /// upgrade) the gateway session starts first, so READY is the first frame.
@@ -145,6 +153,10 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
             try
             {
                 await TryAuthenticateAsync(identity.Token, identity.Caller, aborted).ConfigureAwait(false);
+            }
+            catch (RpcException)
+            {
+                Close(GatewayCloseCodes.SessionRevoked, "session revoked", discardQueued: false);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -205,7 +217,7 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
     {
         // The request that caused the close (a logout) is still running: its reply goes out first.
         // A slow consumer is closed at once: the send loop sees discardQueued before its next frame.
-        var deadline = DateTime.UtcNow + CloseGrace;
+        var deadline = DateTime.UtcNow + closeGrace;
         while (Volatile.Read(ref running) > 0 && DateTime.UtcNow < deadline && !discardQueued)
         {
             await Task.Delay(5).ConfigureAwait(false);
@@ -215,7 +227,7 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
         // and closes at the next one; a socket that cannot even take the close frame is aborted below.
         outbox.Writer.TryWrite(new Outgoing(null, null, true));
         outbox.Writer.TryComplete();
-        await Task.Delay(CloseGrace).ConfigureAwait(false);
+        await Task.Delay(closeGrace).ConfigureAwait(false);
         if (socket.State is not (WebSocketState.Closed or WebSocketState.Aborted))
         {
             socket.Abort();

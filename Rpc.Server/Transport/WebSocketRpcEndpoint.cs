@@ -6,12 +6,14 @@ using Rpc.Contracts.Gateway;
 using Rpc.Contracts.Protocol;
 using Rpc.Server.Dispatch;
 using Rpc.Server.Gateway;
+using Rpc.Server.Operations;
 
 namespace Rpc.Server.Transport;
 
 /// <summary>
-/// <c>GET /rpc</c> with an upgrade: admits the connection within the WebSocket limits (else 503 or 429
-/// with a JSON-RPC error body), checks an <c>Authorization: Bearer</c> token (else 401), accepts it with
+/// <c>GET /rpc</c> with an upgrade: checks its Origin against <c>Server:AllowedOrigins</c> (else 403), admits
+/// the connection within the WebSocket limits (else 503 or 429 with a JSON-RPC error body; 503 also while
+/// the server shuts down), checks an <c>Authorization: Bearer</c> token (else 401), accepts it with
 /// the server pinging it and dropping it when no pong comes back within the idle timeout, and runs it
 /// until it ends; with a bearer token its gateway session starts at once (READY is the first frame).
 /// </summary>
@@ -20,19 +22,35 @@ public sealed class WebSocketRpcEndpoint(
     Security.Authenticator authenticator,
     RpcErrorWriter errors,
     WebSocketAdmission admission,
+    OpenWebSockets open,
+    OriginPolicy origins,
+    SecurityLog security,
     GatewayHub gateway,
     IOptions<RpcLimitsOptions> limits,
     IOptions<GatewayOptions> gatewayOptions,
     IOptions<ConnectionLimitsOptions> connectionLimits,
     TimeProvider time,
-    IHostApplicationLifetime lifetime,
     ILogger<WebSocketRpcConnection> logger)
 {
     public async Task HandleAsync(HttpContext context)
     {
-        var address = Security.AddressKey.Of(context.Connection.RemoteIpAddress?.ToString());
+        if (!origins.AllowsUpgrade(context.Request))
+        {
+            await RefuseAsync(context, StatusCodes.Status403Forbidden, RpcErrorCodes.InvalidRequest, ErrorData.OriginNotAllowed).ConfigureAwait(false);
+            return;
+        }
+
+        if (open.Closing)
+        {
+            await RefuseAsync(context, StatusCodes.Status503ServiceUnavailable, RpcErrorCodes.InvalidRequest, ErrorData.ServerRestarting).ConfigureAwait(false);
+            return;
+        }
+
+        var client = context.Connection.RemoteIpAddress?.ToString();
+        var address = Security.AddressKey.Of(client);
         if (admission.TryAdmit(address) is { } refusal)
         {
+            security.ConnectionRefused(refusal.Status == StatusCodes.Status429TooManyRequests ? "websockets_per_address" : "websockets", client);
             await RefuseAsync(context, refusal.Status, RpcErrorCodes.InvalidRequest, refusal.Data).ConfigureAwait(false);
             return;
         }
@@ -62,9 +80,19 @@ public sealed class WebSocketRpcEndpoint(
             using var socket = await context.WebSockets.AcceptWebSocketAsync(accept).ConfigureAwait(false);
             var anonymousIdle = TimeSpan.FromSeconds(connectionLimits.Value.AnonymousIdleSeconds);
             var connection = new WebSocketRpcConnection(socket, context, processor, errors, gateway, limits.Value, gatewayOptions.Value, anonymousIdle, time, logger);
-            // A server going down says so, so that clients resume elsewhere (or later) instead of seeing a drop.
-            using var stopping = lifetime.ApplicationStopping.Register(() => connection.Close(GatewayCloseCodes.ServiceRestart, "server restarting: reconnect and resume", discardQueued: false));
-            await connection.RunAsync(identifyAs, context.RequestAborted).ConfigureAwait(false);
+            // A server going down says so (OpenWebSockets closes every connection with 1012), so that clients
+            // resume elsewhere (or later) instead of seeing a drop.
+            open.Add(connection);
+            ServerMetrics.WebSocketOpened();
+            try
+            {
+                await connection.RunAsync(identifyAs, context.RequestAborted).ConfigureAwait(false);
+            }
+            finally
+            {
+                ServerMetrics.WebSocketClosed();
+                open.Remove(connection);
+            }
         }
         finally
         {

@@ -88,6 +88,22 @@ public sealed partial class MethodsDocumentTests
     }
 
     [Test]
+    public void EveryErrorDataStringThatSaysWhenToRetry_StartsWithTheRateLimitPrefix_AndItsSecondsParse()
+    {
+        var methods = typeof(ErrorData).GetMethods(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+            .Where(m => m.ReturnType == typeof(string) && m.GetParameters() is [{ ParameterType: var t }] && t == typeof(int));
+        var constants = typeof(ErrorData).GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+            .Where(f => f.IsLiteral && f.Name != nameof(ErrorData.RateLimitedPrefix))
+            .Select(f => (f.Name, Data: (string)f.GetRawConstantValue()!));
+        var strings = methods.Select(m => (m.Name, Data: (string)m.Invoke(null, [37])!)).Concat(constants);
+        foreach (var (name, data) in strings.Where(s => s.Data.Contains("retry after", StringComparison.OrdinalIgnoreCase) || s.Data.Contains("rate limit", StringComparison.OrdinalIgnoreCase)))
+        {
+            Assert.That(data, Does.StartWith(ErrorData.RateLimitedPrefix), name);
+            Assert.That(ErrorData.RetryAfterSeconds(data), Is.EqualTo(37), name);
+        }
+    }
+
+    [Test]
     public void EveryErrorDataString_IsListedInMethodsDocument()
     {
         var text = File.ReadAllText(RepositoryFile("methods.md"));

@@ -11,9 +11,10 @@ public sealed partial class ServerProcess : IAsyncDisposable
 {
     private readonly Process process;
 
-    private ServerProcess(Process process, Uri baseUri)
+    private ServerProcess(Process process, Uri baseUri, System.Collections.Concurrent.ConcurrentQueue<string> output)
     {
         this.process = process;
+        Output = output;
         BaseUri = baseUri;
         Http = new HttpClient { BaseAddress = baseUri, Timeout = TimeSpan.FromSeconds(30) };
     }
@@ -22,15 +23,26 @@ public sealed partial class ServerProcess : IAsyncDisposable
 
     public HttpClient Http { get; }
 
-    public static async Task<ServerProcess> StartAsync(string databasePath, IReadOnlyDictionary<string, string> environment)
+    /// <summary>Every line the process wrote, standard output and error.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> Output { get; }
+
+    public int Id => process.Id;
+
+    /// <summary>
+    /// Starts <c>dotnet Rpc.Server.dll --db PATH</c> with <paramref name="arguments"/> (default <c>--port 0</c>),
+    /// or <paramref name="executable"/> (a published build) instead of the test's copy of the server.
+    /// </summary>
+    public static async Task<ServerProcess> StartAsync(string databasePath, IReadOnlyDictionary<string, string> environment, IEnumerable<string>? arguments = null, string? executable = null)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "Rpc.Server.dll");
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { dll, "--port", "0", "--db", databasePath })
+        var info = new ProcessStartInfo(executable ?? "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in (executable is null ? new[] { dll } : []).Concat(arguments ?? ["--port", "0"]).Concat(["--db", databasePath]))
         {
             info.ArgumentList.Add(arg);
         }
 
+        // The address is read from the banner, a log line: keep it visible whatever level a test sets.
+        info.Environment["Logging__LogLevel__Rpc.Server.Startup"] = "Information";
         foreach (var (key, value) in environment)
         {
             info.Environment[key] = value;
@@ -55,7 +67,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
         process.BeginErrorReadLine();
         try
         {
-            return new ServerProcess(process, await address.Task.WaitAsync(TimeSpan.FromSeconds(60)));
+            return new ServerProcess(process, await address.Task.WaitAsync(TimeSpan.FromSeconds(60)), output);
         }
         catch (TimeoutException)
         {
@@ -69,6 +81,20 @@ public sealed partial class ServerProcess : IAsyncDisposable
     {
         process.Kill();
         await process.WaitForExitAsync();
+    }
+
+    /// <summary>Sends SIGTERM, as systemd and Docker do to stop a service.</summary>
+    public void Terminate()
+    {
+        using var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+    }
+
+    /// <summary>Waits for the process to end and returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan limit)
+    {
+        await process.WaitForExitAsync().WaitAsync(limit);
+        return process.ExitCode;
     }
 
     public async ValueTask DisposeAsync()

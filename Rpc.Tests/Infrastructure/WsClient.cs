@@ -13,7 +13,8 @@ public sealed class WsClient : IAsyncDisposable
 
     public ClientWebSocket Socket => socket;
 
-    public static async Task<WsClient> ConnectAsync(Uri uri, string? language = null)
+    /// <summary>Connects; <paramref name="invoker"/> picks the connection (a source address), <paramref name="origin"/> sends an Origin header.</summary>
+    public static async Task<WsClient> ConnectAsync(Uri uri, string? language = null, HttpMessageInvoker? invoker = null, string? origin = null)
     {
         var client = new WsClient();
         if (language is not null)
@@ -21,8 +22,14 @@ public sealed class WsClient : IAsyncDisposable
             client.socket.Options.SetRequestHeader("Accept-Language", language);
         }
 
+        if (origin is not null)
+        {
+            client.socket.Options.SetRequestHeader("Origin", origin);
+        }
+
+        client.socket.Options.CollectHttpResponseDetails = true;
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        await client.socket.ConnectAsync(uri, timeout.Token);
+        await client.socket.ConnectAsync(uri, invoker, timeout.Token);
         return client;
     }
 
