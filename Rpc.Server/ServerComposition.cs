@@ -67,6 +67,7 @@ public static class ServerComposition
         services.AddOptions<AccountOptions>().Bind(configuration.GetSection(AccountOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RegistrationOptions>().Bind(configuration.GetSection(RegistrationOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<LocalizationOptions>().Bind(configuration.GetSection(LocalizationOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SessionLimitsOptions>().Bind(configuration.GetSection(SessionLimitsOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RoleExpiryOptions>().Bind(configuration.GetSection(RoleExpiryOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<UserCapsOptions>().Bind(configuration.GetSection(UserCapsOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 
@@ -108,6 +109,8 @@ public static class ServerComposition
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<Authenticator>();
         services.AddSingleton<LoginRateLimiter>();
+        services.AddSingleton<SessionExpirySweeper>();
+        services.AddHostedService(sp => sp.GetRequiredService<SessionExpirySweeper>());
         services.AddSingleton<IEventSink>(sp => sp.GetRequiredService<LoginRateLimiter>());
         services.AddSingleton<WebSocketAdmission>();
         services.AddSingleton<ConnectionAdmission>();
@@ -136,6 +139,7 @@ public static class ServerComposition
         services.AddRpcService<IAdminAuditApi, AdminAuditService>();
         services.AddRpcService<IAdminGuildsApi, AdminGuildsService>();
         services.AddSingleton<IUserDeletionStep, LeaveGuildsAndGroupDmsOnUserDeletion>();
+        services.AddSingleton<IUserDeletionStep, UnlinkDiscordAndRolesOnUserDeletion>();
 
         // Issue 14: relationships, DM consent, group DM management, leaving the platform.
         services.AddSingleton<RelationshipRepository>();

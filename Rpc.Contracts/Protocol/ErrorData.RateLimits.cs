@@ -40,6 +40,18 @@ public static partial class ErrorData
     /// <param name="seconds">Seconds until one more change is allowed.</param>
     public static string TooManyPresenceChanges(int seconds) => RateLimited(seconds, "too many presence changes");
 
+    /// <summary>
+    /// Any method that checks or sets a password: the password-hash queue (or this address's share of it)
+    /// is full. Nothing was changed; send the call again shortly.
+    /// </summary>
+    public const string ServerBusy = "the server is busy; retry in a moment";
+
+    /// <summary>
+    /// A method that checks or sets a password, in a message (a request or a whole batch) that already
+    /// used its password hashes (<c>Passwords:MaxHashesPerMessage</c>, 4 by default).
+    /// </summary>
+    public const string TooManyPasswordChecks = "too many password checks in one message";
+
     /// <summary>WebSocket upgrade refused (HTTP 503): the server holds its maximum of WebSocket connections.</summary>
     public const string TooManyConnections = "too many WebSocket connections on the server; retry later";
 

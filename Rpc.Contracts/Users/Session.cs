@@ -12,6 +12,12 @@ public sealed record Session
     /// <summary>When the session's token was last used (to within a minute).</summary>
     public required DateTimeOffset LastUsedAt { get; init; }
 
+    /// <summary>
+    /// When the session expires unless used again: the earlier of its last use plus <c>Sessions:IdleDays</c>
+    /// (30) and its login plus <c>Sessions:AbsoluteDays</c> (365). An expired token gets <c>invalid or revoked token</c>.
+    /// </summary>
+    public required DateTimeOffset ExpiresAt { get; init; }
+
     /// <summary>The address the login came from, when known.</summary>
     public string? ClientAddress { get; init; }
 

@@ -11,7 +11,7 @@ public sealed class DatabaseOptions : IValidatableObject
     /// <c>sqlite</c> (default): an embedded file at <see cref="Path"/>. <c>postgres</c>: the PostgreSQL
     /// database of <see cref="ConnectionString"/>, for several servers on one database.
     /// </summary>
-    [RegularExpression("^(sqlite|postgres)$")]
+    [RegularExpression(@"^(sqlite|postgres)\z")]
     public string Provider { get; set; } = "sqlite";
 
     /// <summary>
@@ -30,7 +30,7 @@ public sealed class DatabaseOptions : IValidatableObject
     /// SQLite <c>synchronous</c> mode: FULL (default) syncs the WAL on every commit, so an acknowledged
     /// write survives power loss; NORMAL survives a process crash but may lose the last commits on power loss.
     /// </summary>
-    [RegularExpression("^(FULL|NORMAL)$")]
+    [RegularExpression(@"^(FULL|NORMAL)\z")]
     public string Synchronous { get; set; } = "FULL";
 
     /// <summary>

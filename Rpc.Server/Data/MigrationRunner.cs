@@ -17,6 +17,22 @@ public sealed class MigrationRunner(DbConnectionFactory connections, TimeProvide
         )
         """;
 
+    /// <summary>
+    /// Work a migration does in C# after its SQL, in the same transaction: data only code can compute
+    /// (a skeleton needs the Unicode confusables data).
+    /// </summary>
+    private static readonly Dictionary<int, Func<System.Data.Common.DbConnection, System.Data.Common.DbTransaction, ILogger, CancellationToken, Task>> CodeSteps = new()
+    {
+        [8] = async (connection, transaction, logger, cancellationToken) =>
+        {
+            var lookalikes = await UsernameSkeletonBackfill.RunAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+            if (lookalikes > 0)
+            {
+                logger.LogWarning("{Count} existing accounts have usernames that look like older accounts' names; they keep them, without a claim on the look-alike", lookalikes);
+            }
+        },
+    };
+
     public static IReadOnlyList<(int Version, string Name, string Sql)> Embedded()
     {
         var assembly = typeof(MigrationRunner).Assembly;
@@ -74,6 +90,11 @@ public sealed class MigrationRunner(DbConnectionFactory connections, TimeProvide
             }
 
             await connection.ExecuteAsync(sql, transaction: transaction).ConfigureAwait(false);
+            if (CodeSteps.TryGetValue(version, out var step))
+            {
+                await step(connection, transaction, logger, cancellationToken).ConfigureAwait(false);
+            }
+
             await connection.ExecuteAsync(
                 "INSERT INTO schema_migrations (version, name, applied_at) VALUES (@version, @name, @now)",
                 new { version, name, now = clock.GetUtcNow().ToUnixTimeMilliseconds() },

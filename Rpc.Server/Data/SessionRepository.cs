@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Dapper;
+using Rpc.Server.Security;
 
 namespace Rpc.Server.Data;
 
@@ -37,26 +38,73 @@ public sealed record SessionRow
 /// <summary>The <c>sessions</c> aggregate: one row per login, found by the SHA-256 of its token.</summary>
 public sealed class SessionRepository(DbConnectionFactory connections)
 {
-    public async Task<ActiveSession?> FindActiveAsync(string tokenHash, CancellationToken cancellationToken)
+    /// <summary>The live (not revoked, not expired) session with this token hash, of a live user.</summary>
+    public async Task<ActiveSession?> FindActiveAsync(string tokenHash, SessionCutoffs cutoffs, CancellationToken cancellationToken)
     {
         const string sql = """
             SELECT s.id, s.user_id, s.token_hash, s.last_used_at, u.flags
             FROM sessions s JOIN users u ON u.id = s.user_id
             WHERE s.token_hash = @tokenHash AND s.revoked_at IS NULL AND u.deleted_at IS NULL
+              AND s.last_used_at > @IdleCutoff AND s.created_at > @AbsoluteCutoff
             """;
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
         return await connection.QuerySingleOrDefaultAsync<ActiveSession>(
-            new CommandDefinition(sql, new { tokenHash }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            new CommandDefinition(sql, new { tokenHash, cutoffs.IdleCutoff, cutoffs.AbsoluteCutoff }, cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 
-    public async Task InsertAsync(NewSession session, CancellationToken cancellationToken)
+    /// <summary>
+    /// Inserts a login's session only if <paramref name="verifiedHash"/>, the password hash the login
+    /// checked, is still the user's; writes <paramref name="rehash"/> in its place when given; and
+    /// revokes the user's oldest live sessions beyond <paramref name="maxLive"/>. Returns the ids of the
+    /// sessions revoked, or null (nothing written) when the password changed since it was read.
+    /// </summary>
+    public async Task<IReadOnlyList<long>?> InsertForCredentialAsync(NewSession session, string verifiedHash, string? rehash, int maxLive, SessionCutoffs cutoffs, CancellationToken cancellationToken)
     {
-        const string sql = """
+        // The user row is written first, whether or not the hash changes: that takes its row lock, so a
+        // password change committed meanwhile makes the WHERE match nothing (PostgreSQL re-reads the row
+        // after the lock), and one that comes later waits for this commit and then revokes this session.
+        // SQLite's BEGIN IMMEDIATE serializes the two transactions outright.
+        const string claim = """
+            UPDATE users SET password_hash = @newHash
+            WHERE id = @userId AND password_hash = @verifiedHash AND deleted_at IS NULL
+            """;
+        const string insert = """
             INSERT INTO sessions (id, user_id, token_hash, created_at, last_used_at, client_address, user_agent)
             VALUES (@Id, @UserId, @TokenHash, @CreatedAt, @CreatedAt, @ClientAddress, @UserAgent)
             """;
+        const string trim = """
+            UPDATE sessions SET revoked_at = @now
+            WHERE user_id = @userId AND revoked_at IS NULL AND id NOT IN (
+                SELECT id FROM sessions
+                WHERE user_id = @userId AND revoked_at IS NULL AND last_used_at > @IdleCutoff AND created_at > @AbsoluteCutoff
+                ORDER BY id DESC LIMIT @maxLive)
+            RETURNING id
+            """;
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await connection.ExecuteAsync(new CommandDefinition(sql, session, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
+        var userId = session.UserId;
+        if (await connection.ExecuteAsync(new CommandDefinition(claim, new { userId, verifiedHash, newHash = rehash ?? verifiedHash }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false) == 0)
+        {
+            return null;
+        }
+
+        await connection.ExecuteAsync(new CommandDefinition(insert, session, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var revoked = (await connection.QueryAsync<long>(new CommandDefinition(
+            trim, new { userId, now = session.CreatedAt, maxLive, cutoffs.IdleCutoff, cutoffs.AbsoluteCutoff }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return revoked;
+    }
+
+    /// <summary>Deletes every session expired at the cut-offs; returns the (user, session) of those that were still live.</summary>
+    public async Task<IReadOnlyList<(long UserId, long SessionId)>> PurgeExpiredAsync(SessionCutoffs cutoffs, CancellationToken cancellationToken)
+    {
+        const string sql = """
+            DELETE FROM sessions WHERE last_used_at <= @IdleCutoff OR created_at <= @AbsoluteCutoff
+            RETURNING user_id, id, revoked_at
+            """;
+        await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await connection.QueryAsync<(long UserId, long Id, long? RevokedAt)>(new CommandDefinition(sql, cutoffs, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return rows.Where(r => r.RevokedAt is null).Select(r => (r.UserId, r.Id)).ToArray();
     }
 
     public async Task TouchAsync(long id, long now, CancellationToken cancellationToken)
@@ -74,16 +122,18 @@ public sealed class SessionRepository(DbConnectionFactory connections)
             "UPDATE sessions SET revoked_at = @now WHERE id = @id AND revoked_at IS NULL", new { id, now }, cancellationToken: cancellationToken)).ConfigureAwait(false) > 0;
     }
 
-    /// <summary>A user's active sessions in id order, after the cursor.</summary>
-    public async Task<IReadOnlyList<SessionRow>> ListActiveAsync(long userId, long? after, int limit, CancellationToken cancellationToken)
+    /// <summary>A user's live sessions in id order, after the cursor.</summary>
+    public async Task<IReadOnlyList<SessionRow>> ListActiveAsync(long userId, long? after, int limit, SessionCutoffs cutoffs, CancellationToken cancellationToken)
     {
         const string sql = """
             SELECT id, created_at, last_used_at, client_address, user_agent FROM sessions
-            WHERE user_id = @userId AND revoked_at IS NULL AND (@after IS NULL OR id > @after)
+            WHERE user_id = @userId AND revoked_at IS NULL AND last_used_at > @IdleCutoff AND created_at > @AbsoluteCutoff
+              AND (@after IS NULL OR id > @after)
             ORDER BY id LIMIT @limit
             """;
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
-        return (await connection.QueryAsync<SessionRow>(new CommandDefinition(sql, new { userId, after, limit }, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
+        return (await connection.QueryAsync<SessionRow>(new CommandDefinition(
+            sql, new { userId, after, limit, cutoffs.IdleCutoff, cutoffs.AbsoluteCutoff }, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
     }
 
     /// <summary>Revokes a session of <paramref name="userId"/>; false when the user has no such active session.</summary>

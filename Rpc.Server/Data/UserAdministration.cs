@@ -63,10 +63,10 @@ public static class UserAdministration
     /// </summary>
     public static async Task<bool> TrySoftDeleteAsync(DbConnection connection, DbTransaction transaction, long id, string username, string usernameKey, string passwordHash, long now, CancellationToken cancellationToken)
     {
-        // username_claim NULL releases the old name for new accounts; NULLs never collide.
+        // username_claim and skeleton_claim NULL release the old name (and its look-alikes) for new accounts; NULLs never collide.
         const string sql = """
             UPDATE users
-            SET username = @username, username_key = @usernameKey, username_claim = NULL, display_name = @username,
+            SET username = @username, username_key = @usernameKey, username_claim = NULL, username_skeleton = NULL, skeleton_claim = NULL, display_name = @username,
                 email = NULL, avatar = NULL, flags = 0, password_hash = @passwordHash, deleted_at = @now
             WHERE id = @id AND deleted_at IS NULL
             """;

@@ -49,6 +49,9 @@ public sealed class CallContext
     /// <summary>The token this call carries: its <c>auth</c> member, else the bearer header, else the connection's.</summary>
     public string? Token { get; init; }
 
+    /// <summary>The password hashes this call's message may still start, and the address line they wait in.</summary>
+    public required HashAllowance Hashes { get; init; }
+
     /// <summary>The authenticated caller; set by the dispatcher for methods that need one.</summary>
     public Caller? Caller { get; set; }
 

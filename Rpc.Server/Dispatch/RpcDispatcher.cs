@@ -18,7 +18,8 @@ public sealed class RpcDispatcher(
     ILogger<RpcDispatcher> logger)
 {
     /// <summary>Dispatches <paramref name="request"/>; returns false when nothing was written (a notification).</summary>
-    public async ValueTask<bool> DispatchAsync(JsonElement request, RequestOrigin origin, Utf8JsonWriter writer, CancellationToken cancellationToken)
+    /// <param name="hashes">The password hashes left to the message this request belongs to (shared by a batch's members).</param>
+    public async ValueTask<bool> DispatchAsync(JsonElement request, RequestOrigin origin, HashAllowance hashes, Utf8JsonWriter writer, CancellationToken cancellationToken)
     {
         if (request.ValueKind != JsonValueKind.Object)
         {
@@ -42,7 +43,7 @@ public sealed class RpcDispatcher(
         }
 
         using var call = CallTelemetry.Start(methods.TryGet(methodName!, out _) ? methodName! : CallTelemetry.UnknownMethod, origin.Connection is not null);
-        var context = new CallContext { Origin = origin, Token = auth ?? origin.BearerToken ?? origin.Connection?.Token };
+        var context = new CallContext { Origin = origin, Hashes = hashes, Token = auth ?? origin.BearerToken ?? origin.Connection?.Token };
         try
         {
             var result = await InvokeAsync(methodName!, parameters, context, call, cancellationToken).ConfigureAwait(false);

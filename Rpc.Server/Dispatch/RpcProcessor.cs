@@ -4,6 +4,7 @@ using System.Text.Unicode;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Rpc.Contracts.Protocol;
+using Rpc.Server.Security;
 
 namespace Rpc.Server.Dispatch;
 
@@ -11,7 +12,7 @@ namespace Rpc.Server.Dispatch;
 /// Turns one HTTP body or WebSocket message into its reply: parses the JSON, splits batches, applies
 /// the batch limit and hands each request to the <see cref="RpcDispatcher"/>. Knows nothing of transports.
 /// </summary>
-public sealed class RpcProcessor(RpcDispatcher dispatcher, RpcErrorWriter errors, IOptions<RpcLimitsOptions> limits)
+public sealed class RpcProcessor(RpcDispatcher dispatcher, RpcErrorWriter errors, IOptions<RpcLimitsOptions> limits, IOptions<PasswordOptions> passwords)
 {
     private static readonly JsonWriterOptions WriterOptions = new()
     {
@@ -20,6 +21,7 @@ public sealed class RpcProcessor(RpcDispatcher dispatcher, RpcErrorWriter errors
     };
 
     private readonly RpcLimitsOptions limits = limits.Value;
+    private readonly int hashesPerMessage = passwords.Value.MaxHashesPerMessage;
 
     /// <summary>Processes <paramref name="message"/> and writes the reply to <paramref name="output"/>; returns false when there is no reply.</summary>
     public async ValueTask<bool> ProcessAsync(ReadOnlySequence<byte> message, RequestOrigin origin, IBufferWriter<byte> output, CancellationToken cancellationToken)
@@ -45,11 +47,13 @@ public sealed class RpcProcessor(RpcDispatcher dispatcher, RpcErrorWriter errors
 
         using (document)
         {
+            // One allowance for the whole message, so a batch shares it whichever transport carried it.
+            var hashes = new HashAllowance(AddressKey.Of(origin.ClientAddress), hashesPerMessage);
             await using var writer = new Utf8JsonWriter(output, WriterOptions);
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Array)
             {
-                var wrote = await dispatcher.DispatchAsync(root, origin, writer, cancellationToken).ConfigureAwait(false);
+                var wrote = await dispatcher.DispatchAsync(root, origin, hashes, writer, cancellationToken).ConfigureAwait(false);
                 await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
                 return wrote;
             }
@@ -73,7 +77,7 @@ public sealed class RpcProcessor(RpcDispatcher dispatcher, RpcErrorWriter errors
                     continue;
                 }
 
-                any |= await dispatcher.DispatchAsync(request, origin, writer, cancellationToken).ConfigureAwait(false);
+                any |= await dispatcher.DispatchAsync(request, origin, hashes, writer, cancellationToken).ConfigureAwait(false);
             }
 
             if (!any)

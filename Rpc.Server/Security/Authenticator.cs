@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.Extensions.Options;
 using Rpc.Contracts.Protocol;
 using Rpc.Contracts.Users;
 using Rpc.Server.Data;
@@ -13,8 +14,12 @@ public sealed record Caller(long UserId, long SessionId, long Flags)
     public bool IsStaff => (Flags & (1L << (int)UserFlag.Staff)) != 0;
 }
 
-/// <summary>Resolves a session token to its caller, or fails with a clear authentication error.</summary>
-public sealed class Authenticator(SessionRepository sessions, TimeProvider clock)
+/// <summary>
+/// Resolves a session token to its caller, or fails with a clear authentication error. A revoked or
+/// expired session (<see cref="SessionLimitsOptions.IdleDays"/>, <see cref="SessionLimitsOptions.AbsoluteDays"/>)
+/// is refused with <see cref="ErrorData.InvalidToken"/>; the <see cref="SessionExpirySweeper"/> purges it.
+/// </summary>
+public sealed class Authenticator(SessionRepository sessions, TimeProvider clock, IOptions<SessionLimitsOptions> options)
 {
     private static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
 
@@ -31,14 +36,14 @@ public sealed class Authenticator(SessionRepository sessions, TimeProvider clock
         }
 
         var hash = TokenService.Hash(token);
-        var session = await sessions.FindActiveAsync(hash, cancellationToken).ConfigureAwait(false);
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var session = await sessions.FindActiveAsync(hash, options.Value.CutoffsAt(now), cancellationToken).ConfigureAwait(false);
         if (session is null || !CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(session.TokenHash), Encoding.ASCII.GetBytes(hash)))
         {
             throw RpcException.App(ErrorData.InvalidToken);
         }
 
         // Recording every use would turn each read into a write; a minute's resolution is enough to list sessions.
-        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         if (now - session.LastUsedAt > LastUsedResolution.TotalMilliseconds)
         {
             await sessions.TouchAsync(session.Id, now, cancellationToken).ConfigureAwait(false);

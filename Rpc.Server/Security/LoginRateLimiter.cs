@@ -6,9 +6,9 @@ using Rpc.Server.Dispatch;
 namespace Rpc.Server.Security;
 
 /// <summary>
-/// Brute-force protection for <c>users.auth</c> and a registration limit for <c>users.create</c>.
-/// A login reserves an attempt in three buckets (the (username, address) pair, the username from
-/// anywhere, the address for any username) before its password is checked, so neither a correct
+/// Brute-force protection for <c>users.auth</c> and <c>users.changePassword</c>, and a registration limit
+/// for <c>users.create</c>. A password check reserves an attempt in three buckets (the (account, address)
+/// pair, the account from anywhere, the address for any account) before the password is checked, so neither a correct
 /// password nor a parallel burst gets past an empty bucket; a correct password gives the attempts back.
 /// One address can empty only its own (username, address) bucket and its address bucket, never the
 /// username's shared one, so it cannot lock the owner out from elsewhere. Every charge and refund is
@@ -36,6 +36,16 @@ public sealed class LoginRateLimiter : IEventSink
         creates = new TokenBucketLimiter(o.CreatePerAddress, o.MaxTrackedKeys, clock);
     }
 
+    /// <summary>
+    /// The account key of an existing user: its id, so that every spelling that reaches the account
+    /// (fullwidth, mathematical letters, <c>name#1234</c>, any case) draws on the same buckets.
+    /// </summary>
+    public static string AccountKey(long userId) => "user:" + userId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The account key of a name no account has: a bounded form of what was sent.</summary>
+    public static string UnknownAccountKey(string username) =>
+        "name:" + username[..Math.Min(username.Length, 64)].ToLowerInvariant();
+
     /// <summary>Keys tracked by all the buckets together (bounded by configuration).</summary>
     public int TrackedKeys => perPair.Count + perAccount.Count + perAddress.Count + creates.Count;
 
@@ -43,6 +53,8 @@ public sealed class LoginRateLimiter : IEventSink
     /// Reserves a login attempt, or throws the rate-limit error saying when to retry. The attempt counts
     /// as failed unless <see cref="LoginAttempt.Succeeded"/> is called once the password proved right.
     /// </summary>
+    /// <param name="usernameKey">The account: <see cref="AccountKey"/> of the user the name resolved to, else <see cref="UnknownAccountKey"/>.</param>
+    /// <param name="clientAddress">The client's address.</param>
     public LoginAttempt BeginLogin(string usernameKey, string? clientAddress)
     {
         var address = AddressKey.Of(clientAddress);

@@ -9,28 +9,39 @@ namespace Rpc.Server.Security;
 /// <summary>
 /// Argon2id password hashes stored as PHC strings (<c>$argon2id$v=19$m=…,t=…,p=…$salt$hash</c>), so the
 /// parameters can be raised later while old hashes still verify. Each hash allocates m KiB, so the
-/// number running at once is bounded and a burst of logins queues instead of exhausting memory.
+/// number running at once is bounded and a burst of logins waits in the <see cref="HashQueue"/>, which
+/// is itself bounded and takes client addresses in turn.
 /// </summary>
 public sealed class PasswordHasher : IDisposable
 {
     private const int SaltBytes = 16;
     private const int HashBytes = 32;
     private readonly PasswordOptions options;
-    private readonly SemaphoreSlim slots;
+    /// <summary>The queue key of hashes no client asked for (the command line, benchmarks' set-up).</summary>
+    public const string LocalQueueKey = "local";
+
+    private readonly HashQueue queue;
     private readonly Lazy<string> dummyHash;
 
     public PasswordHasher(IOptions<PasswordOptions> options)
     {
         this.options = options.Value;
-        slots = new SemaphoreSlim(this.options.EffectiveMaxConcurrentHashes);
+        queue = new HashQueue(this.options.EffectiveMaxConcurrentHashes, this.options.MaxQueuedHashes, this.options.MaxQueuedHashesPerAddress);
         dummyHash = new Lazy<string>(() => Format(this.options.MemoryKiB, this.options.Iterations, this.options.Parallelism, RandomNumberGenerator.GetBytes(SaltBytes), new byte[HashBytes]));
     }
 
+    /// <summary>Hashes waiting for a slot now.</summary>
+    public int Queued => queue.Queued;
+
     /// <summary>Hashes <paramref name="password"/> with the configured parameters and a random salt.</summary>
-    public async Task<string> HashAsync(string password, CancellationToken cancellationToken)
+    public Task<string> HashAsync(string password, CancellationToken cancellationToken) =>
+        HashAsync(password, LocalQueueKey, cancellationToken);
+
+    /// <summary>Hashes <paramref name="password"/>, waiting in <paramref name="queueKey"/>'s line (a client address key).</summary>
+    public async Task<string> HashAsync(string password, string queueKey, CancellationToken cancellationToken)
     {
         var salt = RandomNumberGenerator.GetBytes(SaltBytes);
-        var hash = await ComputeAsync(password, salt, options.MemoryKiB, options.Iterations, options.Parallelism, HashBytes, cancellationToken).ConfigureAwait(false);
+        var hash = await ComputeAsync(password, salt, options.MemoryKiB, options.Iterations, options.Parallelism, HashBytes, queueKey, cancellationToken).ConfigureAwait(false);
         return Format(options.MemoryKiB, options.Iterations, options.Parallelism, salt, hash);
     }
 
@@ -38,14 +49,18 @@ public sealed class PasswordHasher : IDisposable
     /// Verifies <paramref name="password"/> against a stored PHC string. With a null
     /// <paramref name="phc"/> it hashes against a dummy so that an unknown user costs the same time.
     /// </summary>
-    public async Task<PasswordCheck> VerifyAsync(string password, string? phc, CancellationToken cancellationToken)
+    public Task<PasswordCheck> VerifyAsync(string password, string? phc, CancellationToken cancellationToken) =>
+        VerifyAsync(password, phc, LocalQueueKey, cancellationToken);
+
+    /// <summary>As <see cref="VerifyAsync(string, string?, CancellationToken)"/>, waiting in <paramref name="queueKey"/>'s line.</summary>
+    public async Task<PasswordCheck> VerifyAsync(string password, string? phc, string queueKey, CancellationToken cancellationToken)
     {
         if (!TryParse(phc ?? dummyHash.Value, out var m, out var t, out var p, out var salt, out var expected))
         {
             return PasswordCheck.Failed;
         }
 
-        var actual = await ComputeAsync(password, salt, m, t, p, expected.Length, cancellationToken).ConfigureAwait(false);
+        var actual = await ComputeAsync(password, salt, m, t, p, expected.Length, queueKey, cancellationToken).ConfigureAwait(false);
         if (phc is null || !CryptographicOperations.FixedTimeEquals(actual, expected))
         {
             return PasswordCheck.Failed;
@@ -56,13 +71,17 @@ public sealed class PasswordHasher : IDisposable
     }
 
     /// <summary>Argon2id of <paramref name="password"/> with explicit parameters, within the concurrency bound.</summary>
-    public async Task<byte[]> ComputeAsync(string password, byte[] salt, int memoryKiB, int iterations, int parallelism, int length, CancellationToken cancellationToken)
+    public Task<byte[]> ComputeAsync(string password, byte[] salt, int memoryKiB, int iterations, int parallelism, int length, CancellationToken cancellationToken) =>
+        ComputeAsync(password, salt, memoryKiB, iterations, parallelism, length, LocalQueueKey, cancellationToken);
+
+    /// <summary>Argon2id with explicit parameters, in a slot taken in <paramref name="queueKey"/>'s turn.</summary>
+    public async Task<byte[]> ComputeAsync(string password, byte[] salt, int memoryKiB, int iterations, int parallelism, int length, string queueKey, CancellationToken cancellationToken)
     {
         var queued = System.Diagnostics.Stopwatch.GetTimestamp();
         Operations.ServerMetrics.HashQueued();
         try
         {
-            await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await queue.EnterAsync(queueKey, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -82,11 +101,14 @@ public sealed class PasswordHasher : IDisposable
         }
         finally
         {
-            slots.Release();
+            queue.Release();
         }
     }
 
-    public void Dispose() => slots.Dispose();
+    /// <summary>Nothing left to free since the slots became a <see cref="HashQueue"/>; kept so that existing <c>using</c> blocks stay valid.</summary>
+    public void Dispose()
+    {
+    }
 
     private static string Format(int m, int t, int p, byte[] salt, byte[] hash) =>
         $"$argon2id$v=19$m={m},t={t},p={p}${Unpadded(salt)}${Unpadded(hash)}";
@@ -169,6 +191,24 @@ public sealed class PasswordOptions
     /// </summary>
     [System.ComponentModel.DataAnnotations.Range(0, 1024)]
     public int MaxConcurrentHashes { get; set; }
+
+    /// <summary>
+    /// Most hashes waiting for a slot, from all addresses together. Default 64: about one second of
+    /// hashing on 2 cores; beyond it a call fails at once with <c>the server is busy; retry in a moment</c>.
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 100_000)]
+    public int MaxQueuedHashes { get; set; } = 64;
+
+    /// <summary>
+    /// Most hashes waiting for a slot from one client address (IPv6: one /64). Default 8, so a flood from
+    /// one address takes at most 8 places of the line and the other addresses keep theirs.
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 100_000)]
+    public int MaxQueuedHashesPerAddress { get; set; } = 8;
+
+    /// <summary>Most password hashes one message (a request or a whole batch) may cause. Default 4.</summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 1000)]
+    public int MaxHashesPerMessage { get; set; } = 4;
 
     public int EffectiveMaxConcurrentHashes => MaxConcurrentHashes > 0 ? MaxConcurrentHashes : Environment.ProcessorCount + 1;
 }

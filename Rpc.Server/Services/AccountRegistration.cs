@@ -25,6 +25,9 @@ public sealed record AccountRequest
 
     /// <summary>The client address of a self-registration.</summary>
     public string? ClientAddress { get; init; }
+
+    /// <summary>The password hashes left to the request's message; the account's hash is one of them.</summary>
+    public required HashAllowance Hashes { get; init; }
 }
 
 /// <summary>
@@ -54,6 +57,7 @@ public sealed class AccountRegistration(
         var normalized = AccountRules.NormalizeUsername(request.Username);
         AccountRules.ValidatePassword(request.Password);
         var key = AccountRules.KeyOf(normalized);
+        var skeleton = UsernameConfusables.Skeleton(key);
 
         // Cheap looks first spare an Argon2 hash for a name that is plainly taken or an invite that
         // plainly cannot be used; the unique index and the conditional UPDATE still decide under races.
@@ -62,6 +66,11 @@ public sealed class AccountRegistration(
             if (await users.UsernameExistsAsync(key, cancellationToken).ConfigureAwait(false))
             {
                 throw RpcException.App(ErrorData.UsernameTaken(normalized));
+            }
+
+            if (await users.SkeletonClaimedAsync(skeleton, cancellationToken).ConfigureAwait(false))
+            {
+                throw RpcException.App(ErrorData.UsernameLookalike(normalized));
             }
         }
         else if (await users.CountWithUsernameAsync(key, cancellationToken).ConfigureAwait(false) >= AccountRules.DiscriminatorCount)
@@ -77,6 +86,7 @@ public sealed class AccountRegistration(
             }
         }
 
+        request.Hashes.Take();
         if (request.SelfRegistration)
         {
             // Counted where the work starts (the hash and the row), so rejected input costs the caller nothing.
@@ -88,9 +98,10 @@ public sealed class AccountRegistration(
             Id = ids.Next(),
             Username = normalized,
             UsernameKey = key,
+            UsernameSkeleton = skeleton,
             DisplayName = normalized,
             Email = request.Email,
-            PasswordHash = await hasher.HashAsync(request.Password, cancellationToken).ConfigureAwait(false),
+            PasswordHash = await hasher.HashAsync(request.Password, request.Hashes.AddressKey, cancellationToken).ConfigureAwait(false),
             CreatedAt = clock.GetUtcNow().ToUnixTimeMilliseconds(),
         };
         for (var attempt = 0; attempt < InsertAttempts; attempt++)

@@ -23,7 +23,7 @@ public sealed class AccountRegistry(IOptions<AccountOptions> options)
     /// </summary>
     public async Task<UserRow?> TryInsertAsync(DbConnection connection, DbTransaction transaction, UserRow row, CancellationToken cancellationToken)
     {
-        var taken = await UserRepository.TakenDiscriminatorsAsync(connection, transaction, row.UsernameKey, cancellationToken).ConfigureAwait(false);
+        var taken = await UserRepository.TakenDiscriminatorsAsync(connection, transaction, row.UsernameKey, row.UsernameSkeleton!, cancellationToken).ConfigureAwait(false);
         var discriminator = AccountRules.PickFreeDiscriminator(taken)
             ?? throw RpcException.App(ErrorData.DiscriminatorsExhausted(row.Username));
         var candidate = row with { Discriminator = discriminator };
@@ -31,6 +31,7 @@ public sealed class AccountRegistry(IOptions<AccountOptions> options)
         {
             UserWriteOutcome.Done => candidate,
             UserWriteOutcome.UsernameTaken => throw RpcException.App(ErrorData.UsernameTaken(row.Username)),
+            UserWriteOutcome.Lookalike when UniqueUsernames => throw RpcException.App(ErrorData.UsernameLookalike(row.Username)),
             _ => null,
         };
     }

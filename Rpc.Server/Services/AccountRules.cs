@@ -16,32 +16,34 @@ public static class AccountRules
     public const int PasswordMinLength = 8;
     public const int PasswordMaxLength = 128;
 
+    /// <summary>Most UTF-16 code units of a username, so 32 graphemes cannot carry megabytes.</summary>
+    public const int UsernameMaxUnits = 64;
+
+    /// <summary>Most UTF-16 code units of a display name.</summary>
+    public const int DisplayNameMaxUnits = 200;
+
+    private static readonly NameLimits UsernameLimits = new("username", UsernameMinLength, UsernameMaxLength, UsernameMaxUnits, ErrorData.UsernameLength);
+    private static readonly NameLimits DisplayNameLimits = new("display_name", 1, DisplayNameMaxLength, DisplayNameMaxUnits, ErrorData.DisplayNameLength)
+    {
+        InvisibleError = ErrorData.DisplayNameCharacters,
+        BlankError = ErrorData.DisplayNameCharacters,
+    };
+
     /// <summary>The normalized username, or an error naming the rule it breaks.</summary>
     public static string NormalizeUsername(string username)
     {
-        string normalized;
-        try
-        {
-            normalized = username.Normalize(NormalizationForm.FormKC);
-        }
-        catch (ArgumentException)
-        {
-            // Unicode normalization refuses strings with invalid code points (found by the fuzz test).
-            throw RpcException.App(ErrorData.UsernameCharacters);
-        }
-
-        var length = new StringInfo(normalized).LengthInTextElements;
-        if (length is < UsernameMinLength or > UsernameMaxLength)
-        {
-            throw RpcException.App(ErrorData.UsernameLength);
-        }
-
+        var normalized = NameText.Normalize(username, UsernameLimits, trim: false);
         foreach (var rune in normalized.EnumerateRunes())
         {
             if (!(Rune.IsLetterOrDigit(rune) || rune.Value is '_' or '.' or '-'))
             {
                 throw RpcException.App(ErrorData.UsernameCharacters);
             }
+        }
+
+        if (!UsernameConfusables.IsSingleScript(normalized))
+        {
+            throw RpcException.App(ErrorData.UsernameScripts);
         }
 
         return normalized;
@@ -124,22 +126,7 @@ public static class AccountRules
     }
 
     /// <summary>A valid display name (NFKC-normalized, trimmed), or an error naming the rule it breaks.</summary>
-    public static string NormalizeDisplayName(string displayName)
-    {
-        var normalized = displayName.Normalize(NormalizationForm.FormKC).Trim();
-        if (normalized.Length == 0 && displayName.Length > 0 || normalized.EnumerateRunes().Any(Rune.IsControl))
-        {
-            throw RpcException.App(ErrorData.DisplayNameCharacters);
-        }
-
-        var length = new StringInfo(normalized).LengthInTextElements;
-        if (length is < 1 or > DisplayNameMaxLength)
-        {
-            throw RpcException.App(ErrorData.DisplayNameLength);
-        }
-
-        return normalized;
-    }
+    public static string NormalizeDisplayName(string displayName) => NameText.Normalize(displayName, DisplayNameLimits);
 
     /// <summary>The avatar to store: null for an empty string (removal), else a checked hash.</summary>
     public static string? CheckAvatar(string avatar)

@@ -25,7 +25,7 @@ public sealed class AdminUsersService(
     public Task<User> CreateAsync(string username, string email, string password, CancellationToken cancellationToken = default)
     {
         var actor = callContext.Current.RequireCaller().UserId;
-        var request = new AccountRequest { Username = username, Password = password, Email = ValidateEmail(email) };
+        var request = new AccountRequest { Username = username, Password = password, Email = ValidateEmail(email), Hashes = callContext.Current.Hashes };
         return accounts.CreateAsync(
             request,
             (connection, transaction, user) => audit.RecordAsync(connection, transaction, actor, "user.create", "user", Id(user.Id), null, user, cancellationToken),

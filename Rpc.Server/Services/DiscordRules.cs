@@ -47,11 +47,12 @@ public static partial class DiscordRules
         }
     }
 
-    public static string ValidateRoleName(string name)
-    {
-        var trimmed = name.Trim();
-        return trimmed.Length is >= 1 and <= 64 ? trimmed : throw RpcException.App(ErrorData.RoleNameLength);
-    }
+    /// <summary>Most UTF-16 code units of a role name.</summary>
+    public const int RoleNameMaxUnits = 200;
+
+    private static readonly NameLimits RoleNameRules = new("name", 1, 64, RoleNameMaxUnits, ErrorData.RoleNameLength);
+
+    public static string ValidateRoleName(string name) => NameText.Normalize(name, RoleNameRules);
 
     public static string ValidateSlug(string slug) =>
         SlugText().IsMatch(slug) ? slug : throw RpcException.App(ErrorData.RoleSlugInvalid);
@@ -59,18 +60,18 @@ public static partial class DiscordRules
     public static int ValidatePriority(int priority) =>
         priority is >= 0 and <= 1_000_000 ? priority : throw RpcException.App(ErrorData.RolePriorityRange);
 
-    [GeneratedRegex("^[1-9][0-9]{16,18}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[1-9][0-9]{16,18}\z", RegexOptions.CultureInvariant)]
     private static partial Regex SnowflakeText();
 
-    [GeneratedRegex("^(a_)?[0-9a-f]{32}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^(a_)?[0-9a-f]{32}\z", RegexOptions.CultureInvariant)]
     private static partial Regex AvatarText();
 
-    [GeneratedRegex("^([0-9]{4}|0)$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^([0-9]{4}|0)\z", RegexOptions.CultureInvariant)]
     private static partial Regex DiscriminatorText();
 
-    [GeneratedRegex("^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*\z", RegexOptions.CultureInvariant)]
     private static partial Regex LocaleText();
 
-    [GeneratedRegex("^[a-z0-9-]{1,32}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[a-z0-9-]{1,32}\z", RegexOptions.CultureInvariant)]
     private static partial Regex SlugText();
 }

@@ -37,6 +37,6 @@ public static partial class ExpiryDates
             ? DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime.ToString(Pattern, CultureInfo.InvariantCulture)
             : UserRole.Permanent;
 
-    [GeneratedRegex("^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\z", RegexOptions.CultureInvariant)]
     private static partial Regex Shape();
 }

@@ -78,16 +78,12 @@ public sealed class GuildsService(
         }
     }
 
-    private static string CheckName(string name)
-    {
-        var trimmed = name.Trim();
-        if (new StringInfo(trimmed).LengthInTextElements is < NameMinLength or > NameMaxLength)
-        {
-            throw RpcException.App(ErrorData.GuildNameLength);
-        }
+    /// <summary>Most UTF-16 code units of a guild name.</summary>
+    public const int NameMaxUnits = 200;
 
-        return trimmed;
-    }
+    private static readonly NameLimits NameRules = new("name", NameMinLength, NameMaxLength, NameMaxUnits, ErrorData.GuildNameLength);
+
+    private static string CheckName(string name) => NameText.Normalize(name, NameRules);
 
     public async Task<Guild> CreateAsync(string name, string? region = null, CancellationToken cancellationToken = default)
     {

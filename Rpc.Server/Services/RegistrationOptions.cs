@@ -11,7 +11,7 @@ public sealed class RegistrationOptions
     /// <c>open</c> (default): anyone may call <c>users.create</c>. <c>invite</c>: <c>users.create</c>
     /// needs an instance invite; <c>users.createWithInvite</c> works in both modes.
     /// </summary>
-    [RegularExpression("^(open|invite)$")]
+    [RegularExpression(@"^(open|invite)\z")]
     public string Mode { get; set; } = "open";
 
     public bool InviteOnly => Mode == "invite";

@@ -23,9 +23,18 @@ public sealed class UserRoleEvents(IEventBus bus)
 
     public void Publish(string name, UserRoleEvent payload)
     {
-        bus.Publish(new DispatchEvent(name, payload, new EventAudience.Users([payload.UserId])));
-        bus.Publish(new DispatchEvent(name, payload, new EventAudience.Staff()));
+        foreach (var message in For(name, payload))
+        {
+            bus.Publish(message);
+        }
     }
+
+    /// <summary>The messages of a user's role change (to the user, to staff), for a caller that publishes them after its commit.</summary>
+    public static DispatchEvent[] For(string name, UserRoleEvent payload) =>
+    [
+        new DispatchEvent(name, payload, new EventAudience.Users([payload.UserId])),
+        new DispatchEvent(name, payload, new EventAudience.Staff()),
+    ];
 
     /// <summary>A change to the role catalogue, for staff connections only.</summary>
     public void PublishCatalogue(string name, RoleEvent payload) =>

@@ -16,6 +16,11 @@ public sealed partial class UsersService
     public const int MaxGroupDmRecipients = 10;
     public const int MaxGroupDmNameLength = 100;
 
+    /// <summary>Most UTF-16 code units of a group DM name.</summary>
+    public const int MaxGroupDmNameUnits = 200;
+
+    private static readonly NameLimits GroupDmNameRules = new("name", 1, MaxGroupDmNameLength, MaxGroupDmNameUnits, ErrorData.GroupDmNameLength);
+
     public async Task<IReadOnlyList<Channel>> ChannelsAsync(int? limit = null, long? after = null, CancellationToken cancellationToken = default)
     {
         var userId = callContext.Current.RequireCaller().UserId;
@@ -165,14 +170,5 @@ public sealed partial class UsersService
     }
 
     /// <summary>A group DM name trimmed, or null for none; 1 to 100 characters.</summary>
-    internal static string? CheckGroupDmName(string? name)
-    {
-        var groupName = name?.Trim();
-        if (groupName is not null && new System.Globalization.StringInfo(groupName).LengthInTextElements is < 1 or > MaxGroupDmNameLength)
-        {
-            throw RpcException.App(ErrorData.GroupDmNameLength);
-        }
-
-        return groupName;
-    }
+    internal static string? CheckGroupDmName(string? name) => name is null ? null : NameText.Normalize(name, GroupDmNameRules);
 }

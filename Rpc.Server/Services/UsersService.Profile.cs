@@ -39,6 +39,7 @@ public sealed partial class UsersService
         {
             Username = newUsername ?? current.Username,
             UsernameKey = newUsername is null ? current.UsernameKey : AccountRules.KeyOf(newUsername),
+            UsernameSkeleton = newUsername is null ? current.UsernameSkeleton : UsernameConfusables.Skeleton(AccountRules.KeyOf(newUsername)),
             Discriminator = discriminator ?? current.Discriminator,
             DisplayName = newDisplayName ?? current.DisplayName,
             Avatar = avatar is null ? current.Avatar : newAvatar,
@@ -47,7 +48,7 @@ public sealed partial class UsersService
         // A new username keeps the user's discriminator when it is free for that name, else takes a free one.
         if (discriminator is null && next.UsernameKey != current.UsernameKey)
         {
-            var taken = await UserRepository.TakenDiscriminatorsAsync(connection, transaction, next.UsernameKey, cancellationToken).ConfigureAwait(false);
+            var taken = await UserRepository.TakenDiscriminatorsAsync(connection, transaction, next.UsernameKey, next.UsernameSkeleton!, cancellationToken).ConfigureAwait(false);
             if (taken.Contains(current.Discriminator))
             {
                 next = next with
@@ -62,11 +63,20 @@ public sealed partial class UsersService
             return UserMapper.ToUser(current, presence.GetStatus(userId));
         }
 
-        switch (await UserRepository.UpdateProfileAsync(connection, transaction, next, registry.UniqueUsernames, cancellationToken).ConfigureAwait(false))
+        var tagChanged = next.UsernameKey != current.UsernameKey || next.Discriminator != current.Discriminator;
+        if (tagChanged && next.UsernameSkeleton is null)
+        {
+            // An account from before skeletons were kept, changing only its discriminator.
+            next = next with { UsernameSkeleton = UsernameConfusables.Skeleton(next.UsernameKey) };
+        }
+
+        switch (await UserRepository.UpdateProfileAsync(connection, transaction, next, registry.UniqueUsernames, tagChanged, cancellationToken).ConfigureAwait(false))
         {
             case UserWriteOutcome.UsernameTaken:
                 throw RpcException.App(ErrorData.UsernameTaken(next.Username));
-            case UserWriteOutcome.TagTaken:
+            case UserWriteOutcome.Lookalike when registry.UniqueUsernames:
+                throw RpcException.App(ErrorData.UsernameLookalike(next.Username));
+            case UserWriteOutcome.TagTaken or UserWriteOutcome.Lookalike:
                 throw RpcException.App(ErrorData.TagTaken(next.Username, next.Discriminator));
         }
 

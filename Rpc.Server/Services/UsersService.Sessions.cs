@@ -17,12 +17,14 @@ public sealed partial class UsersService
     public async Task<IReadOnlyList<Session>> SessionsAsync(int? limit = null, long? after = null, CancellationToken cancellationToken = default)
     {
         var caller = callContext.Current.RequireCaller();
-        var rows = await sessions.ListActiveAsync(caller.UserId, after, Paging.Limit(limit), cancellationToken).ConfigureAwait(false);
+        var o = sessionOptions.Value;
+        var rows = await sessions.ListActiveAsync(caller.UserId, after, Paging.Limit(limit), o.CutoffsAt(Now()), cancellationToken).ConfigureAwait(false);
         return rows.Select(s => new Session
         {
             Id = s.Id,
             CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(s.CreatedAt),
             LastUsedAt = DateTimeOffset.FromUnixTimeMilliseconds(s.LastUsedAt),
+            ExpiresAt = DateTimeOffset.FromUnixTimeMilliseconds(o.ExpiresAt(s.CreatedAt, s.LastUsedAt)),
             ClientAddress = s.ClientAddress,
             UserAgent = s.UserAgent,
             Current = s.Id == caller.SessionId,
@@ -45,17 +47,24 @@ public sealed partial class UsersService
     {
         var caller = callContext.Current.RequireCaller();
         AccountRules.ValidatePassword(newPassword);
+        var hashes = callContext.Current.Hashes;
+        hashes.Take(2);
         var user = await users.FindLiveAsync(caller.UserId, cancellationToken).ConfigureAwait(false)
             ?? throw RpcException.App(ErrorData.InvalidToken);
-        if (await hasher.VerifyAsync(oldPassword, user.PasswordHash, cancellationToken).ConfigureAwait(false) == PasswordCheck.Failed)
+
+        // Wrong old passwords count as failed logins of this account, so a stolen token cannot guess the password faster.
+        var attempt = rateLimiter.BeginLogin(LoginRateLimiter.AccountKey(user.Id), callContext.Current.Origin.ClientAddress);
+        if (await hasher.VerifyAsync(oldPassword, user.PasswordHash, hashes.AddressKey, cancellationToken).ConfigureAwait(false) == PasswordCheck.Failed)
         {
             throw RpcException.App(ErrorData.InvalidPassword);
         }
 
-        var hash = await hasher.HashAsync(newPassword, cancellationToken).ConfigureAwait(false);
+        attempt.Succeeded();
+        var hash = await hasher.HashAsync(newPassword, hashes.AddressKey, cancellationToken).ConfigureAwait(false);
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
         await UserRepository.UpdatePasswordHashAsync(connection, transaction, caller.UserId, hash, cancellationToken).ConfigureAwait(false);
+
         var ended = await SessionRepository.RevokeOthersAsync(connection, transaction, caller.UserId, caller.SessionId, Now(), cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         foreach (var sessionId in ended)

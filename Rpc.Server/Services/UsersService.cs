@@ -33,7 +33,8 @@ public sealed partial class UsersService(
     DiscordAccountRepository discordAccounts,
     UsernameCheckCache checks,
     ChannelViews channelViews,
-    IOptions<UserCapsOptions> caps) : IUsersApi
+    IOptions<UserCapsOptions> caps,
+    IOptions<SessionLimitsOptions> sessionOptions) : IUsersApi
 {
     public Task<User> CreateAsync(string username, string password, string? invite = null, CancellationToken cancellationToken = default)
     {
@@ -50,7 +51,7 @@ public sealed partial class UsersService(
 
     private Task<User> RegisterAsync(string username, string password, string? invite, CancellationToken cancellationToken) =>
         accounts.CreateAsync(
-            new AccountRequest { Username = username, Password = password, Invite = invite, SelfRegistration = true, ClientAddress = callContext.Current.Origin.ClientAddress },
+            new AccountRequest { Username = username, Password = password, Invite = invite, SelfRegistration = true, ClientAddress = callContext.Current.Origin.ClientAddress, Hashes = callContext.Current.Hashes },
             null,
             cancellationToken);
 
@@ -62,35 +63,49 @@ public sealed partial class UsersService(
             throw RpcException.App(ErrorData.AlreadyIdentified);
         }
 
-        var key = AccountRules.TryKey(username);
-        // Names that cannot exist are still limited, under a bounded form of what was sent.
-        var attempt = rateLimiter.BeginLogin(key ?? username[..Math.Min(username.Length, AccountRules.UsernameMaxLength * 2)].ToLowerInvariant(), origin.ClientAddress);
+        var hashes = callContext.Current.Hashes;
+        hashes.Take();
+
+        // The account is found first so that the limits count the account reached, whatever spelling
+        // reached it (fullwidth or mathematical letters, name#1234, any case); unknown names count under what was sent.
         var user = await FindForLoginAsync(username, cancellationToken).ConfigureAwait(false);
-        var check = await hasher.VerifyAsync(password, user?.PasswordHash, cancellationToken).ConfigureAwait(false);
+        var attempt = rateLimiter.BeginLogin(
+            user is null ? LoginRateLimiter.UnknownAccountKey(AccountRules.TryKey(username) ?? username) : LoginRateLimiter.AccountKey(user.Id),
+            origin.ClientAddress);
+        var check = await hasher.VerifyAsync(password, user?.PasswordHash, hashes.AddressKey, cancellationToken).ConfigureAwait(false);
         if (user is null || check == PasswordCheck.Failed)
         {
             throw RpcException.App(ErrorData.InvalidPassword);
         }
 
-        attempt.Succeeded();
-
-        if (check == PasswordCheck.SucceededNeedsRehash)
-        {
-            var rehashed = await hasher.HashAsync(password, cancellationToken).ConfigureAwait(false);
-            await users.UpdatePasswordHashAsync(user.Id, rehashed, cancellationToken).ConfigureAwait(false);
-        }
+        // A rehash is an upgrade that can wait for the next login when this message has no hash left.
+        var rehashed = check == PasswordCheck.SucceededNeedsRehash && hashes.TryTake()
+            ? await hasher.HashAsync(password, hashes.AddressKey, cancellationToken).ConfigureAwait(false)
+            : null;
 
         var token = TokenService.NewToken();
+        var now = Now();
         var session = new NewSession
         {
             Id = ids.Next(),
             UserId = user.Id,
             TokenHash = TokenService.Hash(token),
-            CreatedAt = clock.GetUtcNow().ToUnixTimeMilliseconds(),
+            CreatedAt = now,
             ClientAddress = origin.ClientAddress,
             UserAgent = origin.UserAgent,
         };
-        await sessions.InsertAsync(session, cancellationToken).ConfigureAwait(false);
+
+        // Tied to the hash that was verified: a password change that committed since then wins, and
+        // this login neither gets a session nor writes its rehash of the old password back.
+        var o = sessionOptions.Value;
+        var displaced = await sessions.InsertForCredentialAsync(session, user.PasswordHash, rehashed, o.MaxPerUser, o.CutoffsAt(now), cancellationToken).ConfigureAwait(false)
+            ?? throw RpcException.App(ErrorData.InvalidPassword);
+        attempt.Succeeded();
+        foreach (var sessionId in displaced)
+        {
+            bus.Publish(new CloseConnections(user.Id, sessionId, GatewayCloseCodes.SessionRevoked, SessionRevokedReason));
+        }
+
         if (origin.Connection is { } connection && !await connection.TryAuthenticateAsync(token, new Caller(user.Id, session.Id, user.Flags), cancellationToken).ConfigureAwait(false))
         {
             throw RpcException.App(ErrorData.AlreadyIdentified);
@@ -117,6 +132,7 @@ public sealed partial class UsersService(
 
         return registry.UniqueUsernames
             ? await users.UsernameExistsAsync(key, cancellationToken).ConfigureAwait(false)
+                || await users.SkeletonClaimedAsync(UsernameConfusables.Skeleton(key), cancellationToken).ConfigureAwait(false)
             : (await users.FindLiveByUsernameKeyAsync(key, 1, cancellationToken).ConfigureAwait(false)).Count > 0;
     }
 

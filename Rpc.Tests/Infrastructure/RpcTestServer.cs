@@ -80,6 +80,8 @@ public sealed class RpcTestServer : IAsyncDisposable
         ["RateLimits:LoginPerAccount:Burst"] = "1000000",
         ["RateLimits:LoginPerAccountAndAddress:Burst"] = "1000000",
         ["RateLimits:CreatePerAddress:Burst"] = "1000000",
+        ["Passwords:MaxQueuedHashes"] = "100000",
+        ["Passwords:MaxQueuedHashesPerAddress"] = "100000",
     };
 
     public static async Task<RpcTestServer> StartAsync(

@@ -30,6 +30,19 @@ public sealed class FuzzTests
         "%s%s%s%s%s%n", "%x%x%x%x", "{0}{1}{999}", "${jndi:ldap://example.invalid/a}", "{{7*7}}", "\0\0\0", "../../../../etc/passwd",
         "<script>alert(1)</script>", "\u202Eevil", "🙂🙂🙂", "a\r\nX-Injected: 1", "\\u0000", "NaN", "-1", "9223372036854775808", "null", "true",
         "[]", "{}", new string('\'', 5000), new string('%', 70_000), "\uFFFF\uFFFE", "\uD83D", "SELECT 1", "Robert'); DROP TABLE sessions;--",
+
+        // Short in graphemes, huge in bytes: combining-mark runs and Hangul jamo runs.
+        "a" + new string('\u0301', 200), "ab" + new string('\u0301', 20_000), "x" + new string('\u0300', 5), "a" + new string('\u1100', 5000),
+        string.Concat(Enumerable.Repeat("e\u0301\u0302\u0303\u0304\u0305", 50)),
+
+        // Confusables and mixed scripts: Cyrillic, fullwidth and mathematical look-alikes of Latin names.
+        "\u0430dmin", "\u0430\u0434\u043c\u0456\u043f", "\uFF53elfie", "\U0001D42Celfie", "\u0440\u0430\u0443\u0440\u0430l", "adm\u0131n", "\u0391\u0392C",
+
+        // Control, format and default-ignorable characters, before and after NFKC.
+        "a\u200Bb", "a\u200Db", "\u2066x\u2069", "\u202Ax\u202C", "\u3164", "\uFFA0name", "\u115Fname", "\uFEFFname", "a\u00ADb", "a\u0000b", "name\n", "a\uFE0Fb",
+
+        // #tag spellings: fullwidth digits, mathematical letters, empty or doubled parts.
+        "selfie#1086", "\uFF53elfie#1086", "\U0001D42Celfie#1086", "selfie#\uFF11\uFF10\uFF18\uFF16", "selfie#0000", "selfie##1086", "#1086", "selfie#", "selfie#1e3", "selfie#10860",
     ];
 
     private enum Expect

@@ -22,7 +22,7 @@ public sealed class SessionsTests
         Assert.That(sessions.EnumerateArray().Count(s => s.GetProperty("current").GetBoolean()), Is.EqualTo(1));
         Assert.That(sessions[1].GetProperty("current").GetBoolean(), Is.True, "ordered by id: the later login is second");
         var first = sessions[0];
-        Assert.That(first.EnumerateObject().Select(p => p.Name), Is.EquivalentTo(new[] { "id", "created_at", "last_used_at", "client_address", "user_agent", "current" }));
+        Assert.That(first.EnumerateObject().Select(p => p.Name), Is.EquivalentTo(new[] { "id", "created_at", "last_used_at", "expires_at", "client_address", "user_agent", "current" }));
         Assert.That(first.GetProperty("client_address").GetString(), Is.EqualTo("127.0.0.1"));
         Assert.That(first.GetProperty("created_at").GetDateTimeOffset(), Is.EqualTo(DateTimeOffset.UtcNow).Within(TimeSpan.FromMinutes(1)));
         var text = sessions.ToString();
