@@ -63,14 +63,18 @@ public sealed class AccountRegistration(
         // plainly cannot be used; the unique index and the conditional UPDATE still decide under races.
         if (registry.UniqueUsernames)
         {
+            // The skeleton first: the same name has the same skeleton, so a name registered between the two
+            // look-ups is still reported as taken, not as a look-alike of itself.
+            if (await users.SkeletonClaimedAsync(skeleton, cancellationToken).ConfigureAwait(false))
+            {
+                throw RpcException.App(await users.UsernameExistsAsync(key, cancellationToken).ConfigureAwait(false)
+                    ? ErrorData.UsernameTaken(normalized)
+                    : ErrorData.UsernameLookalike(normalized));
+            }
+
             if (await users.UsernameExistsAsync(key, cancellationToken).ConfigureAwait(false))
             {
                 throw RpcException.App(ErrorData.UsernameTaken(normalized));
-            }
-
-            if (await users.SkeletonClaimedAsync(skeleton, cancellationToken).ConfigureAwait(false))
-            {
-                throw RpcException.App(ErrorData.UsernameLookalike(normalized));
             }
         }
         else if (await users.CountWithUsernameAsync(key, cancellationToken).ConfigureAwait(false) >= AccountRules.DiscriminatorCount)

@@ -113,14 +113,16 @@ public sealed class TelemetryTests
         await server.ErrorAsync("users.auth", new { username = user.Username, password = "wrong password 1" });
         await server.ErrorAsync("users.auth", new { username = user.Username, password = "wrong password 2" });
         await server.ErrorAsync("users.auth", new { username = user.Username, password = user.Password });
-        await server.ResultAsync("users.changePassword", new { old_password = user.Password, new_password = "another horse battery" }, user.Token);
+        // Another account: the locked-out one's password checks are refused too, changePassword's included.
+        var other = await server.NewUserAsync("sec");
+        await server.ResultAsync("users.changePassword", new { old_password = other.Password, new_password = "another horse battery" }, other.Token);
         await server.ErrorAsync("admin.users.search", new { username = "x" }, user.Token);
 
         var lines = CapturingLoggerProvider.Lines.Where(l => l.Contains("SecurityLog", StringComparison.Ordinal)).ToList();
         Assert.That(lines, Has.Some.Contains($"Security event login_succeeded: user {id}, client 127.0.0.1"));
         Assert.That(lines, Has.Some.Contains("Security event login_failed: user -, client 127.0.0.1"));
         Assert.That(lines, Has.Some.Contains("Security event login_locked_out: user -, client 127.0.0.1"));
-        Assert.That(lines, Has.Some.Contains($"Security event password_changed: user {id}, client 127.0.0.1"));
+        Assert.That(lines, Has.Some.Contains($"Security event password_changed: user {other.Id}, client 127.0.0.1"));
         Assert.That(lines, Has.Some.Contains($"Security event staff_access_refused: user {id}, client 127.0.0.1"));
         Assert.That(lines, Has.None.Contains("wrong password").And.None.Contains(user.Token).And.None.Contains(user.Password));
 
