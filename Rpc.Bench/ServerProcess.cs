@@ -38,6 +38,8 @@ public sealed partial class ServerProcess : IAsyncDisposable
         }
 
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        // The address is read from the banner, a log line: keep it visible whatever level the bench sets.
+        info.Environment["Logging__LogLevel__Rpc.Server.Startup"] = "Information";
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
         {
             info.Environment[key] = value;
