@@ -35,7 +35,7 @@ public static class AbuseBench
         Directory.CreateDirectory(work);
         try
         {
-            using var hasher = new PasswordHasher(Options.Create(new PasswordOptions()));
+            var hasher = new PasswordHasher(Options.Create(new PasswordOptions()));
             var phc = await hasher.HashAsync(Password, CancellationToken.None);
             await AddRowsAsync(table, notes, Path.Combine(root, "Rpc.Server", "bin", "Release", "net10.0", "Rpc.Server.dll"), work, phc, TimeSpan.FromSeconds(settings.Seconds));
         }

@@ -30,7 +30,7 @@ public static class BenchRun
         try
         {
             Console.WriteLine($"bench: {Environment.ProcessorCount} cores, {settings.Users:N0} users, {settings.Seconds} s per measurement, work dir {work}");
-            using var hasher = new PasswordHasher(Options.Create(new PasswordOptions()));
+            var hasher = new PasswordHasher(Options.Create(new PasswordOptions()));
             var options = new PasswordOptions();
             var phc = await hasher.HashAsync(Password, CancellationToken.None);
 

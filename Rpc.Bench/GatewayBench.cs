@@ -36,7 +36,7 @@ public static class GatewayBench
         try
         {
             Console.WriteLine($"bench gateway: {Environment.ProcessorCount} cores, {n:N0} connections, work dir {work}");
-            using var hasher = new PasswordHasher(Options.Create(new PasswordOptions()));
+            var hasher = new PasswordHasher(Options.Create(new PasswordOptions()));
             var phc = await hasher.HashAsync("bench password 1", CancellationToken.None);
             var db = Path.Combine(work, "gateway.db");
             var load = Stopwatch.StartNew();

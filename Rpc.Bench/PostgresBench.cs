@@ -38,7 +38,7 @@ public static class PostgresBench
         try
         {
             Console.WriteLine($"bench postgres: {Environment.ProcessorCount} cores, {settings.Users:N0} users, cluster in {cluster}");
-            using var hasher = new PasswordHasher(Options.Create(new PasswordOptions()));
+            var hasher = new PasswordHasher(Options.Create(new PasswordOptions()));
             var phc = await hasher.HashAsync(Password, CancellationToken.None);
             var connectionString = await CreateDatabaseAsync($"Host={cluster};Username=postgres;Database=postgres", "bench");
             var load = Stopwatch.StartNew();
