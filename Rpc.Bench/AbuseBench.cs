@@ -16,7 +16,7 @@ namespace Rpc.Bench;
 /// Rows: resident memory while 100 WebSockets send large batches and never read (and when each was dropped),
 /// a legitimate login's p99 while the attacker floods logins, and <c>users.check</c>'s p99 during both floods.
 /// </summary>
-public static class AbuseBench
+public static partial class AbuseBench
 {
     private const string Password = "bench password 1";
     private const int Sockets = 100;
@@ -93,6 +93,7 @@ public static class AbuseBench
             "RSS sampled every 100 ms; closed = the server dropped the connection (reset after 4008)"));
 
         // Rows 2 and 3: both floods at once, the legitimate clients measured meanwhile.
+        await WaitForNoWebSocketsAsync(endpoint);
         Console.WriteLine("abuse: login flood and WebSocket flood together …");
         using var stop = new CancellationTokenSource();
         var hashFlood = LoginFloodAsync(endpoint, floodLogin, stop.Token);
@@ -109,7 +110,11 @@ public static class AbuseBench
             $"p99 {loginsUnderAttack.P99:0} ms, p50 {loginsUnderAttack.P50:0} ms ({loginsUnderAttack.Count} logins, {loginsUnderAttack.Errors} errors)",
             $"p99 {idleLogins.P99:0} ms, p50 {idleLogins.P50:0} ms idle", loginsUnderAttack.P99 / (3 * idleLogins.P99),
             loginsUnderAttack.P99 < 3 * idleLogins.P99 && loginsUnderAttack.Errors == 0,
-            $"the flood: {flooded.Logins} logins, {flooded.Busy} answered busy, {flooded.Other} other errors; the WebSocket flood ran meanwhile (peak {bothPeak:0} MiB)"));
+            $"the flood: {flooded.Logins} logins, {flooded.Busy} answered busy, {flooded.RateLimited} rate limited, {flooded.Closed} connections closed by the server, {flooded.Other} other answers; the WebSocket flood ran meanwhile (peak {bothPeak:0} MiB)"));
+        if (flooded.FirstOther is { } sample)
+        {
+            notes.Add("The login flood's first other answer: " + sample[..Math.Min(sample.Length, 300)]);
+        }
         table.Add(new BenchRow(
             "`users.check` p99 from a third address during both floods (200/s, open loop)", "p99 < 10 ms",
             $"p99 {checksUnderAttack.P99:0.00} ms, p50 {checksUnderAttack.P50:0.00} ms ({checksUnderAttack.Errors} errors)",
@@ -183,33 +188,78 @@ public static class AbuseBench
         return Summarize(samples.SelectMany(s => s).ToList(), errors);
     }
 
-    /// <summary><see cref="HashFlooders"/> connections from the attacker logging in as fast as they are answered, until <paramref name="stop"/>.</summary>
-    private static async Task<(int Logins, int Busy, int Other)> LoginFloodAsync(IPEndPoint endpoint, byte[] login, CancellationToken stop)
+    /// <summary>What the login flood's requests got back.</summary>
+    private sealed record FloodOutcome(int Logins, int Busy, int RateLimited, int Closed, int Other, string? FirstOther);
+
+    /// <summary>
+    /// <see cref="HashFlooders"/> connections from the attacker logging in as fast as they are answered, until
+    /// <paramref name="stop"/>; a connection the server closes is counted and opened again.
+    /// </summary>
+    private static async Task<FloodOutcome> LoginFloodAsync(IPEndPoint endpoint, byte[] login, CancellationToken stop)
     {
-        int logins = 0, busy = 0, other = 0;
+        int logins = 0, busy = 0, limited = 0, closed = 0, other = 0;
+        string? firstOther = null;
         await Task.WhenAll(Enumerable.Range(0, HashFlooders).Select(_ => Task.Run(async () =>
         {
-            using var connection = await RawHttpConnection.ConnectAsync(endpoint, Attacker);
             while (!stop.IsCancellationRequested)
             {
-                await connection.SendAsync(login);
-                var body = connection.Body.Span;
-                if (body.IndexOf("\"token\""u8) >= 0)
+                using var connection = await RawHttpConnection.ConnectAsync(endpoint, Attacker);
+                try
                 {
-                    Interlocked.Increment(ref logins);
+                    while (!stop.IsCancellationRequested)
+                    {
+                        await connection.SendAsync(login);
+                        var body = connection.Body.Span;
+                        if (body.IndexOf("\"token\""u8) >= 0)
+                        {
+                            Interlocked.Increment(ref logins);
+                        }
+                        else if (body.IndexOf("busy"u8) >= 0)
+                        {
+                            Interlocked.Increment(ref busy);
+                        }
+                        else if (body.IndexOf("rate limited"u8) >= 0)
+                        {
+                            Interlocked.Increment(ref limited);
+                        }
+                        else
+                        {
+                            Interlocked.Increment(ref other);
+                            Interlocked.CompareExchange(ref firstOther, $"HTTP {connection.Status} {Encoding.UTF8.GetString(body)}", null);
+                        }
+                    }
                 }
-                else if (body.IndexOf("busy"u8) >= 0)
+                catch (Exception e) when (e is IOException or SocketException)
                 {
-                    Interlocked.Increment(ref busy);
-                }
-                else
-                {
-                    Interlocked.Increment(ref other);
+                    Interlocked.Increment(ref closed);
                 }
             }
         })));
-        return (logins, busy, other);
+        return new FloodOutcome(logins, busy, limited, closed, other, firstOther);
     }
+
+    /// <summary>Waits until the server counts no open WebSocket (its /metrics gauge), so that one phase's sockets do not count against the next's limits.</summary>
+    private static async Task WaitForNoWebSocketsAsync(IPEndPoint endpoint)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri($"http://{endpoint}") };
+        var deadline = Stopwatch.GetTimestamp() + 30 * Stopwatch.Frequency;
+        while (Stopwatch.GetTimestamp() < deadline)
+        {
+            var text = await http.GetStringAsync("/metrics");
+            var open = OpenWebSockets().Match(text);
+            if (!open.Success || double.Parse(open.Groups[1].Value, CultureInfo.InvariantCulture) == 0)
+            {
+                return;
+            }
+
+            await Task.Delay(200);
+        }
+
+        Console.WriteLine("abuse: the server still counts open WebSockets after 30 s");
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?m)^rpc_websockets_open(?:\{[^}]*\})? ([0-9.eE+-]+)")]
+    private static partial System.Text.RegularExpressions.Regex OpenWebSockets();
 
     /// <summary>
     /// <see cref="Sockets"/> WebSockets from the attacker, each sending batches of 100 <c>users.check</c> with 10 KB

@@ -31,6 +31,15 @@ public sealed class RpcLimitsOptions
     public int MaxInFlightBytesPerConnection { get; set; } = 1024 * 1024;
 
     /// <summary>
+    /// Bytes of messages all the WebSockets of one client address (IPv6: one /64) may have being read or
+    /// processed together. A message longer than one read waits, in order, until the largest message
+    /// (<see cref="MaxRequestBytes"/>) fits beside the address's others (or it has none), so many connections
+    /// cannot multiply <see cref="MaxInFlightBytesPerConnection"/>. Default 4 MiB.
+    /// </summary>
+    [Range(1024, 1024 * 1024 * 1024)]
+    public int MaxInFlightBytesPerAddress { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>
     /// Largest reply to a batch, in bytes: once the reply passes it, the members not yet run are answered
     /// with an error instead, so a batch of cheap calls with big results cannot make the server build an
     /// unbounded reply. Default 8 MiB.

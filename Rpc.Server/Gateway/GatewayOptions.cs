@@ -53,6 +53,16 @@ public sealed class GatewayOptions
     public long MaxQueuedReplyBytesTotal { get; set; } = 64 * 1024 * 1024;
 
     /// <summary>
+    /// Bytes of replies not yet written on all the WebSockets of one client address (IPv6: one /64), counting
+    /// the one being written: a reply that would pass it while the address has others waiting closes its
+    /// connection as a slow consumer (4008). Without it a hundred sockets that never read held one reply each
+    /// however low the server-wide bound. At least the largest batch reply (<c>Rpc:MaxBatchReplyBytes</c>).
+    /// Default 16 MiB.
+    /// </summary>
+    [Range(64 * 1024, 64L * 1024 * 1024 * 1024)]
+    public long MaxQueuedReplyBytesPerAddress { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>
     /// How long one frame may take to go out: a client that reads nothing for this long is closed (4008)
     /// rather than holding its queue. Default 10 s.
     /// </summary>

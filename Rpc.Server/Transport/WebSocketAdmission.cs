@@ -1,14 +1,18 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using Rpc.Contracts.Protocol;
+using Rpc.Server.Dispatch;
+using Rpc.Server.Gateway;
 
 namespace Rpc.Server.Transport;
 
-/// <summary>Counts open WebSockets in total and per client address and refuses those beyond the limits.</summary>
-public sealed class WebSocketAdmission(IOptions<ConnectionLimitsOptions> options)
+/// <summary>
+/// Counts open WebSockets in total and per client address, refuses those beyond the limits, and keeps each
+/// address's <see cref="AddressLoad"/> (the bytes its connections hold together) while it has connections.
+/// </summary>
+public sealed class WebSocketAdmission(IOptions<ConnectionLimitsOptions> options, IOptions<RpcLimitsOptions> rpcLimits, IOptions<GatewayOptions> gateway)
 {
     private readonly ConnectionLimitsOptions limits = options.Value;
-    private readonly ConcurrentDictionary<string, int> perAddress = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (int Count, AddressLoad Load)> perAddress = new(StringComparer.Ordinal);
     private readonly Lock gate = new();
     private int total;
 
@@ -25,15 +29,24 @@ public sealed class WebSocketAdmission(IOptions<ConnectionLimitsOptions> options
                 return (StatusCodes.Status503ServiceUnavailable, ErrorData.TooManyConnections);
             }
 
-            var mine = perAddress.GetValueOrDefault(address);
+            var (mine, load) = perAddress.GetValueOrDefault(address);
             if (mine >= limits.MaxWebSocketsPerAddress)
             {
                 return (StatusCodes.Status429TooManyRequests, ErrorData.TooManyConnectionsFromAddress);
             }
 
-            perAddress[address] = mine + 1;
+            perAddress[address] = (mine + 1, load ?? new AddressLoad(rpcLimits.Value.MaxInFlightBytesPerAddress, gateway.Value.MaxQueuedReplyBytesPerAddress));
             total++;
             return null;
+        }
+    }
+
+    /// <summary>The shared load of <paramref name="address"/>, which has a connection admitted by <see cref="TryAdmit"/>.</summary>
+    public AddressLoad LoadOf(string address)
+    {
+        lock (gate)
+        {
+            return perAddress[address].Load;
         }
     }
 
@@ -43,13 +56,13 @@ public sealed class WebSocketAdmission(IOptions<ConnectionLimitsOptions> options
         lock (gate)
         {
             total--;
-            if (perAddress.TryGetValue(address, out var mine) && mine > 1)
+            if (perAddress.TryGetValue(address, out var mine) && mine.Count > 1)
             {
-                perAddress[address] = mine - 1;
+                perAddress[address] = (mine.Count - 1, mine.Load);
             }
             else
             {
-                perAddress.TryRemove(address, out _);
+                perAddress.Remove(address);
             }
         }
     }

@@ -21,6 +21,8 @@ namespace Rpc.Server.Transport;
 /// stays unauthenticated and silent past its idle limit is closed. What waits to be sent is bounded in
 /// frames and in bytes, and each frame must go out within the send timeout: a client that does not read
 /// is closed with 4008 (slow consumer) instead of holding memory. A close jumps ahead of queued events.
+/// The bytes of messages in flight and of unwritten replies are also counted for the client's address
+/// (<see cref="AddressLoad"/>), whose bounds hold however many connections it opens.
 /// </summary>
 public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
 {
@@ -45,6 +47,8 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
     private readonly SemaphoreSlim inFlight;
     private readonly SemaphoreSlim drained = new(0, 1);
     private readonly ReplyBudget replyBudget;
+    private readonly AddressLoad addressLoad;
+    private int sendingReply;
     private int running;
     private long inFlightBytes;
     private int closeRequested;
@@ -54,9 +58,10 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
     private volatile AuthenticatedAs? authenticated;
     private int identified;
 
-    public WebSocketRpcConnection(WebSocket socket, HttpContext context, RpcProcessor processor, RpcErrorWriter errors, GatewayHub gateway, RpcLimitsOptions limits, GatewayOptions gatewayOptions, ReplyBudget replyBudget, TimeSpan anonymousIdle, TimeProvider time, ILogger logger)
+    public WebSocketRpcConnection(WebSocket socket, HttpContext context, RpcProcessor processor, RpcErrorWriter errors, GatewayHub gateway, RpcLimitsOptions limits, GatewayOptions gatewayOptions, ReplyBudget replyBudget, AddressLoad addressLoad, TimeSpan anonymousIdle, TimeProvider time, ILogger logger)
     {
         this.replyBudget = replyBudget;
+        this.addressLoad = addressLoad;
         this.socket = socket;
         this.processor = processor;
         this.errors = errors;
@@ -148,6 +153,19 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
         closeCode = code;
         closeReason = reason;
         this.discardQueued = discardQueued;
+        if (discardQueued && Volatile.Read(ref sendingReply) == 1)
+        {
+            // A reply stuck in a send to a client that does not read would hold its bytes (and its address's room)
+            // until the send timeout: give up on it now; the socket is aborted, as after a timed-out send.
+            try
+            {
+                sendDeadline.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        }
+
         _ = CloseWhenIdleAsync();
     }
 
@@ -293,29 +311,48 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
 
             var message = new Sequence<byte>(ArrayPool<byte>.Shared);
             var tooLarge = false;
+            long reserved = 0;
             ValueWebSocketReceiveResult result;
-            do
+            try
             {
-                result = await socket.ReceiveAsync(message.GetMemory(4096), cancellationToken).ConfigureAwait(false);
-                if (result.MessageType == WebSocketMessageType.Close)
+                do
                 {
-                    message.Dispose();
-                    return;
-                }
+                    result = await socket.ReceiveAsync(message.GetMemory(4096), cancellationToken).ConfigureAwait(false);
+                    if (result.MessageType == WebSocketMessageType.Close)
+                    {
+                        message.Dispose();
+                        return;
+                    }
 
-                message.Advance(result.Count);
-                if (message.Length > limits.MaxRequestBytes)
-                {
-                    // Keep reading to the end of the oversized message, but keep none of it.
-                    tooLarge = true;
-                    message.Reset();
+                    message.Advance(result.Count);
+                    if (!result.EndOfMessage && reserved == 0)
+                    {
+                        // Longer than one read: wait for room for the largest message among the address's messages in flight.
+                        reserved = limits.MaxRequestBytes;
+                        await addressLoad.ReserveAsync(reserved, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    if (message.Length > limits.MaxRequestBytes)
+                    {
+                        // Keep reading to the end of the oversized message, but keep none of it.
+                        tooLarge = true;
+                        message.Reset();
+                    }
                 }
+                while (!result.EndOfMessage);
             }
-            while (!result.EndOfMessage);
+            catch
+            {
+                addressLoad.Release(reserved);
+                throw;
+            }
 
+            // From here the message's own length is what the address holds, until it is processed.
+            addressLoad.Release(reserved - message.Length);
             Volatile.Write(ref lastMessageAt, time.GetTimestamp());
             if (Volatile.Read(ref closeRequested) == 1)
             {
+                addressLoad.Release(message.Length);
                 message.Dispose();
                 continue;
             }
@@ -327,7 +364,17 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
                 continue;
             }
 
-            await inFlight.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await inFlight.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                addressLoad.Release(message.Length);
+                message.Dispose();
+                throw;
+            }
+
             Interlocked.Increment(ref running);
             Interlocked.Add(ref inFlightBytes, message.Length);
             _ = ProcessAsync(message, cancellationToken);
@@ -356,6 +403,7 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
         {
             reply?.Dispose();
             Interlocked.Add(ref inFlightBytes, -message.Length);
+            addressLoad.Release(message.Length);
             if (drained.CurrentCount == 0)
             {
                 try
@@ -410,16 +458,31 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
             return false;
         }
 
+        if (item.Reply is not null && !addressLoad.TryHoldReply(size))
+        {
+            return false;
+        }
+
         var frames = Interlocked.Increment(ref queuedFrames);
         var bytes = Interlocked.Add(ref queuedBytes, size);
         var replies = item.Reply is null ? 0 : replyBudget.Add(size);
         if (frames > maxQueuedFrames || (bytes > maxQueuedBytes && bytes != size) || (replies > replyBudget.Limit && bytes != size) || !outbox.Writer.TryWrite(item))
         {
             Dequeued(item);
+            Written(item);
             return false;
         }
 
         return true;
+    }
+
+    /// <summary>A reply leaves its address's count once written (or dropped), not when the writer takes it: a send can wait for the send timeout.</summary>
+    private void Written(Outgoing item)
+    {
+        if (item.Reply is not null)
+        {
+            addressLoad.ReplyWritten(item.Size);
+        }
     }
 
     private void Dequeued(Outgoing item)
@@ -440,22 +503,29 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
             {
                 using (item.Reply)
                 {
-                    Dequeued(item);
-                    if (item.IsClose || discardQueued)
+                    try
                     {
-                        sendDeadline.CancelAfter(sendTimeout);
-                        await socket.CloseOutputAsync((WebSocketCloseStatus)closeCode, closeReason, sendDeadline.Token).ConfigureAwait(false);
-                        break;
-                    }
+                        Dequeued(item);
+                        if (item.IsClose || discardQueued)
+                        {
+                            sendDeadline.CancelAfter(sendTimeout);
+                            await socket.CloseOutputAsync((WebSocketCloseStatus)closeCode, closeReason, sendDeadline.Token).ConfigureAwait(false);
+                            break;
+                        }
 
-                    // A close is on its way (logout, revocation): the events queued before it are not sent.
-                    if (socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived)
-                        || (item.Event is not null && Volatile.Read(ref closeRequested) == 1))
+                        // A close is on its way (logout, revocation): the events queued before it are not sent.
+                        if (socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived)
+                            || (item.Event is not null && Volatile.Read(ref closeRequested) == 1))
+                        {
+                            continue;
+                        }
+
+                        await SendAsync(item).ConfigureAwait(false);
+                    }
+                    finally
                     {
-                        continue;
+                        Written(item);
                     }
-
-                    await SendAsync(item).ConfigureAwait(false);
                 }
             }
         }
@@ -478,6 +548,7 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
         while (outbox.Reader.TryRead(out var left))
         {
             Dequeued(left);
+            Written(left);
             left.Reply?.Dispose();
         }
     }
@@ -501,11 +572,19 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
         }
         else
         {
-            var remaining = item.Reply!.Length;
-            foreach (var segment in item.Reply.AsReadOnlySequence)
+            Volatile.Write(ref sendingReply, 1);
+            try
             {
-                remaining -= segment.Length;
-                await socket.SendAsync(segment, WebSocketMessageType.Text, remaining == 0, sendDeadline.Token).ConfigureAwait(false);
+                var remaining = item.Reply!.Length;
+                foreach (var segment in item.Reply.AsReadOnlySequence)
+                {
+                    remaining -= segment.Length;
+                    await socket.SendAsync(segment, WebSocketMessageType.Text, remaining == 0, sendDeadline.Token).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                Volatile.Write(ref sendingReply, 0);
             }
         }
 
