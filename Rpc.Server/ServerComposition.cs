@@ -203,6 +203,7 @@ public static class ServerComposition
             kestrel.Limits.MaxConcurrentUpgradedConnections = connections.MaxWebSockets;
             kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(connections.MinRequestBodyBytesPerSecond, TimeSpan.FromSeconds(5));
             kestrel.Limits.MinResponseDataRate = new MinDataRate(240, TimeSpan.FromSeconds(5));
+            kestrel.Limits.MaxRequestBufferSize = connections.ReadAheadBytes;
         });
     }
 

@@ -63,4 +63,12 @@ public sealed class ConnectionLimitsOptions
     /// </summary>
     [Range(1, 1_000_000)]
     public int MinRequestBodyBytesPerSecond { get; set; } = 240;
+
+    /// <summary>
+    /// Bytes Kestrel reads ahead of the server on one connection (its input buffer); beyond them a client sending
+    /// faster than it is served waits in TCP. Kestrel's own default, 1 MiB, let a hundred WebSockets that flood
+    /// large messages pin 100 MiB of buffers while their messages waited for the address's turn. Default 64 KiB.
+    /// </summary>
+    [Range(4 * 1024, 64 * 1024 * 1024)]
+    public int ReadAheadBytes { get; set; } = 64 * 1024;
 }

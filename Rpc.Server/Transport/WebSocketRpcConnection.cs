@@ -48,7 +48,6 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
     private readonly SemaphoreSlim drained = new(0, 1);
     private readonly ReplyBudget replyBudget;
     private readonly AddressLoad addressLoad;
-    private int sendingReply;
     private int running;
     private long inFlightBytes;
     private int closeRequested;
@@ -153,19 +152,6 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
         closeCode = code;
         closeReason = reason;
         this.discardQueued = discardQueued;
-        if (discardQueued && Volatile.Read(ref sendingReply) == 1)
-        {
-            // A reply stuck in a send to a client that does not read would hold its bytes (and its address's room)
-            // until the send timeout: give up on it now; the socket is aborted, as after a timed-out send.
-            try
-            {
-                sendDeadline.Cancel();
-            }
-            catch (ObjectDisposedException)
-            {
-            }
-        }
-
         _ = CloseWhenIdleAsync();
     }
 
@@ -572,19 +558,11 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
         }
         else
         {
-            Volatile.Write(ref sendingReply, 1);
-            try
+            var remaining = item.Reply!.Length;
+            foreach (var segment in item.Reply.AsReadOnlySequence)
             {
-                var remaining = item.Reply!.Length;
-                foreach (var segment in item.Reply.AsReadOnlySequence)
-                {
-                    remaining -= segment.Length;
-                    await socket.SendAsync(segment, WebSocketMessageType.Text, remaining == 0, sendDeadline.Token).ConfigureAwait(false);
-                }
-            }
-            finally
-            {
-                Volatile.Write(ref sendingReply, 0);
+                remaining -= segment.Length;
+                await socket.SendAsync(segment, WebSocketMessageType.Text, remaining == 0, sendDeadline.Token).ConfigureAwait(false);
             }
         }
 

@@ -44,12 +44,14 @@ public sealed class ClientMemoryTests
 
     [TestCase("Gateway:MaxQueuedBytes", TestName = "WebSocket_ClientThatSendsBatchesAndNeverReads_IsClosedWith4008_ByItsOwnQueueBound")]
     [TestCase("Gateway:MaxQueuedReplyBytesTotal", TestName = "WebSocket_ClientThatSendsBatchesAndNeverReads_IsClosedWith4008_ByTheServersReplyBound")]
+    [TestCase("Gateway:MaxQueuedReplyBytesPerAddress", TestName = "WebSocket_ClientThatSendsBatchesAndNeverReads_IsClosedWith4008_ByItsAddresssReplyBound")]
     public async Task WebSocket_ClientThatSendsBatchesAndNeverReads_IsClosedWith4008(string bound)
     {
         var settings = new Dictionary<string, string?>
         {
             ["Gateway:MaxQueuedBytes"] = (256L * 1024 * 1024).ToString(),
             ["Gateway:MaxQueuedReplyBytesTotal"] = (256L * 1024 * 1024).ToString(),
+            ["Gateway:MaxQueuedReplyBytesPerAddress"] = (256L * 1024 * 1024).ToString(),
             ["Gateway:SendTimeout"] = "00:01:00",
         };
         settings[bound] = (1024 * 1024).ToString();
