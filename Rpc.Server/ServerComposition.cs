@@ -107,6 +107,7 @@ public static class ServerComposition
         services.AddHostedService(sp => sp.GetRequiredService<GatewayHub>());
 
         services.AddSingleton<PasswordHasher>();
+        services.AddSingleton<PasswordConfirmation>();
         services.AddSingleton<Authenticator>();
         services.AddSingleton<LoginRateLimiter>();
         services.AddSingleton<SessionExpirySweeper>();

@@ -10,8 +10,7 @@ namespace Rpc.Server.Services;
 /// <summary><c>users.delete</c>: a user deletes its own account, proving it with its password.</summary>
 public sealed class AccountDeletionService(
     UserRepository users,
-    PasswordHasher hasher,
-    LoginRateLimiter rateLimiter,
+    PasswordConfirmation confirmation,
     AccountDeletion deletion,
     CallContextAccessor callContext) : IAccountDeletionApi
 {
@@ -19,6 +18,7 @@ public sealed class AccountDeletionService(
     {
         var context = callContext.Current;
         var caller = context.RequireCaller();
+        context.Hashes.Take();
         var user = await users.FindLiveAsync(caller.UserId, cancellationToken).ConfigureAwait(false)
             ?? throw ServiceException.Refused(ErrorData.InvalidToken);
         if ((user.Flags & (1L << (int)UserFlag.Staff)) != 0)
@@ -26,14 +26,7 @@ public sealed class AccountDeletionService(
             throw ServiceException.Refused(ErrorData.StaffCannotDeleteSelf);
         }
 
-        // A stolen token must not become a way to guess the password: failures count as failed logins.
-        var attempt = rateLimiter.BeginLogin(user.UsernameKey, context.Origin.ClientAddress);
-        if (await hasher.VerifyAsync(password, user.PasswordHash, cancellationToken).ConfigureAwait(false) == PasswordCheck.Failed)
-        {
-            throw ServiceException.Refused(ErrorData.InvalidPassword);
-        }
-
-        attempt.Succeeded();
+        await confirmation.ConfirmAsync(user.Id, user.PasswordHash, password, context.Origin.ClientAddress, context.Hashes, cancellationToken).ConfigureAwait(false);
         await deletion.DeleteAsync(caller.UserId, caller.UserId, ErrorData.StaffCannotDeleteSelf, cancellationToken).ConfigureAwait(false);
         return true;
     }

@@ -53,14 +53,7 @@ public sealed partial class UsersService
         var user = await users.FindLiveAsync(caller.UserId, cancellationToken).ConfigureAwait(false)
             ?? throw ServiceException.Refused(ErrorData.InvalidToken);
 
-        // Wrong old passwords count as failed logins of this account, so a stolen token cannot guess the password faster.
-        var attempt = rateLimiter.BeginLogin(LoginRateLimiter.AccountKey(user.Id), callContext.Current.Origin.ClientAddress);
-        if (await hasher.VerifyAsync(oldPassword, user.PasswordHash, hashes.AddressKey, cancellationToken).ConfigureAwait(false) == PasswordCheck.Failed)
-        {
-            throw ServiceException.Refused(ErrorData.InvalidPassword);
-        }
-
-        attempt.Succeeded();
+        await confirmation.ConfirmAsync(user.Id, user.PasswordHash, oldPassword, callContext.Current.Origin.ClientAddress, hashes, cancellationToken).ConfigureAwait(false);
         var hash = await hasher.HashAsync(newPassword, hashes.AddressKey, cancellationToken).ConfigureAwait(false);
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);

@@ -25,6 +25,7 @@ public sealed partial class UsersService(
     AccountRegistration accounts,
     IOptions<RegistrationOptions> registration,
     PasswordHasher hasher,
+    PasswordConfirmation confirmation,
     SnowflakeGenerator ids,
     Authenticator authenticator,
     CallContextAccessor callContext,

@@ -60,6 +60,22 @@ public sealed class LoginAndSessionLimitsTests
     }
 
     [Test]
+    public async Task Delete_BatchOfWrongPasswords_LimitedPerMessage_AndCountedAsFailedLoginsOfTheAccount()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var server = await StartAsync(clock, new() { ["RateLimits:LoginPerAccountAndAddress:Burst"] = "3" });
+        var user = await server.NewUserAsync();
+        var members = Enumerable.Range(1, 6).Select(i => JsonSerializer.Serialize(new { jsonrpc = "2.0", method = "users.delete", auth = user.Token, @params = new { password = "wrong password" }, id = i }));
+        var reply = await server.PostJsonAsync("[" + string.Join(",", members) + "]");
+        var data = reply.EnumerateArray().OrderBy(r => r.GetProperty("id").GetInt32()).Select(r => Data(r.GetProperty("error"))).ToList();
+        Assert.That(data.Take(3), Is.All.EqualTo("invalid password"));
+        Assert.That(data[3], Does.StartWith("rate limited: retry after").And.EndWith("too many failed login attempts"), "the account's failed-login limit");
+        Assert.That(data.Skip(4), Is.All.EqualTo("too many password checks in one message"), "the message's hash allowance");
+        Assert.That(Data(await server.ErrorAsync("users.auth", new { username = user.Username, password = Password })),
+            Does.StartWith("rate limited: retry after").And.EndWith("too many failed login attempts"), "the same limiter as logins, keyed on the account");
+    }
+
+    [Test]
     public async Task Login_BeyondTheSessionCap_RevokesTheOldest_AndClosesItsConnections()
     {
         await using var server = await RpcTestServer.StartAsync(new Dictionary<string, string?> { ["Sessions:MaxPerUser"] = "3" });
