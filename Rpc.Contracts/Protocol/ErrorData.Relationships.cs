@@ -69,6 +69,8 @@ public static partial class ErrorData
     /// <summary>users.createGroupDm: the caller owns as many group DMs as one user may.</summary>
     public static string TooManyGroupDms(int max) => $"you own {max} group DMs, the most one user may own: leave one first";
 
-    /// <summary>users.createDm: the caller opened as many new DMs in the last hour as one user may.</summary>
-    public static string TooManyDmsOpened(int max) => $"you opened {max} new DMs in the last hour, the most allowed: retry later";
+    /// <summary>users.createDm: the caller opened as many new DMs in the last hour as one user may; says when to retry.</summary>
+    /// <param name="seconds">Seconds until the oldest of them leaves the hour.</param>
+    /// <param name="max">The cap (<c>UserCaps:DmsOpenedPerHour</c>).</param>
+    public static string TooManyDmsOpened(int seconds, int max) => RateLimited(seconds, $"you opened {max} new DMs in the last hour, the most allowed");
 }

@@ -97,10 +97,11 @@ public sealed class ChannelRepository(DbConnectionFactory connections)
         connection.ExecuteScalarAsync<long>(new CommandDefinition(
             "SELECT COUNT(*) FROM channels WHERE owner_id = @userId AND type = @type", new { userId, type = GroupDmType }, transaction, cancellationToken: cancellationToken));
 
-    /// <summary>How many DMs <paramref name="userId"/> opened since <paramref name="since"/>.</summary>
-    public static Task<long> CountDmsOpenedSinceAsync(DbConnection connection, DbTransaction transaction, long userId, long since, CancellationToken cancellationToken) =>
-        connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            "SELECT COUNT(*) FROM channels WHERE creator_id = @userId AND created_at > @since AND type = @type", new { userId, since, type = DmType }, transaction, cancellationToken: cancellationToken));
+    /// <summary>How many DMs <paramref name="userId"/> opened since <paramref name="since"/>, and when the first of them was opened.</summary>
+    public static Task<DmsOpened> DmsOpenedSinceAsync(DbConnection connection, DbTransaction transaction, long userId, long since, CancellationToken cancellationToken) =>
+        connection.QuerySingleAsync<DmsOpened>(new CommandDefinition(
+            "SELECT COUNT(*) AS count, MIN(created_at) AS oldest FROM channels WHERE creator_id = @userId AND created_at > @since AND type = @type",
+            new { userId, since, type = DmType }, transaction, cancellationToken: cancellationToken));
 
     /// <summary>The DM and group DM channels a user is in and has not closed, in id order, after the cursor.</summary>
     public async Task<IReadOnlyList<ChannelRow>> ListForUserAsync(long userId, long? after, int limit, CancellationToken cancellationToken)
@@ -159,4 +160,12 @@ public sealed class ChannelRepository(DbConnectionFactory connections)
     public static Task DeleteAsync(DbConnection connection, DbTransaction transaction, long channelId, CancellationToken cancellationToken) =>
         connection.ExecuteAsync(new CommandDefinition(
             "DELETE FROM channels WHERE id = @channelId", new { channelId }, transaction, cancellationToken: cancellationToken));
+}
+
+/// <summary>DMs a user opened in a window: how many, and when the first was opened (Unix ms; null when none).</summary>
+public sealed record DmsOpened
+{
+    public long Count { get; init; }
+
+    public long? Oldest { get; init; }
 }

@@ -79,10 +79,13 @@ public sealed partial class UsersService
             created = existing is null;
             if (existing is null)
             {
-                var opened = await ChannelRepository.CountDmsOpenedSinceAsync(connection, transaction, userId, now - (long)TimeSpan.FromHours(1).TotalMilliseconds, cancellationToken).ConfigureAwait(false);
-                if (opened >= caps.Value.DmsOpenedPerHour)
+                const long Hour = 3_600_000;
+                var opened = await ChannelRepository.DmsOpenedSinceAsync(connection, transaction, userId, now - Hour, cancellationToken).ConfigureAwait(false);
+                if (opened.Count >= caps.Value.DmsOpenedPerHour)
                 {
-                    throw ServiceException.Refused(ErrorData.TooManyDmsOpened(caps.Value.DmsOpenedPerHour));
+                    // The cap frees a place when the oldest DM of the hour leaves it.
+                    var seconds = (int)Math.Max(1, Math.Ceiling(((opened.Oldest ?? now) + Hour - now) / 1000.0));
+                    throw ServiceException.Refused(ErrorData.TooManyDmsOpened(seconds, caps.Value.DmsOpenedPerHour));
                 }
 
                 row = new ChannelRow { Id = ids.Next(), Type = ChannelRepository.DmType };

@@ -80,7 +80,23 @@ public sealed class UserCapsTests(TransportKind transport)
         await server.MakeFriendsAsync(user, friends);
         var firstId = (await rpc.ResultAsync("users.createDm", new { recipient_id = friends[0].Id }, user.Token)).GetProperty("id").GetString();
         await rpc.ResultAsync("users.createDm", new { recipient_id = friends[1].Id }, user.Token);
-        Assert.That(await rpc.ErrorDataAsync("users.createDm", new { recipient_id = friends[2].Id }, user.Token), Is.EqualTo("you opened 2 new DMs in the last hour, the most allowed: retry later"));
+        Assert.That(await rpc.ErrorDataAsync("users.createDm", new { recipient_id = friends[2].Id }, user.Token),
+            Is.EqualTo("rate limited: retry after 3600 seconds: you opened 2 new DMs in the last hour, the most allowed"), "the seconds until the oldest of them leaves the hour");
+        for (var minutes = 0; minutes < 30; minutes += 3)
+        {
+            clock.Advance(TimeSpan.FromMinutes(3));
+            await rpc.ResultAsync("users.check", new { username = "x" });
+        }
+
+        Assert.That(await rpc.ErrorDataAsync("users.createDm", new { recipient_id = friends[2].Id }, user.Token),
+            Is.EqualTo("rate limited: retry after 1800 seconds: you opened 2 new DMs in the last hour, the most allowed"));
+        if (transport == TransportKind.Http)
+        {
+            using var limited = await server.PostAsync(
+                $$"""{"jsonrpc":"2.0","method":"users.createDm","auth":"{{user.Token}}","params":{"recipient_id":"{{friends[2].Id}}"},"id":1}""");
+            Assert.That(limited.Headers.RetryAfter?.Delta, Is.EqualTo(TimeSpan.FromSeconds(1800)), "Retry-After, as every rate limit over HTTP");
+        }
+
         Assert.That((await rpc.ResultAsync("users.createDm", new { recipient_id = friends[0].Id }, user.Token)).GetProperty("id").GetString(), Is.EqualTo(firstId));
 
         // A DM the other side opened does not count for the caller.
