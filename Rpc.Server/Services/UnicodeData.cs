@@ -7,14 +7,16 @@ namespace Rpc.Server.Services;
 /// The parts of the Unicode Character Database the name rules need, read from the data files embedded
 /// in the server (Resources/Unicode, loaded once on first use):
 /// <list type="bullet">
-/// <item><c>confusables.txt</c>, version 17.0.0: the UTS #39 prototype of each confusable character;</item>
-/// <item><c>Scripts.txt</c>, version 15.0.0 (Debian's <c>unicode-data</c>, the Unicode version of the
-/// ICU this machine normalizes with): each code point's script;</item>
-/// <item><c>PropList.txt</c>, version 15.0.0: <c>Other_Default_Ignorable_Code_Point</c> and
-/// <c>Variation_Selector</c>, which with the format characters (Cf) make up Default_Ignorable_Code_Point.</item>
+/// <item><c>confusables.txt</c> (UTS #39): the prototype of each confusable character;</item>
+/// <item><c>Scripts.txt</c>: each code point's script;</item>
+/// <item><c>PropList.txt</c>: <c>Other_Default_Ignorable_Code_Point</c> and <c>Variation_Selector</c>, which
+/// with the format characters (Cf) make up Default_Ignorable_Code_Point.</item>
 /// </list>
-/// The files are the Unicode Consortium's as published, so a new Unicode version is a file swap
-///.
+/// All three are version 17.0.0, as the Unicode Consortium publishes them (copied from the
+/// <c>unicode-org/unicodetools</c> repository's <c>data/ucd/17.0.0</c> and <c>data/security/17.0.0</c>); a test
+/// keeps them at one version. NFKC comes from the platform's ICU (15.0 on Debian bookworm), which leaves code
+/// points newer than it unnormalized; they are still classified by these files.
+/// A new Unicode version is a swap of the three files.
 /// </summary>
 public static class UnicodeData
 {

@@ -27,6 +27,22 @@ public sealed class NameRulesTests
     }
 
     [Test]
+    public void UnicodeDataFiles_AreAllOneVersion()
+    {
+        static string VersionOf(string file)
+        {
+            using var stream = typeof(UnicodeData).Assembly.GetManifestResourceStream("Unicode." + file)!;
+            using var reader = new StreamReader(stream);
+            var header = string.Join("\n", Enumerable.Range(0, 12).Select(_ => reader.ReadLine() ?? ""));
+            return System.Text.RegularExpressions.Regex.Match(header, @"^# (?:\w+-(\d+\.\d+\.\d+)\.txt|Version: (\d+\.\d+\.\d+))$", System.Text.RegularExpressions.RegexOptions.Multiline) is { Success: true } m
+                ? m.Groups[1].Success ? m.Groups[1].Value : m.Groups[2].Value
+                : "none";
+        }
+
+        Assert.That(new[] { "Scripts.txt", "PropList.txt", "confusables.txt" }.Select(VersionOf), Is.All.EqualTo("17.0.0"));
+    }
+
+    [Test]
     public async Task HugeTextsOfFewGraphemes_AreRefusedByTheirCodeUnits()
     {
         var user = await Server.NewUserAsync();
