@@ -28,6 +28,7 @@ public static class AccountRules
     {
         InvisibleError = ErrorData.DisplayNameCharacters,
         BlankError = ErrorData.DisplayNameCharacters,
+        AllowsEmojiSequences = true,
     };
 
     /// <summary>The normalized username, or an error naming the rule it breaks.</summary>

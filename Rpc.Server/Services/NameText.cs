@@ -17,6 +17,12 @@ public sealed record NameLimits(string Field, int MinGraphemes, int MaxGraphemes
 
     /// <summary>The error for a name that is only white space, when the field has its own.</summary>
     public string? BlankError { get; init; }
+
+    /// <summary>
+    /// Whether U+200D (zero width joiner) and U+FE0F (emoji presentation selector) may stand where an emoji
+    /// sequence needs them (<see cref="NameText.IsEmojiSequencePart"/>); elsewhere they stay refused.
+    /// </summary>
+    public bool AllowsEmojiSequences { get; init; }
 }
 
 /// <summary>
@@ -25,7 +31,8 @@ public sealed record NameLimits(string Field, int MinGraphemes, int MaxGraphemes
 /// bounded in UTF-16 code units and a grapheme may carry at most <see cref="MaxCombiningMarks"/>
 /// combining marks. Control, format and default-ignorable characters (NUL, newlines, bidi overrides,
 /// zero-width and Hangul fillers…) are refused before and after NFKC, so nothing invisible or
-/// reordering can hide in a name.
+/// reordering can hide in a name; names that allow emoji keep the joiner and the presentation selector
+/// inside a valid emoji sequence (a family, a rainbow flag, a red heart).
 /// </summary>
 public static class NameText
 {
@@ -95,14 +102,45 @@ public static class NameText
     public static bool IsInvisible(Rune rune) =>
         Rune.GetUnicodeCategory(rune) is UnicodeCategory.Control or UnicodeCategory.Format || UnicodeData.IsDefaultIgnorable(rune);
 
+    /// <summary>
+    /// Whether the rune at <paramref name="index"/> of <paramref name="runes"/> is the joiner or presentation selector of
+    /// a valid emoji sequence, by UTS #51's basic rules: U+FE0F right after an Emoji character; U+200D between two
+    /// Extended_Pictographic characters (the left one may carry its U+FE0F or a skin-tone modifier).
+    /// </summary>
+    public static bool IsEmojiSequencePart(IReadOnlyList<Rune> runes, int index)
+    {
+        var rune = runes[index];
+        if (rune.Value == 0xFE0F)
+        {
+            return index > 0 && UnicodeData.IsEmoji(runes[index - 1]);
+        }
+
+        if (rune.Value != 0x200D || index == 0 || index == runes.Count - 1 || !UnicodeData.IsExtendedPictographic(runes[index + 1]))
+        {
+            return false;
+        }
+
+        var left = index - 1;
+        if (runes[left].Value is 0xFE0F or (>= 0x1F3FB and <= 0x1F3FF) && left > 0)
+        {
+            left--;
+        }
+
+        return UnicodeData.IsExtendedPictographic(runes[left]);
+    }
+
     private static void RefuseInvisible(string text, NameLimits limits)
     {
+        List<Rune>? runes = null;
+        var index = 0;
         foreach (var rune in text.EnumerateRunes())
         {
-            if (IsInvisible(rune))
+            if (IsInvisible(rune) && !(limits.AllowsEmojiSequences && IsEmojiSequencePart(runes ??= [.. text.EnumerateRunes()], index)))
             {
                 throw ServiceException.Refused(limits.InvisibleError ?? ErrorData.NameInvisibleCharacters(limits.Field));
             }
+
+            index++;
         }
     }
 

@@ -10,10 +10,11 @@ namespace Rpc.Server.Services;
 /// <item><c>confusables.txt</c> (UTS #39): the prototype of each confusable character;</item>
 /// <item><c>Scripts.txt</c>: each code point's script;</item>
 /// <item><c>PropList.txt</c>: <c>Other_Default_Ignorable_Code_Point</c> and <c>Variation_Selector</c>, which
-/// with the format characters (Cf) make up Default_Ignorable_Code_Point.</item>
+/// with the format characters (Cf) make up Default_Ignorable_Code_Point;</item>
+/// <item><c>emoji-data.txt</c> (UTS #51): the <c>Emoji</c> and <c>Extended_Pictographic</c> properties.</item>
 /// </list>
-/// All three are version 17.0.0, as the Unicode Consortium publishes them (copied from the
-/// <c>unicode-org/unicodetools</c> repository's <c>data/ucd/17.0.0</c> and <c>data/security/17.0.0</c>); a test
+/// All four are version 17.0.0, as the Unicode Consortium publishes them (copied from the
+/// <c>unicode-org/unicodetools</c> repository's <c>data/ucd/17.0.0</c>, its <c>emoji</c> folder and <c>data/security/17.0.0</c>); a test
 /// keeps them at one version. NFKC comes from the platform's ICU (15.0 on Debian bookworm), which leaves code
 /// points newer than it unnormalized; they are still classified by these files.
 /// A new Unicode version is a swap of the three files.
@@ -55,10 +56,16 @@ public static class UnicodeData
     public static bool IsDefaultIgnorable(Rune rune) =>
         Rune.GetUnicodeCategory(rune) == UnicodeCategory.Format || Data.Value.OtherIgnorable.Contains(rune.Value);
 
+    /// <summary>Whether <paramref name="rune"/> has the UTS #51 property Emoji (which U+FE0F may follow).</summary>
+    public static bool IsEmoji(Rune rune) => Data.Value.Emoji.Contains(rune.Value);
+
+    /// <summary>Whether <paramref name="rune"/> is Extended_Pictographic (what a ZWJ sequence joins).</summary>
+    public static bool IsExtendedPictographic(Rune rune) => Data.Value.Pictographic.Contains(rune.Value);
+
     /// <summary>The UTS #39 prototype of <paramref name="rune"/>, or null when it is its own.</summary>
     public static string? PrototypeOf(Rune rune) => Data.Value.Prototypes.GetValueOrDefault(rune.Value);
 
-    private sealed record Tables(ScriptRange[] Scripts, HashSet<int> OtherIgnorable, Dictionary<int, string> Prototypes);
+    private sealed record Tables(ScriptRange[] Scripts, HashSet<int> OtherIgnorable, Dictionary<int, string> Prototypes, HashSet<int> Emoji, HashSet<int> Pictographic);
 
     private readonly record struct ScriptRange(int First, int Last, string Script);
 
@@ -91,7 +98,18 @@ public static class UnicodeData
                 target.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(h => char.ConvertFromUtf32(int.Parse(h, NumberStyles.HexNumber, CultureInfo.InvariantCulture))));
         }
 
-        return new Tables([.. scripts.OrderBy(s => s.First)], ignorable, prototypes);
+        HashSet<int> emoji = [], pictographic = [];
+        foreach (var (codePoints, value) in Lines("emoji-data.txt"))
+        {
+            var set = value switch { "Emoji" => emoji, "Extended_Pictographic" => pictographic, _ => null };
+            var (first, last) = Range(codePoints);
+            for (var c = first; c <= last && set is not null; c++)
+            {
+                set.Add(c);
+            }
+        }
+
+        return new Tables([.. scripts.OrderBy(s => s.First)], ignorable, prototypes, emoji, pictographic);
     }
 
     private static (int First, int Last) Range(string codePoints)

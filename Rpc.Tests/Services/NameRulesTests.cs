@@ -34,12 +34,13 @@ public sealed class NameRulesTests
             using var stream = typeof(UnicodeData).Assembly.GetManifestResourceStream("Unicode." + file)!;
             using var reader = new StreamReader(stream);
             var header = string.Join("\n", Enumerable.Range(0, 12).Select(_ => reader.ReadLine() ?? ""));
-            return System.Text.RegularExpressions.Regex.Match(header, @"^# (?:\w+-(\d+\.\d+\.\d+)\.txt|Version: (\d+\.\d+\.\d+))$", System.Text.RegularExpressions.RegexOptions.Multiline) is { Success: true } m
+            return System.Text.RegularExpressions.Regex.Match(header, @"^# (?:\w+-(\d+\.\d+\.\d+)\.txt|Version: (\d+\.\d+(?:\.\d+)?))$", System.Text.RegularExpressions.RegexOptions.Multiline) is { Success: true } m
                 ? m.Groups[1].Success ? m.Groups[1].Value : m.Groups[2].Value
                 : "none";
         }
 
-        Assert.That(new[] { "Scripts.txt", "PropList.txt", "confusables.txt" }.Select(VersionOf), Is.All.EqualTo("17.0.0"));
+        // emoji-data.txt states its version without the patch number.
+        Assert.That(new[] { "Scripts.txt", "PropList.txt", "confusables.txt", "emoji-data.txt" }.Select(f => VersionOf(f) is "17.0" ? "17.0.0" : VersionOf(f)), Is.All.EqualTo("17.0.0"));
     }
 
     [Test]
@@ -90,6 +91,34 @@ public sealed class NameRulesTests
             Is.EqualTo("name must not contain control, format or invisible characters"));
         Assert.That(Data(await Server.ErrorAsync("users.create", new { username = text + Unique(), password = "correct horse battery" })),
             Is.EqualTo("username must not contain control, format or invisible characters"));
+    }
+
+    [TestCase("Ana \U0001F468\u200D\U0001F469\u200D\U0001F467", TestName = "EmojiSequences_InDisplayNames_AreKept(family)")]
+    [TestCase("\U0001F3F3\uFE0F\u200D\U0001F308 pride", TestName = "EmojiSequences_InDisplayNames_AreKept(rainbow flag)")]
+    [TestCase("red \u2764\uFE0F", TestName = "EmojiSequences_InDisplayNames_AreKept(red heart)")]
+    [TestCase("\U0001F9D1\U0001F3FD\u200D\U0001F4BB dev", TestName = "EmojiSequences_InDisplayNames_AreKept(technologist with skin tone)")]
+    [TestCase("1\uFE0F\u20E3 first", TestName = "EmojiSequences_InDisplayNames_AreKept(keycap)")]
+    public async Task EmojiSequences_InDisplayNames_AreKept_ButNotInUsernames(string text)
+    {
+        var user = await Server.NewUserAsync();
+        var updated = await Server.ResultAsync("users.update", new { display_name = text }, user.Token);
+        Assert.That(updated.GetProperty("display_name").GetString(), Is.EqualTo(text));
+        Assert.That(Data(await Server.ErrorAsync("users.create", new { username = "u" + Unique() + text.Replace(" ", ""), password = "correct horse battery" })),
+            Is.EqualTo("username must not contain control, format or invisible characters"));
+    }
+
+    [TestCase("\u200D\U0001F468", TestName = "JoinerOrSelectorOutsideAnEmojiSequence_IsRefusedInDisplayNames(leading joiner)")]
+    [TestCase("\U0001F468\u200D", TestName = "JoinerOrSelectorOutsideAnEmojiSequence_IsRefusedInDisplayNames(trailing joiner)")]
+    [TestCase("\U0001F468\u200Dx", TestName = "JoinerOrSelectorOutsideAnEmojiSequence_IsRefusedInDisplayNames(joiner before a letter)")]
+    [TestCase("x\u200D\U0001F468", TestName = "JoinerOrSelectorOutsideAnEmojiSequence_IsRefusedInDisplayNames(joiner after a letter)")]
+    [TestCase("\U0001F468\u200D\u200D\U0001F469", TestName = "JoinerOrSelectorOutsideAnEmojiSequence_IsRefusedInDisplayNames(two joiners)")]
+    [TestCase("x\uFE0F", TestName = "JoinerOrSelectorOutsideAnEmojiSequence_IsRefusedInDisplayNames(selector after a letter)")]
+    [TestCase("\uFE0F\u2764", TestName = "JoinerOrSelectorOutsideAnEmojiSequence_IsRefusedInDisplayNames(leading selector)")]
+    public async Task JoinerOrSelectorOutsideAnEmojiSequence_IsRefusedInDisplayNames(string text)
+    {
+        var user = await Server.NewUserAsync();
+        Assert.That(Data(await Server.ErrorAsync("users.update", new { display_name = text }, user.Token)),
+            Is.EqualTo("display_name must not be only white space or contain control characters"));
     }
 
     [Test]
