@@ -1,7 +1,6 @@
 using Rpc.Contracts.Protocol;
 using Rpc.Contracts.Users;
 using Rpc.Server.Data;
-using Rpc.Server.Dispatch;
 using Rpc.Server.Security;
 using Rpc.Server.Errors;
 
@@ -12,11 +11,11 @@ public sealed class AccountDeletionService(
     UserRepository users,
     PasswordConfirmation confirmation,
     AccountDeletion deletion,
-    CallContextAccessor callContext) : IAccountDeletionApi
+    ServiceCallAccessor call) : IAccountDeletionApi
 {
     public async Task<bool> DeleteAsync(string password, CancellationToken cancellationToken = default)
     {
-        var context = callContext.Current;
+        var context = call.Current;
         var caller = context.RequireCaller();
         context.Hashes.Take();
         var user = await users.FindLiveAsync(caller.UserId, cancellationToken).ConfigureAwait(false)
@@ -26,7 +25,7 @@ public sealed class AccountDeletionService(
             throw ServiceException.Refused(ErrorData.StaffCannotDeleteSelf);
         }
 
-        await confirmation.ConfirmAsync(user.Id, user.PasswordHash, password, context.Origin.ClientAddress, context.Hashes, cancellationToken).ConfigureAwait(false);
+        await confirmation.ConfirmAsync(user.Id, user.PasswordHash, password, context.ClientAddress, context.Hashes, cancellationToken).ConfigureAwait(false);
         await deletion.DeleteAsync(caller.UserId, caller.UserId, ErrorData.StaffCannotDeleteSelf, cancellationToken).ConfigureAwait(false);
         return true;
     }

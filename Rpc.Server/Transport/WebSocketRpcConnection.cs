@@ -24,7 +24,7 @@ namespace Rpc.Server.Transport;
 /// The bytes of messages in flight and of unwritten replies are also counted for the client's address
 /// (<see cref="AddressLoad"/>), whose bounds hold however many connections it opens.
 /// </summary>
-public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
+public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection, IGatewayControl
 {
     private const string SlowConsumerReason = "slow consumer: outgoing queue overflowed";
     private TimeSpan closeGrace = TimeSpan.FromSeconds(5);
