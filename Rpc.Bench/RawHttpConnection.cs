@@ -49,9 +49,40 @@ public sealed class RawHttpConnection : IDisposable
         return [.. head, .. content];
     }
 
+    /// <summary>
+    /// As <see cref="ConnectAsync"/>, with blocking calls: for a measuring client on a thread of its own, whose
+    /// timings must not include waits for the bench's thread pool (busy with the attacker's loops).
+    /// </summary>
+    public static RawHttpConnection Connect(IPEndPoint endpoint, IPAddress? source = null)
+    {
+        var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        if (source is not null)
+        {
+            socket.Bind(new IPEndPoint(source, 0));
+        }
+
+        socket.Connect(endpoint);
+        return new RawHttpConnection(socket);
+    }
+
+    /// <summary>As <see cref="SendAsync"/>, with blocking calls (see <see cref="Connect"/>).</summary>
+    public void Send(byte[] request)
+    {
+        socket.Send(request, SocketFlags.None);
+        // With blocking calls the read never awaits: the ValueTask is already complete.
+        var received = Receive(blocking: true);
+        System.Diagnostics.Debug.Assert(received.IsCompleted);
+        received.GetAwaiter().GetResult();
+    }
+
     public async ValueTask SendAsync(ReadOnlyMemory<byte> request)
     {
         await socket.SendAsync(request, SocketFlags.None).ConfigureAwait(false);
+        await Receive(blocking: false).ConfigureAwait(false);
+    }
+
+    private async ValueTask Receive(bool blocking)
+    {
         var read = 0;
         var bodyStart = -1;
         var length = 0;
@@ -62,7 +93,7 @@ public sealed class RawHttpConnection : IDisposable
                 Array.Resize(ref buffer, buffer.Length * 2);
             }
 
-            var n = await socket.ReceiveAsync(buffer.AsMemory(read), SocketFlags.None).ConfigureAwait(false);
+            var n = blocking ? socket.Receive(buffer.AsSpan(read), SocketFlags.None) : await socket.ReceiveAsync(buffer.AsMemory(read), SocketFlags.None).ConfigureAwait(false);
             if (n == 0)
             {
                 throw new IOException("the server closed the connection");

@@ -40,6 +40,15 @@ public sealed class RpcLimitsOptions
     public int MaxInFlightBytesPerAddress { get; set; } = 4 * 1024 * 1024;
 
     /// <summary>
+    /// WebSocket messages longer than this are processed one at a time per client address (IPv6: one /64): parsing
+    /// and answering a message costs CPU in proportion to its size, so one address's large messages keep at most one
+    /// thread (one core) busy however many connections carry them, and the other addresses' calls find the rest.
+    /// Default 64 KiB.
+    /// </summary>
+    [Range(4096, 1024 * 1024 * 1024)]
+    public int LargeMessageBytes { get; set; } = 64 * 1024;
+
+    /// <summary>
     /// Largest reply to a batch, in bytes: once the reply passes it, the members not yet run are answered
     /// with an error instead, so a batch of cheap calls with big results cannot make the server build an
     /// unbounded reply. Default 8 MiB.

@@ -210,9 +210,10 @@ public sealed class PasswordOptions
     public int Parallelism { get; set; } = 1;
 
     /// <summary>
-    /// Most hashes computed at once; 0 (default) means the core count plus one: a login's database
-    /// write and reply run outside its slot, and one more slot keeps every core hashing meanwhile
-    /// (about 5% more logins per second on 2 cores in <c>./run.sh bench</c>, at 19 MiB more at the peak).
+    /// Most hashes computed at once; 0 (default) means the core count. One more slot kept every core hashing while
+    /// a login did its database write (about 5% more logins per second on 2 cores), but under a login flood it let the
+    /// flooding address hold two of three slots beside a legitimate login's one, so that login shared the cores with
+    /// two hashes instead of one (issue #11's bench).
     /// </summary>
     [System.ComponentModel.DataAnnotations.Range(0, 1024)]
     public int MaxConcurrentHashes { get; set; }
@@ -235,5 +236,5 @@ public sealed class PasswordOptions
     [System.ComponentModel.DataAnnotations.Range(1, 1000)]
     public int MaxHashesPerMessage { get; set; } = 4;
 
-    public int EffectiveMaxConcurrentHashes => MaxConcurrentHashes > 0 ? MaxConcurrentHashes : Environment.ProcessorCount + 1;
+    public int EffectiveMaxConcurrentHashes => MaxConcurrentHashes > 0 ? MaxConcurrentHashes : Environment.ProcessorCount;
 }

@@ -8,10 +8,12 @@ namespace Rpc.Server.Transport;
 /// 1 MB batches and never read held about 600 MiB (issue #11's bench) before these were shared per address.
 /// Messages wait for room, in order, before they are read past their first few kilobytes, so a flooding address
 /// takes its turns and waits in TCP; a reply that finds no room is refused and its connection closed as a slow
-/// consumer, since the room frees only when that address's clients read.
+/// consumer, since the room frees only when that address's clients read. Large messages are also processed one
+/// at a time (<see cref="EnterLargeAsync"/>), so one address's floods keep at most one thread busy.
 /// </summary>
 public sealed class AddressLoad(long maxInFlightBytes, long maxReplyBytes)
 {
+    private readonly SemaphoreSlim large = new(1, 1);
     private readonly Lock gate = new();
     private readonly Queue<Waiter> waiters = new();
     private long inFlight;
@@ -85,6 +87,12 @@ public sealed class AddressLoad(long maxInFlightBytes, long maxReplyBytes)
             Admit();
         }
     }
+
+    /// <summary>Waits until no other large message of the address is being processed; leave with <see cref="LeaveLarge"/>.</summary>
+    public Task EnterLargeAsync(CancellationToken cancellationToken) => large.WaitAsync(cancellationToken);
+
+    /// <summary>Ends the processing of a large message entered with <see cref="EnterLargeAsync"/>.</summary>
+    public void LeaveLarge() => large.Release();
 
     /// <summary>
     /// Counts a reply of <paramref name="bytes"/> until <see cref="ReplyWritten"/>, unless it would pass the bound

@@ -370,8 +370,15 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection,
     private async Task ProcessAsync(Sequence<byte> message, CancellationToken cancellationToken)
     {
         var reply = new Sequence<byte>(ArrayPool<byte>.Shared);
+        var large = false;
         try
         {
+            if (message.Length > limits.LargeMessageBytes)
+            {
+                await addressLoad.EnterLargeAsync(cancellationToken).ConfigureAwait(false);
+                large = true;
+            }
+
             if (await processor.ProcessAsync(message, Origin, reply, cancellationToken).ConfigureAwait(false))
             {
                 EnqueueReply(reply);
@@ -387,6 +394,11 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection,
         }
         finally
         {
+            if (large)
+            {
+                addressLoad.LeaveLarge();
+            }
+
             reply?.Dispose();
             Interlocked.Add(ref inFlightBytes, -message.Length);
             addressLoad.Release(message.Length);

@@ -34,6 +34,13 @@ public sealed class PasswordHasherTests
     }
 
     [Test]
+    public void MaxConcurrentHashes_DefaultsToTheCoreCount()
+    {
+        Assert.That(new PasswordOptions().EffectiveMaxConcurrentHashes, Is.EqualTo(Environment.ProcessorCount));
+        Assert.That(new PasswordOptions { MaxConcurrentHashes = 7 }.EffectiveMaxConcurrentHashes, Is.EqualTo(7));
+    }
+
+    [Test]
     public async Task Hash_IsPhcString_WithDefaultOwaspParameters()
     {
         var hasher = Hasher();

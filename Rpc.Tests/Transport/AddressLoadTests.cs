@@ -46,6 +46,18 @@ public sealed class AddressLoadTests
     }
 
     [Test]
+    public async Task LargeMessages_OfOneAddress_AreProcessedOneAtATime()
+    {
+        var load = new AddressLoad(maxInFlightBytes: 100, maxReplyBytes: 100);
+        await load.EnterLargeAsync(CancellationToken.None);
+        var second = load.EnterLargeAsync(CancellationToken.None);
+        Assert.That(second.IsCompleted, Is.False);
+        load.LeaveLarge();
+        await second;
+        load.LeaveLarge();
+    }
+
+    [Test]
     public void HoldReply_PastTheBound_RefusedWhileOthersWait_ALoneLargeReplyGoes()
     {
         var load = new AddressLoad(maxInFlightBytes: 100, maxReplyBytes: 100);
