@@ -28,6 +28,7 @@ public static partial class AbuseBench
     public static async Task<int> RunAsync(BenchSettings settings)
     {
         var total = Stopwatch.StartNew();
+        var loadBefore = LoadAverage();
         var root = Directory.GetCurrentDirectory();
         var table = new ResultTable();
         var notes = new List<string>();
@@ -48,7 +49,8 @@ public static partial class AbuseBench
         return await table.WriteReportAsync(
             "Benchmark results under attack",
             string.Create(CultureInfo.InvariantCulture, $"`./run.sh bench abuse` on {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores ({Environment.OSVersion}, .NET {Environment.Version}); ") +
-                $"server in Release with its default settings as its own process on loopback, attacker and clients in the bench process; whole run {total.Elapsed.TotalMinutes:0.0} min.",
+                $"server in Release with its default settings as its own process on loopback, attacker and clients in the bench process; whole run {total.Elapsed.TotalMinutes:0.0} min; " +
+                $"load average (1 min) {loadBefore} at the start and {LoadAverage()} at the end (the machine is shared: a row measured above 4 says little and is measured again when quieter).",
             notes,
             Path.Combine(root, settings.Output));
     }
@@ -193,6 +195,9 @@ public static partial class AbuseBench
         })));
         return Summarize(perConnection.SelectMany(s => s).ToList(), errors);
     }
+
+    /// <summary>The machine's 1-minute load average from /proc/loadavg, as written there.</summary>
+    private static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "unknown";
 
     private static Task<T> OnOwnThread<T>(Func<T> work) =>
         Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
