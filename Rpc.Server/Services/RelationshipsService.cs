@@ -3,6 +3,7 @@ using Rpc.Contracts.Users;
 using Rpc.Server.Data;
 using Rpc.Server.Errors;
 using Rpc.Server.Events;
+using Rpc.Contracts.Gateway;
 
 namespace Rpc.Server.Services;
 
@@ -22,9 +23,9 @@ public sealed class RelationshipsService(
     IEventBus bus,
     TimeProvider clock) : IRelationshipsApi
 {
-    public const string AddEvent = "RELATIONSHIP_ADD";
-    public const string RemoveEvent = "RELATIONSHIP_REMOVE";
-    public const string SettingsEvent = "USER_SETTINGS_UPDATE";
+    public const string AddEvent = GatewayEvents.RelationshipAdd;
+    public const string RemoveEvent = GatewayEvents.RelationshipRemove;
+    public const string SettingsEvent = GatewayEvents.UserSettingsUpdate;
 
     public Task<IReadOnlyList<Relationship>> RelationshipsAsync(CancellationToken cancellationToken = default) =>
         ListOfAsync(call.Current.RequireCaller().UserId, cancellationToken);
@@ -59,7 +60,7 @@ public sealed class RelationshipsService(
         await using (var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false))
         await using (var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false))
         {
-            now = Now();
+            now = clock.NowMilliseconds();
             var mine = await RelationshipRepository.FindAsync(connection, transaction, callerId, target.Id, cancellationToken).ConfigureAwait(false);
             switch (mine?.Type)
             {
@@ -113,7 +114,7 @@ public sealed class RelationshipsService(
         await using (var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false))
         await using (var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false))
         {
-            now = Now();
+            now = clock.NowMilliseconds();
             mine = await RelationshipRepository.FindAsync(connection, transaction, callerId, userId, cancellationToken).ConfigureAwait(false);
             if (mine is { Type: RelationshipRepository.Blocked })
             {
@@ -274,6 +275,4 @@ public sealed class RelationshipsService(
         FriendRequestsFrom.Nobody => UserSettingsRow.Nobody,
         _ => UserSettingsRow.Everyone,
     };
-
-    private long Now() => clock.GetUtcNow().ToUnixTimeMilliseconds();
 }

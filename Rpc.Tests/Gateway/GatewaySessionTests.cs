@@ -215,13 +215,5 @@ public sealed class GatewaySessionTests
         Assert.That(DateTime.UtcNow - started, Is.LessThan(TimeSpan.FromSeconds(10)));
     }
 
-    internal static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (!condition())
-        {
-            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "condition never held");
-            await Task.Delay(20);
-        }
-    }
+    internal static Task WaitUntilAsync(Func<bool> condition) => Eventually.WaitUntilAsync(condition);
 }

@@ -10,18 +10,12 @@ using Rpc.Server.Text;
 
 namespace Rpc.Server.Services;
 
-/// <summary>
-/// The <c>users.*</c> methods. This file: registration, login and the caller's own object; the
-/// other parts (UsersService.*.cs) hold the profile, guild, DM, presence and session methods.
-/// </summary>
-public sealed partial class UsersService(
+/// <summary>The <c>users.*</c> account methods: registration, login, the caller's own object and logout.</summary>
+public sealed class AccountService(
     UserRepository users,
     SessionRepository sessions,
-    GuildRepository guilds,
-    ChannelRepository channels,
     AccountRegistry registry,
     PresenceService presence,
-    DbConnectionFactory connections,
     AccountRegistration accounts,
     IOptions<RegistrationOptions> registration,
     PasswordHasher hasher,
@@ -33,9 +27,7 @@ public sealed partial class UsersService(
     TimeProvider clock,
     DiscordAccountRepository discordAccounts,
     UsernameCheckCache checks,
-    ChannelViews channelViews,
-    IOptions<UserCapsOptions> caps,
-    IOptions<SessionLimitsOptions> sessionOptions) : IUsersApi
+    IOptions<SessionLimitsOptions> sessionOptions) : IAccountsApi
 {
     public Task<User> CreateAsync(string username, string password, string? invite = null, CancellationToken cancellationToken = default)
     {
@@ -80,7 +72,7 @@ public sealed partial class UsersService(
             : null;
 
         var token = TokenService.NewToken();
-        var now = Now();
+        var now = clock.NowMilliseconds();
         var session = new NewSession
         {
             Id = ids.Next(),
@@ -99,7 +91,7 @@ public sealed partial class UsersService(
         attempt.Succeeded();
         foreach (var sessionId in displaced)
         {
-            bus.Publish(new CloseConnections(user.Id, sessionId, GatewayCloseCodes.SessionRevoked, SessionRevokedReason));
+            bus.Publish(CloseConnections.Revoked(user.Id, sessionId));
         }
 
         origin.SignIn(token, new Caller(user.Id, session.Id, user.Flags));
@@ -146,8 +138,8 @@ public sealed partial class UsersService(
     public async Task<bool> LogoutAsync(CancellationToken cancellationToken = default)
     {
         var caller = call.Current.RequireCaller();
-        await sessions.RevokeAsync(caller.SessionId, clock.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken).ConfigureAwait(false);
-        bus.Publish(new CloseConnections(caller.UserId, caller.SessionId, GatewayCloseCodes.SessionRevoked, SessionRevokedReason));
+        await sessions.RevokeAsync(caller.SessionId, clock.NowMilliseconds(), cancellationToken).ConfigureAwait(false);
+        bus.Publish(CloseConnections.Revoked(caller.UserId, caller.SessionId));
         return true;
     }
 
@@ -185,6 +177,4 @@ public sealed partial class UsersService(
             ?? throw ServiceException.Refused(ErrorData.InvalidToken);
         return UserMapper.ToUser(row, presence.GetStatus(userId));
     }
-
-    private long Now() => clock.GetUtcNow().ToUnixTimeMilliseconds();
 }
