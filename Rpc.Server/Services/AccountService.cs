@@ -56,7 +56,7 @@ public sealed class AccountService(
 
         // The account is found first so that the limits count the account reached, whatever spelling
         // reached it (fullwidth or mathematical letters, name#1234, any case); unknown names count under what was sent.
-        var user = await FindForLoginAsync(username, cancellationToken).ConfigureAwait(false);
+        var user = await AccountLookup.FindByNameAsync(users, username, registry.UniqueUsernames, ErrorData.UsernameAmbiguous, cancellationToken).ConfigureAwait(false);
         var attempt = rateLimiter.BeginLogin(
             user is null ? LoginRateLimiter.UnknownAccountKey(AccountRules.TryKey(username) ?? username) : LoginRateLimiter.AccountKey(user.Id),
             origin.ClientAddress);
@@ -141,33 +141,6 @@ public sealed class AccountService(
         await sessions.RevokeAsync(caller.SessionId, clock.NowMilliseconds(), cancellationToken).ConfigureAwait(false);
         bus.Publish(CloseConnections.Revoked(caller.UserId, caller.SessionId));
         return true;
-    }
-
-    /// <summary>
-    /// The account a login names: <c>name#1234</c> exactly, else the one account with that name. With
-    /// tagged usernames a plain name several accounts share is refused clearly rather than guessed.
-    /// </summary>
-    private async Task<UserRow?> FindForLoginAsync(string username, CancellationToken cancellationToken)
-    {
-        if (AccountRules.TrySplitTag(username, out var name, out var discriminator))
-        {
-            return AccountRules.TryKey(name) is { } tagKey
-                ? await users.FindLiveByTagAsync(tagKey, discriminator, cancellationToken).ConfigureAwait(false)
-                : null;
-        }
-
-        if (AccountRules.TryKey(username) is not { } key)
-        {
-            return null;
-        }
-
-        if (registry.UniqueUsernames)
-        {
-            return await users.FindByUsernameAsync(key, cancellationToken).ConfigureAwait(false);
-        }
-
-        var matches = await users.FindLiveByUsernameKeyAsync(key, 2, cancellationToken).ConfigureAwait(false);
-        return matches.Count > 1 ? throw ServiceException.Refused(ErrorData.UsernameAmbiguous) : matches.FirstOrDefault();
     }
 
     /// <summary>The caller's own object, with its real presence.</summary>

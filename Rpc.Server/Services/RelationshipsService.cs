@@ -46,7 +46,7 @@ public sealed class RelationshipsService(
             throw ServiceException.InvalidArgument(ErrorData.RelationshipTargetParams);
         }
 
-        var target = (userId is { } id ? await users.FindLiveAsync(id, cancellationToken).ConfigureAwait(false) : await FindByUsernameAsync(username!, cancellationToken).ConfigureAwait(false))
+        var target = (userId is { } id ? await users.FindLiveAsync(id, cancellationToken).ConfigureAwait(false) : await AccountLookup.FindByNameAsync(users, username!, uniqueUsernames: false, ErrorData.RelationshipUsernameAmbiguous, cancellationToken).ConfigureAwait(false))
             ?? throw ServiceException.Refused(ErrorData.UnknownUser);
         if (target.Id == callerId)
         {
@@ -226,24 +226,6 @@ public sealed class RelationshipsService(
             UserSettingsRow.MutualGuilds => await RelationshipRepository.ShareGuildAsync(connection, transaction, recipientId, senderId, cancellationToken).ConfigureAwait(false),
             _ => true,
         };
-    }
-
-    private async Task<UserRow?> FindByUsernameAsync(string username, CancellationToken cancellationToken)
-    {
-        if (AccountRules.TrySplitTag(username, out var name, out var discriminator))
-        {
-            return AccountRules.TryKey(name) is { } tagKey
-                ? await users.FindLiveByTagAsync(tagKey, discriminator, cancellationToken).ConfigureAwait(false)
-                : null;
-        }
-
-        if (AccountRules.TryKey(username) is not { } key)
-        {
-            return null;
-        }
-
-        var matches = await users.FindLiveByUsernameKeyAsync(key, 2, cancellationToken).ConfigureAwait(false);
-        return matches.Count > 1 ? throw ServiceException.Refused(ErrorData.RelationshipUsernameAmbiguous) : matches.FirstOrDefault();
     }
 
     private void PublishRemoved(long receiverId, long otherId, int type) =>
