@@ -19,7 +19,6 @@ public sealed class AccountService(
     AccountRegistration accounts,
     IOptions<RegistrationOptions> registration,
     PasswordHasher hasher,
-    PasswordConfirmation confirmation,
     SnowflakeGenerator ids,
     Authenticator authenticator,
     ServiceCallAccessor call,

@@ -15,9 +15,9 @@ public sealed class SessionService(
     SessionRepository sessions,
     DbConnectionFactory connections,
     PasswordHasher hasher,
+    PasswordConfirmation confirmation,
     ServiceCallAccessor call,
     IEventBus bus,
-    LoginRateLimiter rateLimiter,
     TimeProvider clock,
     IOptions<SessionLimitsOptions> sessionOptions) : IUserSessionsApi
 {
