@@ -183,8 +183,12 @@ public sealed class OpenRpcDocument
     private static JsonObject Parameter(RpcMethod method, RpcParameter parameter, ContractDocumentation documentation, ContractSchemas schemas)
     {
         var type = Nullable.GetUnderlyingType(parameter.Type) ?? parameter.Type;
+        // Ids (snowflakes) travel as strings, and a JSON integer is accepted too; other 64-bit params
+        // (a sequence number, Discord's flags) are plain integers.
         JsonNode schema = type == typeof(long)
-            ? new JsonObject { ["type"] = new JsonArray("string", "integer"), ["pattern"] = ContractSchemas.IdPattern, ["description"] = "a 64-bit id, as a string of digits (a JSON integer is accepted too)" }
+            ? IsId(parameter.WireName)
+                ? new JsonObject { ["type"] = new JsonArray("string", "integer"), ["pattern"] = ContractSchemas.IdPattern }
+                : new JsonObject { ["type"] = "integer", ["minimum"] = 0 }
             : schemas.For(type);
         if (schema is JsonObject obj && !obj.ContainsKey("$ref"))
         {
@@ -210,6 +214,9 @@ public sealed class OpenRpcDocument
         node["schema"] = schema;
         return node;
     }
+
+    private static bool IsId(string wireName) =>
+        wireName is "after" or "before" or "role" || wireName.EndsWith("id", StringComparison.OrdinalIgnoreCase) || wireName.EndsWith("_ids", StringComparison.Ordinal);
 
     private static string FirstSentence(string text)
     {
