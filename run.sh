@@ -40,6 +40,11 @@ case "$command" in
       # Normal verbosity ends with "Total tests: N" and "Passed: N" / "Failed: N" / "Skipped: N" lines.
       count() { grep -E "^ +$1: +[0-9]+" "$log" | tail -n 1 | grep -oE '[0-9]+' || true; }
       passed=$(count Passed); failed=$(count Failed); skipped=$(count Skipped)
+      # Repeated at the end so that a CI log's tail names the failures and their messages.
+      if [ "${failed:-0}" != 0 ]; then
+        echo "$name: the failed tests, with their messages:"
+        grep -E -A 14 "^ +Failed [A-Za-z_]" "$log" | grep -vE "^ +(at |Passed )" | head -n 120 || true
+      fi
       rm -f "$log"
       [ "${passed:-0}" -gt 0 ] || status=1
       echo "$name: ${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"

@@ -1,4 +1,3 @@
-using System.Reflection;
 using Rpc.Contracts.Protocol;
 
 namespace Rpc.Server.Dispatch;
@@ -17,7 +16,8 @@ public sealed class RpcMethod
 
     public required Type ResultType { get; init; }
 
-    public required MethodInfo Method { get; init; }
+    /// <summary>The contract interface's member, whose doc comments describe the method in the OpenRPC document.</summary>
+    public required System.Reflection.MethodInfo Method { get; init; }
 
     /// <summary>Runs the method on its service with bound arguments and returns its boxed result.</summary>
     public required Func<object?[], CancellationToken, Task<object?>> Invoke { get; init; }

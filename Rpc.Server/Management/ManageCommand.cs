@@ -141,7 +141,7 @@ public static class ManageCommand
             output.WriteLine($"register at: /invite_register.html?code={invite.Code}");
             return 0;
         }
-        catch (Dispatch.RpcException e)
+        catch (Errors.ServiceException e)
         {
             error.WriteLine($"manage: {e.ErrorData}");
             return 1;
