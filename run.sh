@@ -29,6 +29,7 @@ case "$command" in
     scripts/install-browser.sh
     scripts/install-test-tools.sh
     scripts/install-js-bot.sh
+    scripts/install-openrpc-tools.sh
     build
     status=0
     total_passed=0 total_failed=0 total_skipped=0

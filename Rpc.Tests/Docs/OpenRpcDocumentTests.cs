@@ -114,6 +114,6 @@ public sealed class OpenRpcDocumentTests
         Assert.That(ready.GetProperty("properties").GetProperty("t").GetProperty("const").GetString(), Is.EqualTo("READY"));
         Assert.That(ready.GetProperty("properties").GetProperty("d").GetProperty("$ref").GetString(), Is.EqualTo("#/components/schemas/ReadyPayload"));
         Assert.That(schemas.GetProperty("ReadyPayload").GetProperty("properties").TryGetProperty("session_id", out _), Is.True);
-        Assert.That(schemas.GetProperty("GatewayEvent").GetProperty("oneOf").GetArrayLength(), Is.EqualTo(GatewayEventSchemas.Events.Count));
+        Assert.That(schemas.GetProperty("GatewayEvent").GetProperty("oneOf").GetArrayLength(), Is.EqualTo(Rpc.Contracts.Gateway.GatewayEventPayloads.All.Count));
     }
 }

@@ -45,7 +45,7 @@ public sealed class OpenRpcDocument
 
         var events = new JsonObject();
         var eventVariants = new JsonArray();
-        foreach (var (name, payload) in GatewayEventSchemas.Events)
+        foreach (var (name, payload) in GatewayEventPayloads.All)
         {
             var schemaName = $"GatewayEvent_{name}";
             schemas.Named(schemaName, new JsonObject
