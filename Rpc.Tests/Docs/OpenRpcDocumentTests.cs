@@ -49,7 +49,8 @@ public sealed class OpenRpcDocumentTests
             Assert.That(parameters.Select(p => p.GetProperty("name").GetString()), Is.EqualTo(method.Parameters.Select(p => p.WireName)), method.Name);
             Assert.That(parameters.Select(p => p.GetProperty("required").GetBoolean()), Is.EqualTo(method.Parameters.Select(p => !p.IsOptional)), method.Name);
             Assert.That(node.GetProperty("x-access").GetString(), Is.EqualTo(method.Access.ToString().ToLowerInvariant()), method.Name);
-            Assert.That(node.GetProperty("examples").GetArrayLength(), Is.GreaterThan(0), method.Name);
+            Assert.That(node.GetProperty("examples").GetArrayLength(), Is.GreaterThan(0), $"{method.Name} has no example in examples.json");
+            Assert.That(MethodErrors.ByMethod.ContainsKey(method.Name), Is.True, $"{method.Name} has no entry in MethodErrors");
             var data = node.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("data").GetString()).ToList();
             Assert.That(data, Does.Contain(ErrorData.DatabaseBusy), method.Name);
             if (method.Access != RpcAccess.Anonymous)
