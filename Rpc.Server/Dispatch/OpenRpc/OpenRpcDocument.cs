@@ -22,7 +22,9 @@ public sealed class OpenRpcDocument
 
     private const string InternalErrorMessage = "Internal error";
 
-    public OpenRpcDocument(RpcMethodTable methods)
+    /// <param name="methods">The server's method table.</param>
+    /// <param name="defaultHost">The address and port the server listens on when none is configured (the <c>host</c> variable's default).</param>
+    public OpenRpcDocument(RpcMethodTable methods, string defaultHost)
     {
         var documentation = ContractDocumentation.For(typeof(IDiscoveryApi).Assembly);
         var schemas = new ContractSchemas(documentation);
@@ -85,7 +87,7 @@ public sealed class OpenRpcDocument
                 ["summary"] = "POST /rpc, or a WebSocket (ws://) at the same path",
                 ["variables"] = new JsonObject
                 {
-                    ["host"] = new JsonObject { ["default"] = $"{ServerOptions.DefaultAddress}:{ServerOptions.DefaultPort}", ["description"] = "the server's address and port" },
+                    ["host"] = new JsonObject { ["default"] = defaultHost, ["description"] = "the server's address and port" },
                 },
             }),
             ["methods"] = methodNodes,
