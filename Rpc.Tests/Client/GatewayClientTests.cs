@@ -38,7 +38,7 @@ public sealed class GatewayClientTests
 
     private static async Task WaitUntilAsync(Func<bool> condition, string what, Recorder recorder)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = DateTime.UtcNow.AddSeconds(90);
         while (!condition())
         {
             if (DateTime.UtcNow > deadline)
