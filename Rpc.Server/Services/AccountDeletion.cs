@@ -6,6 +6,7 @@ using Rpc.Server.Audit;
 using Rpc.Server.Data;
 using Rpc.Server.Errors;
 using Rpc.Server.Events;
+using Rpc.Contracts.Gateway;
 
 namespace Rpc.Server.Services;
 
@@ -37,7 +38,7 @@ public sealed class AccountDeletion(
         // unique index refuses it and the whole delete is tried again with a new name.
         for (var attempt = 1; ; attempt++)
         {
-            var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+            var now = clock.NowMilliseconds();
             await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
             await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
             var before = await UserAdministration.FindByIdAsync(connection, transaction, userId, cancellationToken).ConfigureAwait(false)
@@ -80,7 +81,7 @@ public sealed class AccountDeletion(
                 events.Publish(message);
             }
 
-            events.Publish(new DispatchEvent("USER_UPDATE", result.New, new EventAudience.UserAndObservers(userId)));
+            events.Publish(new DispatchEvent(GatewayEvents.UserUpdate, result.New, new EventAudience.UserAndObservers(userId)));
             return result;
         }
     }

@@ -107,7 +107,7 @@ public sealed class AccountRegistration(
             DisplayName = normalized,
             Email = request.Email,
             PasswordHash = await hasher.HashAsync(request.Password, request.Hashes.AddressKey, cancellationToken).ConfigureAwait(false),
-            CreatedAt = clock.GetUtcNow().ToUnixTimeMilliseconds(),
+            CreatedAt = clock.NowMilliseconds(),
         };
         for (var attempt = 0; attempt < InsertAttempts; attempt++)
         {
