@@ -101,6 +101,11 @@ public sealed class AdminUsersService(
             throw RpcException.App(ErrorData.UserDeleted(userId));
         }
 
+        if (flags.Contains(UserFlag.Staff) != ((before.Flags & UserMapper.BitsOf([UserFlag.Staff])) != 0))
+        {
+            throw RpcException.App(ErrorData.StaffFlagUnchangeable);
+        }
+
         await UserAdministration.SetFlagsExceptStaffAsync(connection, transaction, userId, UserMapper.BitsOf(flags), cancellationToken).ConfigureAwait(false);
         var after = (await UserAdministration.FindByIdAsync(connection, transaction, userId, cancellationToken).ConfigureAwait(false))!;
         var user = UserMapper.ToUser(after);

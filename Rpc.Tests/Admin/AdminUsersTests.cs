@@ -272,11 +272,11 @@ public sealed class AdminUsersTests
     }
 
     [Test]
-    public async Task Update_SetsFlags_KeepsStaffAsItWas_PublishesUserUpdate_AndIsAudited()
+    public async Task Update_SetsFlags_PublishesUserUpdate_AndIsAudited()
     {
         var user = await server.NewUserAsync();
-        var updated = await server.ResultAsync("admin.users.update", new { user_id = user.Id, flags = new[] { 0, 1, 10 } }, staff.Token);
-        Assert.That(updated.GetProperty("flags").EnumerateArray().Select(f => f.GetInt32()), Is.EqualTo(new[] { 1, 10 }), "Staff must not be granted");
+        var updated = await server.ResultAsync("admin.users.update", new { user_id = user.Id, flags = new[] { 1, 10 } }, staff.Token);
+        Assert.That(updated.GetProperty("flags").EnumerateArray().Select(f => f.GetInt32()), Is.EqualTo(new[] { 1, 10 }));
         var self = await server.ResultAsync("users.self", token: user.Token);
         Assert.That(self.GetProperty("flags").EnumerateArray().Select(f => f.GetInt32()), Is.EqualTo(new[] { 1, 10 }));
 
@@ -288,10 +288,24 @@ public sealed class AdminUsersTests
         Assert.That(audit.GetProperty("before").GetProperty("flags").GetArrayLength(), Is.Zero);
         Assert.That(audit.GetProperty("after").GetProperty("flags").GetArrayLength(), Is.EqualTo(2));
 
+    }
+
+    [Test]
+    public async Task Update_AddingOrRemovingStaff_IsRefused_AndChangesNothing()
+    {
+        var user = await server.NewUserAsync();
+        var grant = await server.ErrorAsync("admin.users.update", new { user_id = user.Id, flags = new[] { 0, 1 } }, staff.Token);
+        Assert.That(grant.GetProperty("data").GetString(), Is.EqualTo(ErrorData.StaffFlagUnchangeable));
+        var self = await server.ResultAsync("users.self", token: user.Token);
+        Assert.That(self.GetProperty("flags").GetArrayLength(), Is.Zero);
+
         var otherStaff = await server.NewStaffAsync();
-        var kept = await server.ResultAsync("admin.users.update", new { user_id = otherStaff.Id, flags = Array.Empty<int>() }, staff.Token);
-        Assert.That(kept.GetProperty("flags").EnumerateArray().Select(f => f.GetInt32()), Is.EqualTo(new[] { 0 }), "Staff must not be removed");
+        var removal = await server.ErrorAsync("admin.users.update", new { user_id = otherStaff.Id, flags = new[] { 1 } }, staff.Token);
+        Assert.That(removal.GetProperty("data").GetString(), Is.EqualTo(ErrorData.StaffFlagUnchangeable));
         await server.ResultAsync("admin.invites.list", new { }, otherStaff.Token);
+
+        var kept = await server.ResultAsync("admin.users.update", new { user_id = otherStaff.Id, flags = new[] { 0, 1 } }, staff.Token);
+        Assert.That(kept.GetProperty("flags").EnumerateArray().Select(f => f.GetInt32()), Is.EqualTo(new[] { 0, 1 }));
     }
 
     [Test]
