@@ -160,6 +160,11 @@ public static class ServerComposition
         services.AddRpcService<Rpc.Contracts.Roles.IDiscordRolesApi, DiscordRolesService>();
         services.AddSingleton<RoleExpirySweeper>();
         services.AddHostedService(sp => sp.GetRequiredService<RoleExpirySweeper>());
+
+        // Issue 15: accounts staff can run.
+        services.AddSingleton<PasswordResets>();
+        services.AddRpcService<IAdminModerationApi, AdminModerationService>();
+        services.AddRpcService<IAccountRecoveryApi, AccountRecoveryService>();
         services.AddSingleton(sp => new RpcMethodTable(sp.GetServices<RpcService>()));
         services.AddRpcOperations(configuration);
         return services;

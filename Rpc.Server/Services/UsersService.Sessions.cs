@@ -24,7 +24,7 @@ public sealed partial class UsersService
             Id = s.Id,
             CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(s.CreatedAt),
             LastUsedAt = DateTimeOffset.FromUnixTimeMilliseconds(s.LastUsedAt),
-            ExpiresAt = DateTimeOffset.FromUnixTimeMilliseconds(o.ExpiresAt(s.CreatedAt, s.LastUsedAt)),
+            ExpiresAt = s.NeverExpires ? null : DateTimeOffset.FromUnixTimeMilliseconds(o.ExpiresAt(s.CreatedAt, s.LastUsedAt)),
             ClientAddress = s.ClientAddress,
             UserAgent = s.UserAgent,
             Current = s.Id == caller.SessionId,

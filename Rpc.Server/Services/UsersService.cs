@@ -99,7 +99,7 @@ public sealed partial class UsersService(
         // this login neither gets a session nor writes its rehash of the old password back.
         var o = sessionOptions.Value;
         var displaced = await sessions.InsertForCredentialAsync(session, user.PasswordHash, rehashed, o.MaxPerUser, o.CutoffsAt(now), cancellationToken).ConfigureAwait(false)
-            ?? throw RpcException.App(ErrorData.InvalidPassword);
+            ?? throw RpcException.App(await LoginRefusalAsync(user.Id, now, cancellationToken).ConfigureAwait(false));
         attempt.Succeeded();
         foreach (var sessionId in displaced)
         {
@@ -193,6 +193,15 @@ public sealed partial class UsersService(
 
         var matches = await users.FindLiveByUsernameKeyAsync(key, 2, cancellationToken).ConfigureAwait(false);
         return matches.Count > 1 ? throw RpcException.App(ErrorData.UsernameAmbiguous) : matches.FirstOrDefault();
+    }
+
+    /// <summary>Why a login whose password was right got no session: the account is disabled, or the password changed meanwhile.</summary>
+    private async Task<string> LoginRefusalAsync(long userId, long now, CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await AccountStateRepository.FindSuspensionAsync(connection, null, userId, now, cancellationToken).ConfigureAwait(false) is { } suspension
+            ? AccountDisables.Refusal(suspension)
+            : ErrorData.InvalidPassword;
     }
 
     /// <summary>The caller's own object, with its real presence.</summary>

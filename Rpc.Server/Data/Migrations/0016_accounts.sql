@@ -60,3 +60,6 @@ CREATE TABLE bots (
     created_at BIGINT NOT NULL
 );
 CREATE INDEX bots_owner ON bots (owner_id, user_id);
+
+-- A bot's token does not expire with Sessions:IdleDays/AbsoluteDays; it lasts until reset or revoked.
+ALTER TABLE sessions ADD COLUMN never_expires BOOLEAN NOT NULL DEFAULT FALSE;

@@ -1,0 +1,32 @@
+namespace Rpc.Contracts.Protocol;
+
+/// <summary>The <c>data</c> strings of account moderation, password reset, bots and two-factor login (issue #15).</summary>
+public static partial class ErrorData
+{
+    /// <summary>users.auth and friends: staff disabled the account with no end.</summary>
+    public const string AccountDisabled = "account disabled";
+
+    /// <summary>users.auth and friends: staff disabled the account until a date (ISO 8601, UTC).</summary>
+    public static string AccountDisabledUntil(DateTimeOffset until) => $"account disabled until {until.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'}";
+
+    /// <summary>admin.users.disable: staff accounts are not disabled.</summary>
+    public const string CannotDisableStaff = "staff accounts cannot be disabled; remove the Staff flag first (./run.sh manage remove-staff <username>)";
+
+    /// <summary>admin.users.disable: the reason is empty or too long.</summary>
+    public const string DisableReasonLength = "reason must be between 1 and 500 characters";
+
+    /// <summary>admin.users.disable: <c>until</c> is not an ISO 8601 date and time with an offset.</summary>
+    public const string DisableUntilFormat = "until must be an ISO 8601 date and time with an offset, such as 2026-12-31T00:00:00Z";
+
+    /// <summary>admin.users.disable: <c>until</c> is not in the future.</summary>
+    public const string DisableUntilPast = "until must be in the future";
+
+    /// <summary>admin.users.enable: the user has no disable in force.</summary>
+    public static string UserNotDisabled(long userId) => $"user {userId} is not disabled";
+
+    /// <summary>users.resetPassword: no live code matches (wrong, spent, replaced or older than 24 hours).</summary>
+    public const string ResetCodeInvalid = "invalid or expired password reset code";
+
+    /// <summary>admin.users.resetPassword: bots have tokens, not passwords.</summary>
+    public const string BotHasNoPassword = "bot accounts have no password; their owner resets the token with users.bots.resetToken";
+}
