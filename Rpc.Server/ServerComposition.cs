@@ -119,6 +119,7 @@ public static class ServerComposition
         services.AddSingleton<CallContextAccessor>();
         services.AddSingleton<ErrorMessages>();
         services.AddSingleton<RpcErrorWriter>();
+        services.AddSingleton<Errors.ITransientErrors, TransientDatabaseErrors>();
         services.AddSingleton<RpcDispatcher>();
         services.AddSingleton<RpcProcessor>();
         services.AddSingleton<HttpRpcEndpoint>();

@@ -21,21 +21,6 @@ public static class SqlDialect
         IsUniqueViolation(exception) && exception.Message.Contains(name, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
-    /// Whether <paramref name="exception"/> means the database did not answer in time rather than that the
-    /// request was wrong: SQLite busy or locked past the busy timeout; PostgreSQL unreachable, a statement
-    /// cancelled by the command timeout, a lock not granted, a deadlock or serialization failure.
-    /// </summary>
-    public static bool IsTransient(Exception exception) => exception switch
-    {
-        SqliteException sqlite => sqlite.SqliteErrorCode is 5 or 6,
-        PostgresException postgres => postgres.SqlState is PostgresErrorCodes.QueryCanceled or PostgresErrorCodes.LockNotAvailable
-            or PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.AdminShutdown
-            or PostgresErrorCodes.CannotConnectNow || postgres.IsTransient,
-        NpgsqlException npgsql => npgsql.IsTransient,
-        _ => false,
-    };
-
-    /// <summary>
     /// <paramref name="column"/> is one of the list parameter <paramref name="parameter"/>: Dapper expands
     /// <c>IN @list</c> into one parameter per item on SQLite, but hands Npgsql the list as one array.
     /// </summary>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Rpc.Contracts.Protocol;
+using Rpc.Server.Errors;
 using Rpc.Server.Operations;
 using Rpc.Server.Security;
 
@@ -14,6 +15,7 @@ public sealed class RpcDispatcher(
     Authenticator authenticator,
     CallContextAccessor callContext,
     RpcErrorWriter errors,
+    ITransientErrors transientErrors,
     SecurityLog security,
     ILogger<RpcDispatcher> logger)
 {
@@ -62,11 +64,12 @@ public sealed class RpcDispatcher(
             writer.WriteEndObject();
             return true;
         }
-        catch (RpcException e)
+        catch (Exception e) when (e is RpcException or ServiceException)
         {
-            call.Failed(e.Code, CallTelemetry.KindOf(e.Code));
-            security.Failed(methodName!, context, e.ErrorData);
-            if (ErrorData.RetryAfterSeconds(e.ErrorData) is { } seconds)
+            var (code, data) = e is ServiceException service ? (RpcException.CodeOf(service.Kind), service.ErrorData) : (((RpcException)e).Code, ((RpcException)e).ErrorData);
+            call.Failed(code, CallTelemetry.KindOf(code));
+            security.Failed(methodName!, context, data);
+            if (ErrorData.RetryAfterSeconds(data) is { } seconds)
             {
                 origin.NoteRetryAfter(seconds);
             }
@@ -76,14 +79,14 @@ public sealed class RpcDispatcher(
                 return false;
             }
 
-            errors.Write(writer, replyId, e.Code, e.ErrorData, origin.Culture);
+            errors.Write(writer, replyId, code, data, origin.Culture);
             return true;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             throw;
         }
-        catch (Exception e) when (Data.SqlDialect.IsTransient(e))
+        catch (Exception e) when (transientErrors.IsTransient(e))
         {
             call.Failed(RpcErrorCodes.ApplicationError, "database_busy");
             ServerMetrics.DatabaseBusyError();

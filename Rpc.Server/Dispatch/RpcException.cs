@@ -1,13 +1,14 @@
 using Rpc.Contracts.Protocol;
+using Rpc.Server.Errors;
 
 namespace Rpc.Server.Dispatch;
 
 /// <summary>
-/// The one exception type for errors a caller should see. Services throw it with a <c>data</c>
-/// string from <see cref="ErrorData"/>; the dispatcher turns it into the JSON-RPC error with a
-/// localized message.
+/// An error of the protocol itself (no such method, params that do not bind), raised inside Dispatch.
+/// Services and security throw <see cref="ServiceException"/>, which <see cref="CodeOf"/> maps to its
+/// JSON-RPC code here, at the edge.
 /// </summary>
-public class RpcException(int code, string data) : Exception(data)
+public sealed class RpcException(int code, string data) : Exception(data)
 {
     /// <summary>The JSON-RPC error code.</summary>
     public int Code { get; } = code;
@@ -20,5 +21,13 @@ public class RpcException(int code, string data) : Exception(data)
 
     public static RpcException InvalidParams(string data) => new(RpcErrorCodes.InvalidParams, data);
 
-    public static RpcException InvalidRequest(string data) => new(RpcErrorCodes.InvalidRequest, data);
+    /// <summary>The JSON-RPC code of a service error of <paramref name="kind"/>.</summary>
+    public static int CodeOf(ErrorKind kind) => kind switch
+    {
+        ErrorKind.InvalidArgument => RpcErrorCodes.InvalidParams,
+        _ => RpcErrorCodes.ApplicationError,
+    };
+
+    /// <summary><paramref name="error"/> as the JSON-RPC error it is answered with.</summary>
+    public static RpcException From(ServiceException error) => new(CodeOf(error.Kind), error.ErrorData);
 }

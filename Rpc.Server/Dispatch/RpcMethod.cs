@@ -1,4 +1,3 @@
-using System.Reflection;
 using Rpc.Contracts.Protocol;
 
 namespace Rpc.Server.Dispatch;
@@ -16,8 +15,6 @@ public sealed class RpcMethod
     public required IReadOnlyDictionary<string, RpcParameter> ParametersByName { get; init; }
 
     public required Type ResultType { get; init; }
-
-    public required MethodInfo Method { get; init; }
 
     /// <summary>Runs the method on its service with bound arguments and returns its boxed result.</summary>
     public required Func<object?[], CancellationToken, Task<object?>> Invoke { get; init; }

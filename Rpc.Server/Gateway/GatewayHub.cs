@@ -36,9 +36,6 @@ public sealed class GatewayHub : BackgroundService, IEventSink
         this.logger = logger;
     }
 
-    /// <summary>Sessions attached to a connection right now, for tests and the benchmark.</summary>
-    public int AttachedSessions => sessions.Values.Count(s => s.IsAttached);
-
     /// <summary>Attached sessions of one user.</summary>
     public int AttachedSessionsOf(long userId)
     {

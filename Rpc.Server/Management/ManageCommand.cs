@@ -144,7 +144,7 @@ public static class ManageCommand
             output.WriteLine($"register at: /invite_register.html?code={invite.Code}");
             return 0;
         }
-        catch (Dispatch.RpcException e)
+        catch (Errors.ServiceException e)
         {
             error.WriteLine($"manage: {e.ErrorData}");
             return 1;
@@ -167,7 +167,7 @@ public static class ManageCommand
             output.WriteLine($"valid until {reset.ExpiresAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC, once; spend it with users.resetPassword {{code, password}}");
             return 0;
         }
-        catch (Dispatch.RpcException e)
+        catch (Errors.ServiceException e)
         {
             error.WriteLine($"manage: {e.ErrorData}");
             return 1;

@@ -5,6 +5,7 @@ using Rpc.Contracts.Protocol;
 using Rpc.Contracts.Users;
 using Rpc.Server.Data;
 using Rpc.Server.Dispatch;
+using Rpc.Server.Errors;
 
 namespace Rpc.Server.Security;
 
@@ -27,12 +28,12 @@ public sealed class Authenticator(SessionRepository sessions, TimeProvider clock
     {
         if (token is null)
         {
-            throw RpcException.App(ErrorData.AuthenticationRequired);
+            throw ServiceException.Refused(ErrorData.AuthenticationRequired);
         }
 
         if (!TokenService.IsWellFormed(token))
         {
-            throw RpcException.App(ErrorData.InvalidToken);
+            throw ServiceException.Refused(ErrorData.InvalidToken);
         }
 
         var hash = TokenService.Hash(token);
@@ -40,7 +41,7 @@ public sealed class Authenticator(SessionRepository sessions, TimeProvider clock
         var session = await sessions.FindActiveAsync(hash, options.Value.CutoffsAt(now), cancellationToken).ConfigureAwait(false);
         if (session is null || !CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(session.TokenHash), Encoding.ASCII.GetBytes(hash)))
         {
-            throw RpcException.App(ErrorData.InvalidToken);
+            throw ServiceException.Refused(ErrorData.InvalidToken);
         }
 
         // Recording every use would turn each read into a write; a minute's resolution is enough to list sessions.

@@ -1,5 +1,6 @@
 using Rpc.Contracts.Protocol;
 using Rpc.Server.Dispatch;
+using Rpc.Server.Errors;
 
 namespace Rpc.Server.Security;
 
@@ -20,7 +21,7 @@ public sealed class HashAllowance(string addressKey, int limit)
     {
         if (!TryTake(count))
         {
-            throw RpcException.App(ErrorData.TooManyPasswordChecks);
+            throw ServiceException.Refused(ErrorData.TooManyPasswordChecks);
         }
     }
 

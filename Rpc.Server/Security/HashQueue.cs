@@ -1,5 +1,6 @@
 using Rpc.Contracts.Protocol;
 using Rpc.Server.Dispatch;
+using Rpc.Server.Errors;
 
 namespace Rpc.Server.Security;
 
@@ -57,7 +58,7 @@ public sealed class HashQueue
 
             if (queued >= maxQueued)
             {
-                throw RpcException.App(ErrorData.ServerBusy);
+                throw ServiceException.Refused(ErrorData.ServerBusy);
             }
 
             if (!lines.TryGetValue(addressKey, out var line))
@@ -69,7 +70,7 @@ public sealed class HashQueue
 
             if (line.Count >= maxQueuedPerAddress)
             {
-                throw RpcException.App(ErrorData.ServerBusy);
+                throw ServiceException.Refused(ErrorData.ServerBusy);
             }
 
             waiter = new Waiter(this);

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Rpc.Server.Gateway;
 using Rpc.Contracts.Protocol;
 using Rpc.Server.Dispatch;
+using Rpc.Server.Errors;
 
 namespace Rpc.Server.Security;
 
@@ -64,7 +65,7 @@ public sealed class LoginRateLimiter : IEventSink
             var wait = Max(perPair.RetryAfter(pair), perAccount.RetryAfter(usernameKey), perAddress.RetryAfter(address));
             if (wait > TimeSpan.Zero)
             {
-                throw RpcException.App(ErrorData.TooManyLoginAttempts(Seconds(wait)));
+                throw ServiceException.Refused(ErrorData.TooManyLoginAttempts(Seconds(wait)));
             }
 
             perPair.Take(pair);
@@ -85,7 +86,7 @@ public sealed class LoginRateLimiter : IEventSink
             var wait = creates.RetryAfter(address);
             if (wait > TimeSpan.Zero)
             {
-                throw RpcException.App(ErrorData.TooManyAccountsCreated(Seconds(wait)));
+                throw ServiceException.Refused(ErrorData.TooManyAccountsCreated(Seconds(wait)));
             }
 
             creates.Take(address);

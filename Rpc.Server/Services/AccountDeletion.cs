@@ -6,6 +6,7 @@ using Rpc.Server.Audit;
 using Rpc.Server.Data;
 using Rpc.Server.Dispatch;
 using Rpc.Server.Gateway;
+using Rpc.Server.Errors;
 
 namespace Rpc.Server.Services;
 
@@ -41,15 +42,15 @@ public sealed class AccountDeletion(
             await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
             await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
             var before = await UserAdministration.FindByIdAsync(connection, transaction, userId, cancellationToken).ConfigureAwait(false)
-                ?? throw RpcException.App(Rpc.Contracts.Protocol.ErrorData.UserNotFound(userId));
+                ?? throw ServiceException.Refused(Rpc.Contracts.Protocol.ErrorData.UserNotFound(userId));
             if (before.DeletedAt is not null)
             {
-                throw RpcException.App(Rpc.Contracts.Protocol.ErrorData.UserDeleted(userId));
+                throw ServiceException.Refused(Rpc.Contracts.Protocol.ErrorData.UserDeleted(userId));
             }
 
             if ((before.Flags & (1L << (int)UserFlag.Staff)) != 0)
             {
-                throw RpcException.App(staffRefusal);
+                throw ServiceException.Refused(staffRefusal);
             }
 
             var name = DeletedUsernamePrefix + RandomNumberGenerator.GetHexString(8, lowercase: true);

@@ -3,6 +3,7 @@ using Rpc.Contracts.Users;
 using Rpc.Server.Data;
 using Rpc.Server.Dispatch;
 using Rpc.Server.Security;
+using Rpc.Server.Errors;
 
 namespace Rpc.Server.Services;
 
@@ -19,17 +20,17 @@ public sealed class AccountDeletionService(
         var context = callContext.Current;
         var caller = context.RequireCaller();
         var user = await users.FindLiveAsync(caller.UserId, cancellationToken).ConfigureAwait(false)
-            ?? throw RpcException.App(ErrorData.InvalidToken);
+            ?? throw ServiceException.Refused(ErrorData.InvalidToken);
         if ((user.Flags & (1L << (int)UserFlag.Staff)) != 0)
         {
-            throw RpcException.App(ErrorData.StaffCannotDeleteSelf);
+            throw ServiceException.Refused(ErrorData.StaffCannotDeleteSelf);
         }
 
         // A stolen token must not become a way to guess the password: failures count as failed logins.
         var attempt = rateLimiter.BeginLogin(user.UsernameKey, context.Origin.ClientAddress);
         if (await hasher.VerifyAsync(password, user.PasswordHash, cancellationToken).ConfigureAwait(false) == PasswordCheck.Failed)
         {
-            throw RpcException.App(ErrorData.InvalidPassword);
+            throw ServiceException.Refused(ErrorData.InvalidPassword);
         }
 
         attempt.Succeeded();

@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Rpc.Contracts.Admin;
 using Rpc.Contracts.Protocol;
 using Rpc.Server.Data;
+using Rpc.Server.Errors;
 using Rpc.Server.Dispatch;
 
 namespace Rpc.Server.Services;
@@ -23,7 +24,7 @@ public static partial class AccountDisables
     {
         var trimmed = reason.Trim();
         return trimmed.Length is < 1 or > MaxReasonLength || trimmed.Any(char.IsControl)
-            ? throw RpcException.App(ErrorData.DisableReasonLength)
+            ? throw ServiceException.Refused(ErrorData.DisableReasonLength)
             : trimmed;
     }
 
@@ -37,10 +38,10 @@ public static partial class AccountDisables
 
         if (!IsoWithOffset().IsMatch(until) || !DateTimeOffset.TryParse(until, CultureInfo.InvariantCulture, DateTimeStyles.None, out var at))
         {
-            throw RpcException.App(ErrorData.DisableUntilFormat);
+            throw ServiceException.Refused(ErrorData.DisableUntilFormat);
         }
 
-        return at > now ? at.ToUnixTimeMilliseconds() : throw RpcException.App(ErrorData.DisableUntilPast);
+        return at > now ? at.ToUnixTimeMilliseconds() : throw ServiceException.Refused(ErrorData.DisableUntilPast);
     }
 
     public static AccountDisable ToDisable(SuspensionRow row) => new()

@@ -4,6 +4,7 @@ using Rpc.Contracts.Users;
 using Rpc.Server.Data;
 using Rpc.Server.Dispatch;
 using Rpc.Server.Security;
+using Rpc.Server.Errors;
 
 namespace Rpc.Server.Services;
 
@@ -67,19 +68,19 @@ public sealed class AccountRegistration(
             // look-ups is still reported as taken, not as a look-alike of itself.
             if (await users.SkeletonClaimedAsync(skeleton, cancellationToken).ConfigureAwait(false))
             {
-                throw RpcException.App(await users.UsernameExistsAsync(key, cancellationToken).ConfigureAwait(false)
+                throw ServiceException.Refused(await users.UsernameExistsAsync(key, cancellationToken).ConfigureAwait(false)
                     ? ErrorData.UsernameTaken(normalized)
                     : ErrorData.UsernameLookalike(normalized));
             }
 
             if (await users.UsernameExistsAsync(key, cancellationToken).ConfigureAwait(false))
             {
-                throw RpcException.App(ErrorData.UsernameTaken(normalized));
+                throw ServiceException.Refused(ErrorData.UsernameTaken(normalized));
             }
         }
         else if (await users.CountWithUsernameAsync(key, cancellationToken).ConfigureAwait(false) >= AccountRules.DiscriminatorCount)
         {
-            throw RpcException.App(ErrorData.DiscriminatorsExhausted(normalized));
+            throw ServiceException.Refused(ErrorData.DiscriminatorsExhausted(normalized));
         }
 
         if (request.Invite is { } code)
@@ -115,7 +116,7 @@ public sealed class AccountRegistration(
             if (request.Invite is { } invite && !await InstanceInviteRepository.TryUseAsync(connection, transaction, invite, cancellationToken).ConfigureAwait(false))
             {
                 throw Unusable(invite, await InstanceInviteRepository.FindAsync(connection, transaction, invite, cancellationToken).ConfigureAwait(false))
-                    ?? RpcException.App(ErrorData.InviteUsedUp(invite));
+                    ?? ServiceException.Refused(ErrorData.InviteUsedUp(invite));
             }
 
             // Disposing the transaction on any failure rolls the invite's use back with it.
@@ -138,9 +139,9 @@ public sealed class AccountRegistration(
         throw new InvalidOperationException($"no free discriminator for {key} after {InsertAttempts} attempts");
     }
 
-    private static RpcException? Unusable(string code, InstanceInviteRow? invite) =>
-        invite is null ? RpcException.App(ErrorData.InviteNotFound(code))
-        : invite.MaxUses != -1 && invite.Uses >= invite.MaxUses ? RpcException.App(ErrorData.InviteUsedUp(code))
+    private static ServiceException? Unusable(string code, InstanceInviteRow? invite) =>
+        invite is null ? ServiceException.Refused(ErrorData.InviteNotFound(code))
+        : invite.MaxUses != -1 && invite.Uses >= invite.MaxUses ? ServiceException.Refused(ErrorData.InviteUsedUp(code))
         : null;
 
 }

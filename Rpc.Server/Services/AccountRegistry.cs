@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Rpc.Contracts.Protocol;
 using Rpc.Server.Data;
 using Rpc.Server.Dispatch;
+using Rpc.Server.Errors;
 
 namespace Rpc.Server.Services;
 
@@ -25,13 +26,13 @@ public sealed class AccountRegistry(IOptions<AccountOptions> options)
     {
         var taken = await UserRepository.TakenDiscriminatorsAsync(connection, transaction, row.UsernameKey, row.UsernameSkeleton!, cancellationToken).ConfigureAwait(false);
         var discriminator = AccountRules.PickFreeDiscriminator(taken)
-            ?? throw RpcException.App(ErrorData.DiscriminatorsExhausted(row.Username));
+            ?? throw ServiceException.Refused(ErrorData.DiscriminatorsExhausted(row.Username));
         var candidate = row with { Discriminator = discriminator };
         return await UserRepository.InsertAsync(connection, transaction, candidate, UniqueUsernames, cancellationToken).ConfigureAwait(false) switch
         {
             UserWriteOutcome.Done => candidate,
-            UserWriteOutcome.UsernameTaken => throw RpcException.App(ErrorData.UsernameTaken(row.Username)),
-            UserWriteOutcome.Lookalike when UniqueUsernames => throw RpcException.App(ErrorData.UsernameLookalike(row.Username)),
+            UserWriteOutcome.UsernameTaken => throw ServiceException.Refused(ErrorData.UsernameTaken(row.Username)),
+            UserWriteOutcome.Lookalike when UniqueUsernames => throw ServiceException.Refused(ErrorData.UsernameLookalike(row.Username)),
             _ => null,
         };
     }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Rpc.Contracts.Protocol;
 using Rpc.Server.Dispatch;
+using Rpc.Server.Errors;
 
 namespace Rpc.Server.Services;
 
@@ -37,13 +38,13 @@ public static class AccountRules
         {
             if (!(Rune.IsLetterOrDigit(rune) || rune.Value is '_' or '.' or '-'))
             {
-                throw RpcException.App(ErrorData.UsernameCharacters);
+                throw ServiceException.Refused(ErrorData.UsernameCharacters);
             }
         }
 
         if (!UsernameConfusables.IsSingleScript(normalized))
         {
-            throw RpcException.App(ErrorData.UsernameScripts);
+            throw ServiceException.Refused(ErrorData.UsernameScripts);
         }
 
         return normalized;
@@ -59,7 +60,7 @@ public static class AccountRules
         {
             return KeyOf(NormalizeUsername(username));
         }
-        catch (RpcException)
+        catch (ServiceException)
         {
             return null;
         }
@@ -70,12 +71,12 @@ public static class AccountRules
         var length = new StringInfo(password).LengthInTextElements;
         if (length is < PasswordMinLength or > PasswordMaxLength)
         {
-            throw RpcException.App(ErrorData.PasswordLength);
+            throw ServiceException.Refused(ErrorData.PasswordLength);
         }
 
         if (string.IsNullOrWhiteSpace(password))
         {
-            throw RpcException.App(ErrorData.PasswordBlank);
+            throw ServiceException.Refused(ErrorData.PasswordBlank);
         }
     }
 
@@ -138,7 +139,7 @@ public static class AccountRules
 
         if (avatar.Length > 128 || !avatar.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-'))
         {
-            throw RpcException.App(ErrorData.AvatarFormat);
+            throw ServiceException.Refused(ErrorData.AvatarFormat);
         }
 
         return avatar;

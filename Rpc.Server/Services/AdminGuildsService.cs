@@ -7,6 +7,7 @@ using Rpc.Server.Audit;
 using Rpc.Server.Data;
 using Rpc.Server.Dispatch;
 using Rpc.Server.Gateway;
+using Rpc.Server.Errors;
 
 namespace Rpc.Server.Services;
 
@@ -23,7 +24,7 @@ public sealed class AdminGuildsService(
     public async Task<Guild> GetAsync(long guildId, CancellationToken cancellationToken = default)
     {
         var row = await guilds.FindAsync(guildId, cancellationToken).ConfigureAwait(false)
-            ?? throw RpcException.App(ErrorData.GuildNotFound(guildId));
+            ?? throw ServiceException.Refused(ErrorData.GuildNotFound(guildId));
         return GuildsService.ToGuild(row);
     }
 
@@ -51,7 +52,7 @@ public sealed class AdminGuildsService(
         var unknown = features.Where(f => !GuildFeatures.All.Contains(f)).Distinct().ToArray();
         if (unknown.Length > 0)
         {
-            throw RpcException.App(ErrorData.UnknownGuildFeatures(unknown, GuildFeatures.All));
+            throw ServiceException.Refused(ErrorData.UnknownGuildFeatures(unknown, GuildFeatures.All));
         }
 
         return features.Aggregate(0L, (mask, f) => mask | GuildsService.FeatureBit(f));
@@ -81,7 +82,7 @@ public sealed class AdminGuildsService(
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
         var before = GuildsService.ToGuild(await GuildRepository.FindAsync(connection, transaction, guildId, cancellationToken).ConfigureAwait(false)
-            ?? throw RpcException.App(ErrorData.GuildNotFound(guildId)));
+            ?? throw ServiceException.Refused(ErrorData.GuildNotFound(guildId)));
         await change(connection, transaction).ConfigureAwait(false);
         var after = GuildsService.ToGuild((await GuildRepository.FindAsync(connection, transaction, guildId, cancellationToken).ConfigureAwait(false))!);
         if (Same(before, after))

@@ -5,6 +5,7 @@ using Rpc.Contracts.Protocol;
 using Rpc.Server.Audit;
 using Rpc.Server.Data;
 using Rpc.Server.Dispatch;
+using Rpc.Server.Errors;
 
 namespace Rpc.Server.Services;
 
@@ -27,7 +28,7 @@ public sealed class AdminInvitesService(
         if (after is not null)
         {
             afterId = (await invites.FindAsync(after, cancellationToken).ConfigureAwait(false))?.Id
-                ?? throw RpcException.App(ErrorData.InviteNotFound(after));
+                ?? throw ServiceException.Refused(ErrorData.InviteNotFound(after));
         }
 
         var rows = await invites.ListAsync(afterId, count, cancellationToken).ConfigureAwait(false);
@@ -42,7 +43,7 @@ public sealed class AdminInvitesService(
     {
         if (maxUses < -1)
         {
-            throw RpcException.App(ErrorData.MaxUsesRange);
+            throw ServiceException.Refused(ErrorData.MaxUsesRange);
         }
 
         var row = new InstanceInviteRow
@@ -68,7 +69,7 @@ public sealed class AdminInvitesService(
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
         var deleted = await InstanceInviteRepository.DeleteAsync(connection, transaction, code, cancellationToken).ConfigureAwait(false)
-            ?? throw RpcException.App(ErrorData.InviteNotFound(code));
+            ?? throw ServiceException.Refused(ErrorData.InviteNotFound(code));
         await audit.RecordAsync(connection, transaction, actor, "invite.delete", "invite", code, ToInvite(deleted), null, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return true;

@@ -7,6 +7,7 @@ using Rpc.Contracts.Protocol;
 using Rpc.Contracts.Users;
 using Rpc.Server.Audit;
 using Rpc.Server.Data;
+using Rpc.Server.Errors;
 using Rpc.Server.Dispatch;
 using Rpc.Server.Gateway;
 using Rpc.Server.Security;
@@ -51,7 +52,7 @@ public sealed class AdminModerationService(
         var target = await LiveUserAsync(connection, transaction, userId, cancellationToken).ConfigureAwait(false);
         if ((target.Flags & (1L << (int)UserFlag.Staff)) != 0)
         {
-            throw RpcException.App(ErrorData.CannotDisableStaff);
+            throw ServiceException.Refused(ErrorData.CannotDisableStaff);
         }
 
         var before = await AccountStateRepository.FindSuspensionAsync(connection, transaction, userId, row.CreatedAt, cancellationToken).ConfigureAwait(false);
@@ -75,7 +76,7 @@ public sealed class AdminModerationService(
         var before = await AccountStateRepository.FindSuspensionAsync(connection, transaction, userId, now, cancellationToken).ConfigureAwait(false);
         if (before is null || !await AccountStateRepository.LiftAsync(connection, transaction, userId, now, cancellationToken).ConfigureAwait(false))
         {
-            throw RpcException.App(ErrorData.UserNotDisabled(userId));
+            throw ServiceException.Refused(ErrorData.UserNotDisabled(userId));
         }
 
         await audit.RecordAsync(connection, transaction, actor, "user.enable", "user", Id(userId), AccountDisables.ToDisable(before), null, cancellationToken).ConfigureAwait(false);
@@ -110,7 +111,7 @@ public sealed class AdminModerationService(
     {
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         var row = await UserAdministration.FindByIdAsync(connection, transaction, userId, cancellationToken).ConfigureAwait(false)
-            ?? throw RpcException.App(ErrorData.UserNotFound(userId));
+            ?? throw ServiceException.Refused(ErrorData.UserNotFound(userId));
         var suspension = await AccountStateRepository.FindSuspensionAsync(connection, transaction, userId, now, cancellationToken).ConfigureAwait(false);
         var sessions = await AccountStateRepository.CountLiveSessionsAsync(connection, userId, sessionOptions.Value.CutoffsAt(now), cancellationToken, transaction).ConfigureAwait(false);
         var state = await connection.QuerySingleAsync<(long Mfa, long? Owner)>(new CommandDefinition(
@@ -135,8 +136,8 @@ public sealed class AdminModerationService(
     private static async Task<UserRow> LiveUserAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction, long userId, CancellationToken cancellationToken)
     {
         var row = await UserAdministration.FindByIdAsync(connection, transaction, userId, cancellationToken).ConfigureAwait(false)
-            ?? throw RpcException.App(ErrorData.UserNotFound(userId));
-        return row.DeletedAt is null ? row : throw RpcException.App(ErrorData.UserDeleted(userId));
+            ?? throw ServiceException.Refused(ErrorData.UserNotFound(userId));
+        return row.DeletedAt is null ? row : throw ServiceException.Refused(ErrorData.UserDeleted(userId));
     }
 
     private static string Id(long id) => id.ToString(CultureInfo.InvariantCulture);

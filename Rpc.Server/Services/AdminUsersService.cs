@@ -8,6 +8,7 @@ using Rpc.Server.Audit;
 using Rpc.Server.Data;
 using Rpc.Server.Dispatch;
 using Rpc.Server.Gateway;
+using Rpc.Server.Errors;
 
 namespace Rpc.Server.Services;
 
@@ -36,17 +37,17 @@ public sealed class AdminUsersService(
     {
         if (username is null && discriminator is null)
         {
-            throw RpcException.App(ErrorData.SearchNeedsFilter);
+            throw ServiceException.Refused(ErrorData.SearchNeedsFilter);
         }
 
         if (perPage is < 1 or > MaxPerPage)
         {
-            throw RpcException.App(ErrorData.PerPageRange);
+            throw ServiceException.Refused(ErrorData.PerPageRange);
         }
 
         if (page < 0)
         {
-            throw RpcException.App(ErrorData.PageNegative);
+            throw ServiceException.Refused(ErrorData.PageNegative);
         }
 
         string? prefix = null;
@@ -55,13 +56,13 @@ public sealed class AdminUsersService(
             prefix = AccountRules.KeyOf(username.Normalize(NormalizationForm.FormKC));
             if (new StringInfo(prefix).LengthInTextElements is < 1 or > AccountRules.UsernameMaxLength)
             {
-                throw RpcException.App(ErrorData.UsernameFilterLength);
+                throw ServiceException.Refused(ErrorData.UsernameFilterLength);
             }
         }
 
         if (discriminator is not null && (discriminator.Length != 4 || !discriminator.All(char.IsAsciiDigit) || discriminator == "0000"))
         {
-            throw RpcException.App(ErrorData.DiscriminatorFormat);
+            throw ServiceException.Refused(ErrorData.DiscriminatorFormat);
         }
 
         var offset = checked((int)Math.Min((long)page * perPage, int.MaxValue));
@@ -75,7 +76,7 @@ public sealed class AdminUsersService(
         var actor = callContext.Current.RequireCaller().UserId;
         if (userId == actor)
         {
-            throw RpcException.App(ErrorData.CannotDeleteSelf);
+            throw ServiceException.Refused(ErrorData.CannotDeleteSelf);
         }
 
         return await deletion.DeleteAsync(userId, actor, ErrorData.CannotDeleteStaff, cancellationToken).ConfigureAwait(false);
@@ -88,22 +89,22 @@ public sealed class AdminUsersService(
         {
             if (!Enum.IsDefined(flag))
             {
-                throw RpcException.App(ErrorData.UnknownUserFlag((int)flag));
+                throw ServiceException.Refused(ErrorData.UnknownUserFlag((int)flag));
             }
         }
 
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
         var before = await UserAdministration.FindByIdAsync(connection, transaction, userId, cancellationToken).ConfigureAwait(false)
-            ?? throw RpcException.App(ErrorData.UserNotFound(userId));
+            ?? throw ServiceException.Refused(ErrorData.UserNotFound(userId));
         if (before.DeletedAt is not null)
         {
-            throw RpcException.App(ErrorData.UserDeleted(userId));
+            throw ServiceException.Refused(ErrorData.UserDeleted(userId));
         }
 
         if (flags.Contains(UserFlag.Staff) != ((before.Flags & UserMapper.BitsOf([UserFlag.Staff])) != 0))
         {
-            throw RpcException.App(ErrorData.StaffFlagUnchangeable);
+            throw ServiceException.Refused(ErrorData.StaffFlagUnchangeable);
         }
 
         await UserAdministration.SetFlagsExceptStaffAsync(connection, transaction, userId, UserMapper.BitsOf(flags), cancellationToken).ConfigureAwait(false);
@@ -128,7 +129,7 @@ public sealed class AdminUsersService(
             && at > 0 && at < email.Length - 1
             && !email.Any(c => char.IsWhiteSpace(c) || char.IsControl(c))
             && MailAddress.TryCreate(email, out var parsed) && parsed.Address == email;
-        return plausible ? email : throw RpcException.App(ErrorData.EmailInvalid);
+        return plausible ? email : throw ServiceException.Refused(ErrorData.EmailInvalid);
     }
 
     private static string Id(long id) => id.ToString(CultureInfo.InvariantCulture);

@@ -6,6 +6,7 @@ using Rpc.Server.Audit;
 using Rpc.Server.Data;
 using Rpc.Server.Dispatch;
 using Rpc.Server.Gateway;
+using Rpc.Server.Errors;
 
 namespace Rpc.Server.Services;
 
@@ -29,13 +30,13 @@ public sealed partial class AdminVoiceService(
         var actor = callContext.Current.RequireCaller().UserId;
         if (!RegionId().IsMatch(id))
         {
-            throw RpcException.App(ErrorData.VoiceRegionIdFormat);
+            throw ServiceException.Refused(ErrorData.VoiceRegionIdFormat);
         }
 
         var trimmed = name.Trim();
         if (trimmed.Length == 0 || new StringInfo(trimmed).LengthInTextElements > MaxNameLength)
         {
-            throw RpcException.App(ErrorData.VoiceRegionNameLength);
+            throw ServiceException.Refused(ErrorData.VoiceRegionNameLength);
         }
 
         var row = new VoiceRegionRow { Id = id, Name = trimmed, Vip = vip, Deprecated = deprecated, Custom = custom, CreatedAt = Now() };
@@ -43,7 +44,7 @@ public sealed partial class AdminVoiceService(
         await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
         if (!await VoiceRepository.TryInsertRegionAsync(connection, transaction, row, cancellationToken).ConfigureAwait(false))
         {
-            throw RpcException.App(ErrorData.VoiceRegionExists(id));
+            throw ServiceException.Refused(ErrorData.VoiceRegionExists(id));
         }
 
         await audit.RecordAsync(connection, transaction, actor, "voice_region.create", "voice_region", id, null, ToRegion(row), cancellationToken).ConfigureAwait(false);
@@ -64,7 +65,7 @@ public sealed partial class AdminVoiceService(
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
         var before = await VoiceRepository.FindRegionAsync(connection, transaction, region, cancellationToken).ConfigureAwait(false)
-            ?? throw RpcException.App(ErrorData.VoiceRegionNotFound(region));
+            ?? throw ServiceException.Refused(ErrorData.VoiceRegionNotFound(region));
         if (before.Deprecated)
         {
             return ToRegion(before);
@@ -91,20 +92,20 @@ public sealed partial class AdminVoiceService(
         var host = hostname.ToLowerInvariant();
         if (host.Length > MaxHostnameLength || !Hostname().IsMatch(host))
         {
-            throw RpcException.App(ErrorData.HostnameInvalid);
+            throw ServiceException.Refused(ErrorData.HostnameInvalid);
         }
 
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
         if (await VoiceRepository.FindRegionAsync(connection, transaction, region, cancellationToken).ConfigureAwait(false) is null)
         {
-            throw RpcException.App(ErrorData.VoiceRegionNotFound(region));
+            throw ServiceException.Refused(ErrorData.VoiceRegionNotFound(region));
         }
 
         var row = new VoiceServerRow { Hostname = host, RegionId = region, LastHealth = InitialHealth, CreatedAt = Now() };
         if (!await VoiceRepository.TryInsertServerAsync(connection, transaction, row, cancellationToken).ConfigureAwait(false))
         {
-            throw RpcException.App(ErrorData.VoiceServerExists(host));
+            throw ServiceException.Refused(ErrorData.VoiceServerExists(host));
         }
 
         var server = new VoiceServer { Hostname = host, LastHealth = InitialHealth };

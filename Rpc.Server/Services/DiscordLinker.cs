@@ -3,6 +3,7 @@ using Rpc.Contracts.Protocol;
 using Rpc.Server.Audit;
 using Rpc.Server.Data;
 using Rpc.Server.Dispatch;
+using Rpc.Server.Errors;
 
 namespace Rpc.Server.Services;
 
@@ -32,13 +33,13 @@ public sealed class DiscordLinker(DbConnectionFactory connections, AuditLog audi
         await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
         if (!await RoleRepository.UserExistsAsync(connection, transaction, userId, cancellationToken).ConfigureAwait(false))
         {
-            throw RpcException.App(ErrorData.SeedUserNotFound);
+            throw ServiceException.Refused(ErrorData.SeedUserNotFound);
         }
 
         var before = await DiscordAccountRepository.FindByUserAsync(connection, transaction, userId, cancellationToken).ConfigureAwait(false);
         if (!await DiscordAccountRepository.TryUpsertAsync(connection, transaction, row, cancellationToken).ConfigureAwait(false))
         {
-            throw RpcException.App(ErrorData.DiscordIdTaken);
+            throw ServiceException.Refused(ErrorData.DiscordIdTaken);
         }
 
         var after = RoleMapper.ToDiscordAccount(row);
@@ -54,13 +55,13 @@ public sealed class DiscordLinker(DbConnectionFactory connections, AuditLog audi
         await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
         if (!await RoleRepository.UserExistsAsync(connection, transaction, userId, cancellationToken).ConfigureAwait(false))
         {
-            throw RpcException.App(ErrorData.SeedUserNotFound);
+            throw ServiceException.Refused(ErrorData.SeedUserNotFound);
         }
 
         var before = await DiscordAccountRepository.FindByUserAsync(connection, transaction, userId, cancellationToken).ConfigureAwait(false);
         if (before is null || !await DiscordAccountRepository.DeleteAsync(connection, transaction, userId, cancellationToken).ConfigureAwait(false))
         {
-            throw RpcException.App(ErrorData.DiscordNotLinked);
+            throw ServiceException.Refused(ErrorData.DiscordNotLinked);
         }
 
         await audit.RecordAsync(connection, transaction, actorId, UnlinkAction, "user", userId.ToString(System.Globalization.CultureInfo.InvariantCulture),

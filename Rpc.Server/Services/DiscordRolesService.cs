@@ -5,6 +5,7 @@ using Rpc.Contracts.Roles;
 using Rpc.Server.Audit;
 using Rpc.Server.Data;
 using Rpc.Server.Dispatch;
+using Rpc.Server.Errors;
 
 namespace Rpc.Server.Services;
 
@@ -30,7 +31,7 @@ public sealed class DiscordRolesService(
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
         if (!await RoleRepository.UserExistsAsync(connection, null, userId, cancellationToken).ConfigureAwait(false))
         {
-            throw RpcException.App(ErrorData.SeedUserNotFound);
+            throw ServiceException.Refused(ErrorData.SeedUserNotFound);
         }
 
         return RoleMapper.ToUserRoles(await RoleRepository.ListHeldAsync(connection, null, userId, now, cancellationToken).ConfigureAwait(false));
@@ -45,10 +46,10 @@ public sealed class DiscordRolesService(
         await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
         await RequireUserAsync(connection, transaction, userId, cancellationToken).ConfigureAwait(false);
         _ = await RoleRepository.FindRoleAsync(connection, transaction, roleId, cancellationToken).ConfigureAwait(false)
-            ?? throw RpcException.App(ErrorData.RoleNotFound);
+            ?? throw ServiceException.Refused(ErrorData.RoleNotFound);
         if (!await RoleRepository.TryGrantAsync(connection, transaction, userId, roleId, expiresAt, now, cancellationToken).ConfigureAwait(false))
         {
-            throw RpcException.App(ErrorData.RoleAlreadyHeld);
+            throw ServiceException.Refused(ErrorData.RoleAlreadyHeld);
         }
 
         var added = await HeldAsync(connection, transaction, userId, roleId, now, cancellationToken).ConfigureAwait(false);
@@ -63,7 +64,7 @@ public sealed class DiscordRolesService(
     {
         if (roleId is null && expiryDate is null)
         {
-            throw RpcException.App(ErrorData.UserRoleUpdateEmpty);
+            throw ServiceException.Refused(ErrorData.UserRoleUpdateEmpty);
         }
 
         var nowAt = clock.GetUtcNow();
@@ -76,13 +77,13 @@ public sealed class DiscordRolesService(
         var target = roleId ?? role;
         if (target != role && await RoleRepository.FindRoleAsync(connection, transaction, target, cancellationToken).ConfigureAwait(false) is null)
         {
-            throw RpcException.App(ErrorData.RoleNotFound);
+            throw ServiceException.Refused(ErrorData.RoleNotFound);
         }
 
         var expiresAt = expiryDate is null ? before.ExpiresAt : newExpiry;
         if (!await RoleRepository.TryChangeHeldAsync(connection, transaction, userId, role, target, expiresAt, now, cancellationToken).ConfigureAwait(false))
         {
-            throw RpcException.App(ErrorData.RoleAlreadyHeld);
+            throw ServiceException.Refused(ErrorData.RoleAlreadyHeld);
         }
 
         var previous = RoleMapper.ToUserRole(before);
@@ -103,7 +104,7 @@ public sealed class DiscordRolesService(
         var before = await RequireHeldAsync(connection, transaction, userId, role, now, cancellationToken).ConfigureAwait(false);
         if (!await RoleRepository.RevokeAsync(connection, transaction, userId, role, now, cancellationToken).ConfigureAwait(false))
         {
-            throw RpcException.App(ErrorData.RoleNotHeld);
+            throw ServiceException.Refused(ErrorData.RoleNotHeld);
         }
 
         var removed = RoleMapper.ToUserRole(before);
@@ -122,7 +123,7 @@ public sealed class DiscordRolesService(
     {
         if (!await RoleRepository.UserExistsAsync(connection, transaction, userId, cancellationToken).ConfigureAwait(false))
         {
-            throw RpcException.App(ErrorData.SeedUserNotFound);
+            throw ServiceException.Refused(ErrorData.SeedUserNotFound);
         }
     }
 
@@ -135,8 +136,8 @@ public sealed class DiscordRolesService(
         }
 
         throw await RoleRepository.FindRoleAsync(connection, transaction, roleId, cancellationToken).ConfigureAwait(false) is null
-            ? RpcException.App(ErrorData.RoleNotFound)
-            : RpcException.App(ErrorData.RoleNotHeld);
+            ? ServiceException.Refused(ErrorData.RoleNotFound)
+            : ServiceException.Refused(ErrorData.RoleNotHeld);
     }
 
     private static async Task<UserRole> HeldAsync(DbConnection connection, DbTransaction transaction, long userId, long roleId, long now, CancellationToken cancellationToken) =>

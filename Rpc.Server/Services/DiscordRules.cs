@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Rpc.Contracts.Protocol;
 using Rpc.Server.Dispatch;
+using Rpc.Server.Errors;
 
 namespace Rpc.Server.Services;
 
@@ -22,28 +23,28 @@ public static partial class DiscordRules
 
     /// <summary>The snowflake in <paramref name="text"/>, or an application error naming <paramref name="parameter"/>.</summary>
     public static long RequireSnowflake(string? text, string parameter) =>
-        TryParseSnowflake(text, out var id) ? id : throw RpcException.App(ErrorData.DiscordIdInvalid(parameter));
+        TryParseSnowflake(text, out var id) ? id : throw ServiceException.Refused(ErrorData.DiscordIdInvalid(parameter));
 
     public static void ValidateProfile(string? avatar, string? discriminator, string? locale, long? flags)
     {
         if (avatar is not null && !AvatarText().IsMatch(avatar))
         {
-            throw RpcException.App(ErrorData.DiscordAvatarInvalid);
+            throw ServiceException.Refused(ErrorData.DiscordAvatarInvalid);
         }
 
         if (discriminator is not null && !DiscriminatorText().IsMatch(discriminator))
         {
-            throw RpcException.App(ErrorData.DiscordDiscriminatorInvalid);
+            throw ServiceException.Refused(ErrorData.DiscordDiscriminatorInvalid);
         }
 
         if (locale is not null && (locale.Length > 35 || !LocaleText().IsMatch(locale)))
         {
-            throw RpcException.App(ErrorData.DiscordLocaleInvalid);
+            throw ServiceException.Refused(ErrorData.DiscordLocaleInvalid);
         }
 
         if (flags < 0)
         {
-            throw RpcException.App(ErrorData.DiscordFlagsInvalid);
+            throw ServiceException.Refused(ErrorData.DiscordFlagsInvalid);
         }
     }
 
@@ -55,10 +56,10 @@ public static partial class DiscordRules
     public static string ValidateRoleName(string name) => NameText.Normalize(name, RoleNameRules);
 
     public static string ValidateSlug(string slug) =>
-        SlugText().IsMatch(slug) ? slug : throw RpcException.App(ErrorData.RoleSlugInvalid);
+        SlugText().IsMatch(slug) ? slug : throw ServiceException.Refused(ErrorData.RoleSlugInvalid);
 
     public static int ValidatePriority(int priority) =>
-        priority is >= 0 and <= 1_000_000 ? priority : throw RpcException.App(ErrorData.RolePriorityRange);
+        priority is >= 0 and <= 1_000_000 ? priority : throw ServiceException.Refused(ErrorData.RolePriorityRange);
 
     [GeneratedRegex(@"^[1-9][0-9]{16,18}\z", RegexOptions.CultureInvariant)]
     private static partial Regex SnowflakeText();

@@ -2,6 +2,7 @@ using Rpc.Contracts.Discord;
 using Rpc.Contracts.Protocol;
 using Rpc.Server.Data;
 using Rpc.Server.Dispatch;
+using Rpc.Server.Errors;
 
 namespace Rpc.Server.Services;
 
@@ -23,7 +24,7 @@ public sealed class DiscordService(DiscordLinker linker, DiscordAccountRepositor
         // Seed 000: no linked account at all is an error; an empty page past the last one is not.
         if (ids.Count == 0 && (after is null || !await accounts.AnyAsync(cancellationToken).ConfigureAwait(false)))
         {
-            throw RpcException.App(ErrorData.DiscordNoUsers);
+            throw ServiceException.Refused(ErrorData.DiscordNoUsers);
         }
 
         return ids.Select(id => new DiscordUserEntry { DiscordId = id }).ToArray();
@@ -37,7 +38,7 @@ public sealed class DiscordService(DiscordLinker linker, DiscordAccountRepositor
     {
         var discordId = DiscordRules.RequireSnowflake(id, "id");
         var row = await accounts.FindByDiscordIdAsync(discordId, cancellationToken).ConfigureAwait(false)
-            ?? throw RpcException.App(ErrorData.DiscordUserNotFound);
+            ?? throw ServiceException.Refused(ErrorData.DiscordUserNotFound);
         return RoleMapper.ToDiscordAccount(row);
     }
 }

@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Rpc.Contracts.Protocol;
 using Rpc.Contracts.Roles;
 using Rpc.Server.Dispatch;
+using Rpc.Server.Errors;
 
 namespace Rpc.Server.Services;
 
@@ -25,11 +26,11 @@ public static partial class ExpiryDates
         if (!Shape().IsMatch(text)
             || !DateTime.TryParseExact(text, Pattern, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed))
         {
-            throw RpcException.App(ErrorData.ExpiryDateFormat);
+            throw ServiceException.Refused(ErrorData.ExpiryDateFormat);
         }
 
         var at = new DateTimeOffset(parsed, TimeSpan.Zero);
-        return at > now ? at.ToUnixTimeMilliseconds() : throw RpcException.App(ErrorData.ExpiryDatePast);
+        return at > now ? at.ToUnixTimeMilliseconds() : throw ServiceException.Refused(ErrorData.ExpiryDatePast);
     }
 
     public static string Format(long? expiresAt) =>

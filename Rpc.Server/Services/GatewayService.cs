@@ -3,6 +3,7 @@ using Rpc.Contracts.Protocol;
 using Rpc.Server.Dispatch;
 using Rpc.Server.Gateway;
 using Rpc.Server.Security;
+using Rpc.Server.Errors;
 
 namespace Rpc.Server.Services;
 
@@ -17,14 +18,14 @@ public sealed class GatewayService(CallContextAccessor callContext, Authenticato
     public async Task<ResumeResult> ResumeAsync(string sessionId, long seq, CancellationToken cancellationToken = default)
     {
         var context = callContext.Current;
-        var connection = context.Origin.Connection ?? throw RpcException.App(ErrorData.WebSocketOnly);
+        var connection = context.Origin.Connection ?? throw ServiceException.Refused(ErrorData.WebSocketOnly);
         if (connection.IsIdentified)
         {
-            throw RpcException.App(ErrorData.AlreadyIdentified);
+            throw ServiceException.Refused(ErrorData.AlreadyIdentified);
         }
 
-        var caller = await AuthenticateAsync(context.Token ?? throw RpcException.App(ErrorData.AuthenticationRequired), cancellationToken).ConfigureAwait(false);
-        var session = gateway.Find(sessionId, caller.UserId) ?? throw RpcException.App(ErrorData.ResumeUnknownSession);
+        var caller = await AuthenticateAsync(context.Token ?? throw ServiceException.Refused(ErrorData.AuthenticationRequired), cancellationToken).ConfigureAwait(false);
+        var session = gateway.Find(sessionId, caller.UserId) ?? throw ServiceException.Refused(ErrorData.ResumeUnknownSession);
         if (session.Token != context.Token)
         {
             await AuthenticateAsync(session.Token, cancellationToken).ConfigureAwait(false);
@@ -34,16 +35,16 @@ public sealed class GatewayService(CallContextAccessor callContext, Authenticato
         return attempt.Outcome switch
         {
             ResumeOutcome.Resumed => new ResumeResult { SessionId = sessionId, Replayed = attempt.Replayed },
-            null => throw RpcException.App(ErrorData.AlreadyIdentified),
-            ResumeOutcome.SeqAhead => throw RpcException.App(ErrorData.ResumeSeqAhead),
-            ResumeOutcome.EventsGone => throw RpcException.App(ErrorData.ResumeEventsGone),
-            _ => throw RpcException.App(ErrorData.ResumeEventsGone),
+            null => throw ServiceException.Refused(ErrorData.AlreadyIdentified),
+            ResumeOutcome.SeqAhead => throw ServiceException.Refused(ErrorData.ResumeSeqAhead),
+            ResumeOutcome.EventsGone => throw ServiceException.Refused(ErrorData.ResumeEventsGone),
+            _ => throw ServiceException.Refused(ErrorData.ResumeEventsGone),
         };
     }
 
     public Task<bool> StaffEventsAsync(bool enabled, CancellationToken cancellationToken = default)
     {
-        var connection = callContext.Current.Origin.Connection ?? throw RpcException.App(ErrorData.WebSocketOnly);
+        var connection = callContext.Current.Origin.Connection ?? throw ServiceException.Refused(ErrorData.WebSocketOnly);
         return Task.FromResult(connection.SetStaffEvents(enabled));
     }
 
@@ -53,9 +54,9 @@ public sealed class GatewayService(CallContextAccessor callContext, Authenticato
         {
             return await authenticator.AuthenticateAsync(token, cancellationToken).ConfigureAwait(false);
         }
-        catch (RpcException e) when (e.ErrorData == ErrorData.InvalidToken)
+        catch (ServiceException e) when (e.ErrorData == ErrorData.InvalidToken)
         {
-            throw RpcException.App(ErrorData.ResumeTokenRevoked);
+            throw ServiceException.Refused(ErrorData.ResumeTokenRevoked);
         }
     }
 }

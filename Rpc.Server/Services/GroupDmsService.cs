@@ -3,6 +3,7 @@ using Rpc.Contracts.Protocol;
 using Rpc.Server.Data;
 using Rpc.Server.Dispatch;
 using Rpc.Server.Gateway;
+using Rpc.Server.Errors;
 
 namespace Rpc.Server.Services;
 
@@ -33,15 +34,15 @@ public sealed class GroupDmsService(
             if (!before.Contains(userId))
             {
                 added = await UserRepository.FindLiveAsync(connection, transaction, userId, cancellationToken).ConfigureAwait(false)
-                    ?? throw RpcException.App(ErrorData.UnknownUser);
+                    ?? throw ServiceException.Refused(ErrorData.UnknownUser);
                 if (!(await RelationshipRepository.FriendsAmongAsync(connection, transaction, callerId, [userId], cancellationToken).ConfigureAwait(false)).Contains(userId))
                 {
-                    throw RpcException.App(ErrorData.GroupDmNotFriend(userId));
+                    throw ServiceException.Refused(ErrorData.GroupDmNotFriend(userId));
                 }
 
                 if (before.Count >= UsersService.MaxGroupDmRecipients + 1)
                 {
-                    throw RpcException.App(ErrorData.GroupDmFull);
+                    throw ServiceException.Refused(ErrorData.GroupDmFull);
                 }
 
                 await ChannelRepository.AddRecipientAsync(connection, transaction, channelId, userId, clock.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken).ConfigureAwait(false);
@@ -70,17 +71,17 @@ public sealed class GroupDmsService(
             row = await FindGroupAsync(connection, transaction, channelId, callerId, cancellationToken).ConfigureAwait(false);
             if (row.OwnerId != callerId)
             {
-                throw RpcException.App(ErrorData.NotGroupDmOwner);
+                throw ServiceException.Refused(ErrorData.NotGroupDmOwner);
             }
 
             if (userId == callerId)
             {
-                throw RpcException.App(ErrorData.RemoveSelfFromGroupDm);
+                throw ServiceException.Refused(ErrorData.RemoveSelfFromGroupDm);
             }
 
             if (!(await ChannelRepository.RecipientIdsAsync(connection, transaction, channelId, cancellationToken).ConfigureAwait(false)).Contains(userId))
             {
-                throw RpcException.App(ErrorData.NotGroupDmRecipient);
+                throw ServiceException.Refused(ErrorData.NotGroupDmRecipient);
             }
 
             remaining = await ChannelRepository.RemoveRecipientAsync(connection, transaction, channelId, userId, cancellationToken).ConfigureAwait(false);
@@ -137,7 +138,7 @@ public sealed class GroupDmsService(
             row = await FindGroupAsync(connection, transaction, channelId, callerId, cancellationToken).ConfigureAwait(false);
             if (row.OwnerId != callerId)
             {
-                throw RpcException.App(ErrorData.NotGroupDmOwner);
+                throw ServiceException.Refused(ErrorData.NotGroupDmOwner);
             }
 
             if (row.Name == groupName)
@@ -162,10 +163,10 @@ public sealed class GroupDmsService(
         await using (var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false))
         {
             var row = await ChannelRepository.FindForRecipientAsync(connection, transaction, channelId, callerId, cancellationToken).ConfigureAwait(false)
-                ?? throw RpcException.App(ErrorData.UnknownChannel);
+                ?? throw ServiceException.Refused(ErrorData.UnknownChannel);
             if (row.Type != ChannelRepository.DmType)
             {
-                throw RpcException.App(ErrorData.CloseGroupDm);
+                throw ServiceException.Refused(ErrorData.CloseGroupDm);
             }
 
             closed = await ChannelRepository.SetClosedAsync(connection, transaction, channelId, callerId, true, cancellationToken).ConfigureAwait(false);
@@ -197,7 +198,7 @@ public sealed class GroupDmsService(
     private static async Task<ChannelRow> FindGroupAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction, long channelId, long userId, CancellationToken cancellationToken)
     {
         var row = await ChannelRepository.FindForRecipientAsync(connection, transaction, channelId, userId, cancellationToken).ConfigureAwait(false)
-            ?? throw RpcException.App(ErrorData.UnknownChannel);
-        return row.Type == ChannelRepository.GroupDmType ? row : throw RpcException.App(ErrorData.NotGroupDm);
+            ?? throw ServiceException.Refused(ErrorData.UnknownChannel);
+        return row.Type == ChannelRepository.GroupDmType ? row : throw ServiceException.Refused(ErrorData.NotGroupDm);
     }
 }

@@ -6,6 +6,7 @@ using Rpc.Contracts.Protocol;
 using Rpc.Server.Data;
 using Rpc.Server.Dispatch;
 using Rpc.Server.Gateway;
+using Rpc.Server.Errors;
 
 namespace Rpc.Server.Services;
 
@@ -66,15 +67,15 @@ public sealed class GuildsService(
     public static async Task CheckRegionAsync(DbConnection connection, DbTransaction transaction, string region, long features, CancellationToken cancellationToken)
     {
         var row = await VoiceRepository.FindRegionAsync(connection, transaction, region, cancellationToken).ConfigureAwait(false)
-            ?? throw RpcException.App(ErrorData.UnknownVoiceRegion(region));
+            ?? throw ServiceException.Refused(ErrorData.UnknownVoiceRegion(region));
         if (row.Deprecated)
         {
-            throw RpcException.App(ErrorData.VoiceRegionDeprecated(region));
+            throw ServiceException.Refused(ErrorData.VoiceRegionDeprecated(region));
         }
 
         if (row.Vip && !HasFeature(features, GuildFeatures.VipRegions))
         {
-            throw RpcException.App(ErrorData.VoiceRegionVipOnly(region));
+            throw ServiceException.Refused(ErrorData.VoiceRegionVipOnly(region));
         }
     }
 
@@ -99,7 +100,7 @@ public sealed class GuildsService(
 
         if (await GuildRepository.CountMembershipsAsync(connection, transaction, ownerId, cancellationToken).ConfigureAwait(false) >= caps.Value.GuildsJoined)
         {
-            throw RpcException.App(ErrorData.TooManyGuilds(caps.Value.GuildsJoined));
+            throw ServiceException.Refused(ErrorData.TooManyGuilds(caps.Value.GuildsJoined));
         }
 
         await GuildRepository.InsertAsync(connection, transaction, id, trimmed, ownerId, region, clock.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken).ConfigureAwait(false);
@@ -114,23 +115,23 @@ public sealed class GuildsService(
         var userId = callContext.Current.RequireCaller().UserId;
         if (name is null && region is null)
         {
-            throw RpcException.App(ErrorData.GuildUpdateNeedsField);
+            throw ServiceException.Refused(ErrorData.GuildUpdateNeedsField);
         }
 
         var trimmed = name is null ? null : CheckName(name);
         if (await guilds.FindForMemberAsync(guildId, userId, cancellationToken).ConfigureAwait(false) is null)
         {
-            throw RpcException.App(ErrorData.UnknownGuild);
+            throw ServiceException.Refused(ErrorData.UnknownGuild);
         }
 
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
         var before = await GuildRepository.FindAsync(connection, transaction, guildId, cancellationToken).ConfigureAwait(false)
-            ?? throw RpcException.App(ErrorData.UnknownGuild);
+            ?? throw ServiceException.Refused(ErrorData.UnknownGuild);
 
         if (before.OwnerId != userId)
         {
-            throw RpcException.App(ErrorData.GuildOwnerOnly);
+            throw ServiceException.Refused(ErrorData.GuildOwnerOnly);
         }
 
         // "" clears the region; null keeps it.
@@ -157,7 +158,7 @@ public sealed class GuildsService(
     {
         var userId = callContext.Current.RequireCaller().UserId;
         var row = await guilds.FindForMemberAsync(guildId, userId, cancellationToken).ConfigureAwait(false)
-            ?? throw RpcException.App(ErrorData.UnknownGuild);
+            ?? throw ServiceException.Refused(ErrorData.UnknownGuild);
         return ToGuild(row);
     }
 
@@ -166,20 +167,20 @@ public sealed class GuildsService(
         var userId = callContext.Current.RequireCaller().UserId;
         if (maxUses is < 0 or > MaxInviteUses)
         {
-            throw RpcException.App(ErrorData.InviteMaxUsesRange);
+            throw ServiceException.Refused(ErrorData.InviteMaxUsesRange);
         }
 
         if (maxAge is < 0 or > MaxInviteAgeSeconds)
         {
-            throw RpcException.App(ErrorData.InviteMaxAgeRange);
+            throw ServiceException.Refused(ErrorData.InviteMaxAgeRange);
         }
 
         // Non-members learn nothing about the guild; members who do not own it are told why.
         var guild = await guilds.FindForMemberAsync(guildId, userId, cancellationToken).ConfigureAwait(false)
-            ?? throw RpcException.App(ErrorData.UnknownGuild);
+            ?? throw ServiceException.Refused(ErrorData.UnknownGuild);
         if (guild.OwnerId != userId)
         {
-            throw RpcException.App(ErrorData.GuildOwnerOnly);
+            throw ServiceException.Refused(ErrorData.GuildOwnerOnly);
         }
 
         var now = clock.GetUtcNow();
@@ -217,13 +218,13 @@ public sealed class GuildsService(
         switch (outcome)
         {
             case JoinOutcome.TooManyGuilds:
-                throw RpcException.App(ErrorData.TooManyGuilds(caps.Value.GuildsJoined));
+                throw ServiceException.Refused(ErrorData.TooManyGuilds(caps.Value.GuildsJoined));
             case JoinOutcome.UnknownInvite:
-                throw RpcException.App(ErrorData.UnknownInvite);
+                throw ServiceException.Refused(ErrorData.UnknownInvite);
             case JoinOutcome.Expired:
-                throw RpcException.App(ErrorData.InviteExpired);
+                throw ServiceException.Refused(ErrorData.InviteExpired);
             case JoinOutcome.Exhausted:
-                throw RpcException.App(ErrorData.InviteExhausted);
+                throw ServiceException.Refused(ErrorData.InviteExhausted);
             case JoinOutcome.AlreadyMember:
                 return ToGuild(row!);
         }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Rpc.Contracts.Protocol;
 using Rpc.Server.Dispatch;
+using Rpc.Server.Errors;
 
 namespace Rpc.Server.Services;
 
@@ -40,7 +41,7 @@ public static class NameText
     {
         if (text.Length > limits.MaxUnits * PreNormalizationFactor)
         {
-            throw RpcException.App(ErrorData.NameTooLong(limits.Field, limits.MaxUnits));
+            throw ServiceException.Refused(ErrorData.NameTooLong(limits.Field, limits.MaxUnits));
         }
 
         RefuseInvisible(text, limits);
@@ -52,7 +53,7 @@ public static class NameText
         catch (ArgumentException)
         {
             // Normalization refuses invalid UTF-16 (lone surrogates).
-            throw RpcException.App(limits.InvisibleError ?? ErrorData.NameInvisibleCharacters(limits.Field));
+            throw ServiceException.Refused(limits.InvisibleError ?? ErrorData.NameInvisibleCharacters(limits.Field));
         }
 
         if (trim)
@@ -60,14 +61,14 @@ public static class NameText
             normalized = normalized.Trim();
             if (normalized.Length == 0 && text.Length > 0 && limits.BlankError is { } blank)
             {
-                throw RpcException.App(blank);
+                throw ServiceException.Refused(blank);
             }
         }
 
         RefuseInvisible(normalized, limits);
         if (normalized.Length > limits.MaxUnits)
         {
-            throw RpcException.App(ErrorData.NameTooLong(limits.Field, limits.MaxUnits));
+            throw ServiceException.Refused(ErrorData.NameTooLong(limits.Field, limits.MaxUnits));
         }
 
         var graphemes = 0;
@@ -76,7 +77,7 @@ public static class NameText
             var length = StringInfo.GetNextTextElementLength(normalized, index);
             if (CombiningMarks(normalized.AsSpan(index, length)) > MaxCombiningMarks)
             {
-                throw RpcException.App(ErrorData.NameCombiningMarks(limits.Field, MaxCombiningMarks));
+                throw ServiceException.Refused(ErrorData.NameCombiningMarks(limits.Field, MaxCombiningMarks));
             }
 
             index += length;
@@ -84,7 +85,7 @@ public static class NameText
 
         if (graphemes < limits.MinGraphemes || graphemes > limits.MaxGraphemes)
         {
-            throw RpcException.App(limits.LengthError);
+            throw ServiceException.Refused(limits.LengthError);
         }
 
         return normalized;
@@ -100,7 +101,7 @@ public static class NameText
         {
             if (IsInvisible(rune))
             {
-                throw RpcException.App(limits.InvisibleError ?? ErrorData.NameInvisibleCharacters(limits.Field));
+                throw ServiceException.Refused(limits.InvisibleError ?? ErrorData.NameInvisibleCharacters(limits.Field));
             }
         }
     }

@@ -1,5 +1,6 @@
 using Rpc.Contracts.Protocol;
 using Rpc.Server.Dispatch;
+using Rpc.Server.Errors;
 
 namespace Rpc.Server.Services;
 
@@ -18,6 +19,6 @@ public static class Paging
         {
             null => DefaultLimit,
             >= 1 and <= MaxLimit => limit.Value,
-            _ => throw RpcException.App(ErrorData.LimitRange),
+            _ => throw ServiceException.Refused(ErrorData.LimitRange),
         };
 }

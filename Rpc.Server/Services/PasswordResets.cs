@@ -7,6 +7,7 @@ using Rpc.Contracts.Protocol;
 using Rpc.Contracts.Users;
 using Rpc.Server.Audit;
 using Rpc.Server.Data;
+using Rpc.Server.Errors;
 using Rpc.Server.Dispatch;
 using Rpc.Server.Gateway;
 using Rpc.Server.Security;
@@ -34,15 +35,15 @@ public sealed class PasswordResets(DbConnectionFactory connections, AuditLog aud
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
         var user = await UserAdministration.FindByIdAsync(connection, transaction, userId, cancellationToken).ConfigureAwait(false)
-            ?? throw RpcException.App(ErrorData.UserNotFound(userId));
+            ?? throw ServiceException.Refused(ErrorData.UserNotFound(userId));
         if (user.DeletedAt is not null)
         {
-            throw RpcException.App(ErrorData.UserDeleted(userId));
+            throw ServiceException.Refused(ErrorData.UserDeleted(userId));
         }
 
         if (await connection.ExecuteScalarAsync<long?>(new CommandDefinition("SELECT owner_id FROM bots WHERE user_id = @userId", new { userId }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false) is not null)
         {
-            throw RpcException.App(ErrorData.BotHasNoPassword);
+            throw ServiceException.Refused(ErrorData.BotHasNoPassword);
         }
 
         await AccountStateRepository.IssueResetCodeAsync(connection, transaction, userId, Hash(code), expires.ToUnixTimeMilliseconds(), now.ToUnixTimeMilliseconds(), actorId, cancellationToken).ConfigureAwait(false);
@@ -74,7 +75,7 @@ public sealed class AccountRecoveryService(
     {
         if (code.Length > 64 || PasswordResets.HashOfTyped(code) is not { } codeHash)
         {
-            throw RpcException.App(ErrorData.ResetCodeInvalid);
+            throw ServiceException.Refused(ErrorData.ResetCodeInvalid);
         }
 
         AccountRules.ValidatePassword(password);
@@ -84,7 +85,7 @@ public sealed class AccountRecoveryService(
                 "SELECT user_id FROM password_resets WHERE code_hash = @codeHash AND expires_at > @now",
                 new { codeHash, now = clock.GetUtcNow().ToUnixTimeMilliseconds() }, cancellationToken: cancellationToken)).ConfigureAwait(false) is null)
         {
-            throw RpcException.App(ErrorData.ResetCodeInvalid);
+            throw ServiceException.Refused(ErrorData.ResetCodeInvalid);
         }
 
         var hashes = callContext.Current.Hashes;
@@ -93,10 +94,10 @@ public sealed class AccountRecoveryService(
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
         var userId = await AccountStateRepository.SpendResetCodeAsync(connection, transaction, codeHash, now, cancellationToken).ConfigureAwait(false)
-            ?? throw RpcException.App(ErrorData.ResetCodeInvalid);
+            ?? throw ServiceException.Refused(ErrorData.ResetCodeInvalid);
         if (await UserRepository.UpdatePasswordHashAsync(connection, transaction, userId, hash, cancellationToken).ConfigureAwait(false) == 0)
         {
-            throw RpcException.App(ErrorData.ResetCodeInvalid);
+            throw ServiceException.Refused(ErrorData.ResetCodeInvalid);
         }
 
         var ended = await AccountStateRepository.RevokeAllAsync(connection, transaction, userId, now, cancellationToken).ConfigureAwait(false);

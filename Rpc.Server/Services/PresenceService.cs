@@ -6,6 +6,7 @@ using Rpc.Server.Data;
 using Rpc.Server.Dispatch;
 using Rpc.Server.Gateway;
 using Rpc.Server.Security;
+using Rpc.Server.Errors;
 
 namespace Rpc.Server.Services;
 
@@ -46,7 +47,7 @@ public sealed class PresenceService(ObserverRepository observers, IEventBus bus,
             var wait = changes.RetryAfter(key);
             if (wait > TimeSpan.Zero)
             {
-                throw RpcException.App(ErrorData.TooManyPresenceChanges(Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds))));
+                throw ServiceException.Refused(ErrorData.TooManyPresenceChanges(Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds))));
             }
 
             changes.Take(key);

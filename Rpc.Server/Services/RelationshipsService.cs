@@ -3,6 +3,7 @@ using Rpc.Contracts.Users;
 using Rpc.Server.Data;
 using Rpc.Server.Dispatch;
 using Rpc.Server.Gateway;
+using Rpc.Server.Errors;
 
 namespace Rpc.Server.Services;
 
@@ -42,14 +43,14 @@ public sealed class RelationshipsService(
         var callerId = callContext.Current.RequireCaller().UserId;
         if ((userId is null) == (username is null))
         {
-            throw RpcException.InvalidParams(ErrorData.RelationshipTargetParams);
+            throw ServiceException.InvalidArgument(ErrorData.RelationshipTargetParams);
         }
 
         var target = (userId is { } id ? await users.FindLiveAsync(id, cancellationToken).ConfigureAwait(false) : await FindByUsernameAsync(username!, cancellationToken).ConfigureAwait(false))
-            ?? throw RpcException.App(ErrorData.UnknownUser);
+            ?? throw ServiceException.Refused(ErrorData.UnknownUser);
         if (target.Id == callerId)
         {
-            throw RpcException.App(ErrorData.RelationshipWithSelf);
+            throw ServiceException.Refused(ErrorData.RelationshipWithSelf);
         }
 
         long now;
@@ -67,7 +68,7 @@ public sealed class RelationshipsService(
                     (type, since, changed) = (mine.Type, mine.Since, false);
                     break;
                 case RelationshipRepository.Blocked:
-                    throw RpcException.App(ErrorData.FriendRequestToBlocked);
+                    throw ServiceException.Refused(ErrorData.FriendRequestToBlocked);
                 case RelationshipRepository.Incoming:
                     await RelationshipRepository.SetAsync(connection, transaction, callerId, target.Id, RelationshipRepository.Friend, now, cancellationToken).ConfigureAwait(false);
                     await RelationshipRepository.SetAsync(connection, transaction, target.Id, callerId, RelationshipRepository.Friend, now, cancellationToken).ConfigureAwait(false);
@@ -76,7 +77,7 @@ public sealed class RelationshipsService(
                 default:
                     if (!await AcceptsRequestFromAsync(connection, transaction, target.Id, callerId, cancellationToken).ConfigureAwait(false))
                     {
-                        throw RpcException.App(ErrorData.FriendRequestRefused);
+                        throw ServiceException.Refused(ErrorData.FriendRequestRefused);
                     }
 
                     await RelationshipRepository.SetAsync(connection, transaction, callerId, target.Id, RelationshipRepository.Outgoing, now, cancellationToken).ConfigureAwait(false);
@@ -104,10 +105,10 @@ public sealed class RelationshipsService(
         var callerId = callContext.Current.RequireCaller().UserId;
         if (userId == callerId)
         {
-            throw RpcException.App(ErrorData.RelationshipWithSelf);
+            throw ServiceException.Refused(ErrorData.RelationshipWithSelf);
         }
 
-        var target = await users.FindLiveAsync(userId, cancellationToken).ConfigureAwait(false) ?? throw RpcException.App(ErrorData.UnknownUser);
+        var target = await users.FindLiveAsync(userId, cancellationToken).ConfigureAwait(false) ?? throw ServiceException.Refused(ErrorData.UnknownUser);
         long now;
         RelationshipRow? mine, theirs;
         await using (var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false))
@@ -147,7 +148,7 @@ public sealed class RelationshipsService(
         var callerId = callContext.Current.RequireCaller().UserId;
         if (userId == callerId)
         {
-            throw RpcException.App(ErrorData.RelationshipWithSelf);
+            throw ServiceException.Refused(ErrorData.RelationshipWithSelf);
         }
 
         RelationshipRow mine;
@@ -156,7 +157,7 @@ public sealed class RelationshipsService(
         await using (var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false))
         {
             mine = await RelationshipRepository.FindAsync(connection, transaction, callerId, userId, cancellationToken).ConfigureAwait(false)
-                ?? throw RpcException.App(ErrorData.NoRelationship);
+                ?? throw ServiceException.Refused(ErrorData.NoRelationship);
             await RelationshipRepository.DeleteAsync(connection, transaction, callerId, userId, cancellationToken).ConfigureAwait(false);
 
             // Unblocking touches only the blocker's row; the other side's own block, if any, stays.
@@ -242,7 +243,7 @@ public sealed class RelationshipsService(
         }
 
         var matches = await users.FindLiveByUsernameKeyAsync(key, 2, cancellationToken).ConfigureAwait(false);
-        return matches.Count > 1 ? throw RpcException.App(ErrorData.RelationshipUsernameAmbiguous) : matches.FirstOrDefault();
+        return matches.Count > 1 ? throw ServiceException.Refused(ErrorData.RelationshipUsernameAmbiguous) : matches.FirstOrDefault();
     }
 
     private void PublishRemoved(long receiverId, long otherId, int type) =>

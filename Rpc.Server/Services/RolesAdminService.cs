@@ -4,6 +4,7 @@ using Rpc.Contracts.Roles;
 using Rpc.Server.Audit;
 using Rpc.Server.Data;
 using Rpc.Server.Dispatch;
+using Rpc.Server.Errors;
 
 namespace Rpc.Server.Services;
 
@@ -32,7 +33,7 @@ public sealed class RolesAdminService(
         await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
         if (!await RoleRepository.TryInsertRoleAsync(connection, transaction, row, cancellationToken).ConfigureAwait(false))
         {
-            throw RpcException.App(ErrorData.RoleSlugTaken(row.Slug));
+            throw ServiceException.Refused(ErrorData.RoleSlugTaken(row.Slug));
         }
 
         var role = RoleMapper.ToRole(row);
@@ -49,7 +50,7 @@ public sealed class RolesAdminService(
     {
         if (name is null && slug is null && priority is null && discordRoleId is null)
         {
-            throw RpcException.App(ErrorData.RoleUpdateEmpty);
+            throw ServiceException.Refused(ErrorData.RoleUpdateEmpty);
         }
 
         var newName = name is null ? null : DiscordRules.ValidateRoleName(name);
@@ -61,7 +62,7 @@ public sealed class RolesAdminService(
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
         var before = await RoleRepository.FindRoleAsync(connection, transaction, roleId, cancellationToken).ConfigureAwait(false)
-            ?? throw RpcException.App(ErrorData.RoleNotFound);
+            ?? throw ServiceException.Refused(ErrorData.RoleNotFound);
         var after = before with
         {
             Name = newName ?? before.Name,
@@ -71,7 +72,7 @@ public sealed class RolesAdminService(
         };
         if (!await RoleRepository.TryUpdateRoleAsync(connection, transaction, after, cancellationToken).ConfigureAwait(false))
         {
-            throw RpcException.App(ErrorData.RoleSlugTaken(after.Slug));
+            throw ServiceException.Refused(ErrorData.RoleSlugTaken(after.Slug));
         }
 
         var role = RoleMapper.ToRole(after);
@@ -92,7 +93,7 @@ public sealed class RolesAdminService(
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
         var row = await RoleRepository.FindRoleAsync(connection, transaction, roleId, cancellationToken).ConfigureAwait(false)
-            ?? throw RpcException.App(ErrorData.RoleNotFound);
+            ?? throw ServiceException.Refused(ErrorData.RoleNotFound);
         var holders = await RoleRepository.ListHoldersAsync(connection, transaction, roleId, now, cancellationToken).ConfigureAwait(false);
         var removed = new List<UserRoleEvent>(holders.Count);
         foreach (var holder in holders)

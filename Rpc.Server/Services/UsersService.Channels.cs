@@ -3,6 +3,7 @@ using Rpc.Contracts.Protocol;
 using Rpc.Server.Data;
 using Rpc.Server.Dispatch;
 using Rpc.Server.Gateway;
+using Rpc.Server.Errors;
 
 namespace Rpc.Server.Services;
 
@@ -50,16 +51,16 @@ public sealed partial class UsersService
     {
         if (type is not null and not ChannelRepository.DmType)
         {
-            throw RpcException.InvalidParams(ErrorData.DmTypeInvalid);
+            throw ServiceException.InvalidArgument(ErrorData.DmTypeInvalid);
         }
 
         var userId = callContext.Current.RequireCaller().UserId;
         if (recipientId == userId)
         {
-            throw RpcException.App(ErrorData.DmWithSelf);
+            throw ServiceException.Refused(ErrorData.DmWithSelf);
         }
 
-        _ = await users.FindLiveAsync(recipientId, cancellationToken).ConfigureAwait(false) ?? throw RpcException.App(ErrorData.UnknownUser);
+        _ = await users.FindLiveAsync(recipientId, cancellationToken).ConfigureAwait(false) ?? throw ServiceException.Refused(ErrorData.UnknownUser);
 
         // Consent is checked in the transaction that creates or reopens the DM, and writers run one at a
         // time: a block committed first refuses this call; one committed after finds a DM made with consent.
@@ -71,7 +72,7 @@ public sealed partial class UsersService
             var now = Now();
             if (!await RelationshipRepository.MayOpenDmAsync(connection, transaction, userId, recipientId, cancellationToken).ConfigureAwait(false))
             {
-                throw RpcException.App(ErrorData.DmNotAllowed);
+                throw ServiceException.Refused(ErrorData.DmNotAllowed);
             }
 
             var existing = await ChannelRepository.FindDmAsync(connection, transaction, ChannelRepository.DmKeyOf(userId, recipientId), cancellationToken).ConfigureAwait(false);
@@ -81,7 +82,7 @@ public sealed partial class UsersService
                 var opened = await ChannelRepository.CountDmsOpenedSinceAsync(connection, transaction, userId, now - (long)TimeSpan.FromHours(1).TotalMilliseconds, cancellationToken).ConfigureAwait(false);
                 if (opened >= caps.Value.DmsOpenedPerHour)
                 {
-                    throw RpcException.App(ErrorData.TooManyDmsOpened(caps.Value.DmsOpenedPerHour));
+                    throw ServiceException.Refused(ErrorData.TooManyDmsOpened(caps.Value.DmsOpenedPerHour));
                 }
 
                 row = new ChannelRow { Id = ids.Next(), Type = ChannelRepository.DmType };
@@ -116,23 +117,23 @@ public sealed partial class UsersService
     {
         if (type is not null and not ChannelRepository.GroupDmType)
         {
-            throw RpcException.InvalidParams(ErrorData.GroupDmTypeInvalid);
+            throw ServiceException.InvalidArgument(ErrorData.GroupDmTypeInvalid);
         }
 
         var userId = callContext.Current.RequireCaller().UserId;
         if (recipientIds.Count is < 1 or > MaxGroupDmRecipients)
         {
-            throw RpcException.App(ErrorData.GroupDmRecipientCount);
+            throw ServiceException.Refused(ErrorData.GroupDmRecipientCount);
         }
 
         if (recipientIds.Distinct().Count() != recipientIds.Count)
         {
-            throw RpcException.App(ErrorData.GroupDmDuplicateRecipient);
+            throw ServiceException.Refused(ErrorData.GroupDmDuplicateRecipient);
         }
 
         if (recipientIds.Contains(userId))
         {
-            throw RpcException.App(ErrorData.GroupDmIncludesSelf);
+            throw ServiceException.Refused(ErrorData.GroupDmIncludesSelf);
         }
 
         var groupName = CheckGroupDmName(name);
@@ -141,7 +142,7 @@ public sealed partial class UsersService
         {
             if (!found.Contains(recipientId))
             {
-                throw RpcException.App(ErrorData.UnknownRecipient(recipientId));
+                throw ServiceException.Refused(ErrorData.UnknownRecipient(recipientId));
             }
         }
 
@@ -152,12 +153,12 @@ public sealed partial class UsersService
             var friends = await RelationshipRepository.FriendsAmongAsync(connection, transaction, userId, recipientIds, cancellationToken).ConfigureAwait(false);
             foreach (var recipientId in recipientIds.Where(r => !friends.Contains(r)))
             {
-                throw RpcException.App(ErrorData.GroupDmNotFriend(recipientId));
+                throw ServiceException.Refused(ErrorData.GroupDmNotFriend(recipientId));
             }
 
             if (await ChannelRepository.CountOwnedGroupDmsAsync(connection, transaction, userId, cancellationToken).ConfigureAwait(false) >= caps.Value.GroupDmsOwned)
             {
-                throw RpcException.App(ErrorData.TooManyGroupDms(caps.Value.GroupDmsOwned));
+                throw ServiceException.Refused(ErrorData.TooManyGroupDms(caps.Value.GroupDmsOwned));
             }
 
             await ChannelRepository.CreateGroupDmAsync(connection, transaction, id, userId, groupName, [userId, .. recipientIds], Now(), cancellationToken).ConfigureAwait(false);

@@ -3,6 +3,7 @@ using Rpc.Contracts.Protocol;
 using Rpc.Server.Data;
 using Rpc.Server.Dispatch;
 using Rpc.Server.Gateway;
+using Rpc.Server.Errors;
 
 namespace Rpc.Server.Services;
 
@@ -43,9 +44,9 @@ public sealed partial class UsersService
         switch (await guilds.LeaveAsync(guildId, userId, cancellationToken).ConfigureAwait(false))
         {
             case LeaveOutcome.NotMember:
-                throw RpcException.App(ErrorData.UnknownGuild);
+                throw ServiceException.Refused(ErrorData.UnknownGuild);
             case LeaveOutcome.Owner:
-                throw RpcException.App(ErrorData.OwnerCannotLeave);
+                throw ServiceException.Refused(ErrorData.OwnerCannotLeave);
         }
 
         bus.Publish(new DispatchEvent("GUILD_DELETE", new GuildDeleted { Id = guildId }, new EventAudience.Users([userId])));

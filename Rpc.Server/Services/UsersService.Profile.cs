@@ -3,6 +3,7 @@ using Rpc.Contracts.Users;
 using Rpc.Server.Data;
 using Rpc.Server.Dispatch;
 using Rpc.Server.Gateway;
+using Rpc.Server.Errors;
 
 namespace Rpc.Server.Services;
 
@@ -13,7 +14,7 @@ public sealed partial class UsersService
     {
         var viewerId = callContext.Current.RequireCaller().UserId;
         var row = await users.FindLiveAsync(userId, cancellationToken).ConfigureAwait(false)
-            ?? throw RpcException.App(ErrorData.UnknownUser);
+            ?? throw ServiceException.Refused(ErrorData.UnknownUser);
         return UserMapper.ToUser(row, await presence.GetVisibleStatusAsync(viewerId, userId, cancellationToken).ConfigureAwait(false));
     }
 
@@ -25,7 +26,7 @@ public sealed partial class UsersService
         var newUsername = username is null ? null : AccountRules.NormalizeUsername(username);
         if (discriminator is not null && !AccountRules.IsDiscriminator(discriminator))
         {
-            throw RpcException.App(ErrorData.DiscriminatorInvalid);
+            throw ServiceException.Refused(ErrorData.DiscriminatorInvalid);
         }
 
         var newDisplayName = displayName is null ? null : AccountRules.NormalizeDisplayName(displayName);
@@ -34,7 +35,7 @@ public sealed partial class UsersService
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
         var current = await UserRepository.FindLiveAsync(connection, transaction, userId, cancellationToken).ConfigureAwait(false)
-            ?? throw RpcException.App(ErrorData.InvalidToken);
+            ?? throw ServiceException.Refused(ErrorData.InvalidToken);
         var next = current with
         {
             Username = newUsername ?? current.Username,
@@ -53,7 +54,7 @@ public sealed partial class UsersService
             {
                 next = next with
                 {
-                    Discriminator = AccountRules.PickFreeDiscriminator(taken) ?? throw RpcException.App(ErrorData.DiscriminatorsExhausted(next.Username)),
+                    Discriminator = AccountRules.PickFreeDiscriminator(taken) ?? throw ServiceException.Refused(ErrorData.DiscriminatorsExhausted(next.Username)),
                 };
             }
         }
@@ -73,11 +74,11 @@ public sealed partial class UsersService
         switch (await UserRepository.UpdateProfileAsync(connection, transaction, next, registry.UniqueUsernames, tagChanged, cancellationToken).ConfigureAwait(false))
         {
             case UserWriteOutcome.UsernameTaken:
-                throw RpcException.App(ErrorData.UsernameTaken(next.Username));
+                throw ServiceException.Refused(ErrorData.UsernameTaken(next.Username));
             case UserWriteOutcome.Lookalike when registry.UniqueUsernames:
-                throw RpcException.App(ErrorData.UsernameLookalike(next.Username));
+                throw ServiceException.Refused(ErrorData.UsernameLookalike(next.Username));
             case UserWriteOutcome.TagTaken or UserWriteOutcome.Lookalike:
-                throw RpcException.App(ErrorData.TagTaken(next.Username, next.Discriminator));
+                throw ServiceException.Refused(ErrorData.TagTaken(next.Username, next.Discriminator));
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);

@@ -5,6 +5,7 @@ using Rpc.Server.Data;
 using Rpc.Server.Dispatch;
 using Rpc.Server.Gateway;
 using Rpc.Server.Security;
+using Rpc.Server.Errors;
 
 namespace Rpc.Server.Services;
 
@@ -36,7 +37,7 @@ public sealed partial class UsersService
         var caller = callContext.Current.RequireCaller();
         if (!await sessions.RevokeOwnAsync(caller.UserId, sessionId, Now(), cancellationToken).ConfigureAwait(false))
         {
-            throw RpcException.App(ErrorData.UnknownSession);
+            throw ServiceException.Refused(ErrorData.UnknownSession);
         }
 
         bus.Publish(new CloseConnections(caller.UserId, sessionId, GatewayCloseCodes.SessionRevoked, SessionRevokedReason));
@@ -50,13 +51,13 @@ public sealed partial class UsersService
         var hashes = callContext.Current.Hashes;
         hashes.Take(2);
         var user = await users.FindLiveAsync(caller.UserId, cancellationToken).ConfigureAwait(false)
-            ?? throw RpcException.App(ErrorData.InvalidToken);
+            ?? throw ServiceException.Refused(ErrorData.InvalidToken);
 
         // Wrong old passwords count as failed logins of this account, so a stolen token cannot guess the password faster.
         var attempt = rateLimiter.BeginLogin(LoginRateLimiter.AccountKey(user.Id), callContext.Current.Origin.ClientAddress);
         if (await hasher.VerifyAsync(oldPassword, user.PasswordHash, hashes.AddressKey, cancellationToken).ConfigureAwait(false) == PasswordCheck.Failed)
         {
-            throw RpcException.App(ErrorData.InvalidPassword);
+            throw ServiceException.Refused(ErrorData.InvalidPassword);
         }
 
         attempt.Succeeded();

@@ -6,6 +6,7 @@ using Rpc.Server.Data;
 using Rpc.Server.Dispatch;
 using Rpc.Server.Gateway;
 using Rpc.Server.Security;
+using Rpc.Server.Errors;
 
 namespace Rpc.Server.Services;
 
@@ -40,7 +41,7 @@ public sealed partial class UsersService(
     {
         if (invite is null && registration.Value.InviteOnly)
         {
-            throw RpcException.App(ErrorData.InviteRequired);
+            throw ServiceException.Refused(ErrorData.InviteRequired);
         }
 
         return RegisterAsync(username, password, invite, cancellationToken);
@@ -60,7 +61,7 @@ public sealed partial class UsersService(
         var origin = callContext.Current.Origin;
         if (origin.Connection is { IsIdentified: true })
         {
-            throw RpcException.App(ErrorData.AlreadyIdentified);
+            throw ServiceException.Refused(ErrorData.AlreadyIdentified);
         }
 
         var hashes = callContext.Current.Hashes;
@@ -75,7 +76,7 @@ public sealed partial class UsersService(
         var check = await hasher.VerifyAsync(password, user?.PasswordHash, hashes.AddressKey, cancellationToken).ConfigureAwait(false);
         if (user is null || check == PasswordCheck.Failed)
         {
-            throw RpcException.App(ErrorData.InvalidPassword);
+            throw ServiceException.Refused(ErrorData.InvalidPassword);
         }
 
         // A rehash is an upgrade that can wait for the next login when this message has no hash left.
@@ -99,7 +100,7 @@ public sealed partial class UsersService(
         // this login neither gets a session nor writes its rehash of the old password back.
         var o = sessionOptions.Value;
         var displaced = await sessions.InsertForCredentialAsync(session, user.PasswordHash, rehashed, o.MaxPerUser, o.CutoffsAt(now), cancellationToken).ConfigureAwait(false)
-            ?? throw RpcException.App(await LoginRefusalAsync(user.Id, now, cancellationToken).ConfigureAwait(false));
+            ?? throw ServiceException.Refused(await LoginRefusalAsync(user.Id, now, cancellationToken).ConfigureAwait(false));
         attempt.Succeeded();
         foreach (var sessionId in displaced)
         {
@@ -108,7 +109,7 @@ public sealed partial class UsersService(
 
         if (origin.Connection is { } connection && !await connection.TryAuthenticateAsync(token, new Caller(user.Id, session.Id, user.Flags), cancellationToken).ConfigureAwait(false))
         {
-            throw RpcException.App(ErrorData.AlreadyIdentified);
+            throw ServiceException.Refused(ErrorData.AlreadyIdentified);
         }
 
         return new AuthResult { UserId = user.Id, Token = token };
@@ -148,13 +149,13 @@ public sealed partial class UsersService(
         var connection = callContext.Current.Origin.Connection;
         if (connection is { IsIdentified: true })
         {
-            throw RpcException.App(ErrorData.AlreadyIdentified);
+            throw ServiceException.Refused(ErrorData.AlreadyIdentified);
         }
 
         var caller = await authenticator.AuthenticateAsync(token, cancellationToken).ConfigureAwait(false);
         if (connection is not null && !await connection.TryAuthenticateAsync(token, caller, cancellationToken).ConfigureAwait(false))
         {
-            throw RpcException.App(ErrorData.AlreadyIdentified);
+            throw ServiceException.Refused(ErrorData.AlreadyIdentified);
         }
 
         return await LoadAsync(caller.UserId, cancellationToken).ConfigureAwait(false);
@@ -192,7 +193,7 @@ public sealed partial class UsersService(
         }
 
         var matches = await users.FindLiveByUsernameKeyAsync(key, 2, cancellationToken).ConfigureAwait(false);
-        return matches.Count > 1 ? throw RpcException.App(ErrorData.UsernameAmbiguous) : matches.FirstOrDefault();
+        return matches.Count > 1 ? throw ServiceException.Refused(ErrorData.UsernameAmbiguous) : matches.FirstOrDefault();
     }
 
     /// <summary>Why a login whose password was right got no session: the account is disabled, or the password changed meanwhile.</summary>
@@ -208,7 +209,7 @@ public sealed partial class UsersService(
     private async Task<User> LoadAsync(long userId, CancellationToken cancellationToken)
     {
         var row = await users.FindByIdAsync(userId, cancellationToken).ConfigureAwait(false)
-            ?? throw RpcException.App(ErrorData.InvalidToken);
+            ?? throw ServiceException.Refused(ErrorData.InvalidToken);
         return UserMapper.ToUser(row, presence.GetStatus(userId));
     }
 

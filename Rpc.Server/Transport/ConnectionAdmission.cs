@@ -81,14 +81,9 @@ public sealed class ConnectionAdmission(IOptions<ConnectionLimitsOptions> option
         context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
         context.Response.Headers.Connection = "close";
         context.Response.ContentType = "application/json; charset=utf-8";
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
-        {
-            errors.Write(writer, null, RpcErrorCodes.InvalidRequest, ErrorData.TooManyHttpConnectionsFromAddress, RequestOriginFactory.From(context).Culture);
-        }
-
-        context.Response.ContentLength = buffer.WrittenCount;
-        await context.Response.Body.WriteAsync(buffer.WrittenMemory).ConfigureAwait(false);
+        var body = errors.Standalone(RpcErrorCodes.InvalidRequest, ErrorData.TooManyHttpConnectionsFromAddress, RequestOriginFactory.From(context).Culture);
+        context.Response.ContentLength = body.Length;
+        await context.Response.Body.WriteAsync(body).ConfigureAwait(false);
     }
 
     private bool TryAdmit(string address)

@@ -147,12 +147,6 @@ public sealed class HttpRpcEndpoint(RpcProcessor processor, RpcErrorWriter error
     {
         response.StatusCode = status;
         response.ContentType = "application/json; charset=utf-8";
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
-        {
-            errors.Write(writer, null, RpcErrorCodes.InvalidRequest, data, origin.Culture);
-        }
-
-        await response.Body.WriteAsync(buffer.WrittenMemory).ConfigureAwait(false);
+        await response.Body.WriteAsync(errors.Standalone(RpcErrorCodes.InvalidRequest, data, origin.Culture)).ConfigureAwait(false);
     }
 }

@@ -9,6 +9,7 @@ using Rpc.Contracts.Protocol;
 using Rpc.Server.Dispatch;
 using Rpc.Server.Gateway;
 using Rpc.Server.Security;
+using Rpc.Server.Errors;
 
 namespace Rpc.Server.Transport;
 
@@ -89,7 +90,7 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
         try
         {
             var session = await gateway.StartAsync(this, token, caller, cancellationToken).ConfigureAwait(false)
-                ?? throw RpcException.App(ErrorData.InvalidToken);
+                ?? throw ServiceException.Refused(ErrorData.InvalidToken);
             authenticated = new AuthenticatedAs(token, caller, session);
             return true;
         }
@@ -170,7 +171,7 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
             {
                 await TryAuthenticateAsync(identity.Token, identity.Caller, aborted).ConfigureAwait(false);
             }
-            catch (RpcException)
+            catch (ServiceException)
             {
                 Close(GatewayCloseCodes.SessionRevoked, "session revoked", discardQueued: false);
             }
@@ -375,10 +376,7 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
     private void EnqueueError(string data)
     {
         var reply = new Sequence<byte>(ArrayPool<byte>.Shared);
-        using (var writer = new Utf8JsonWriter(reply, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
-        {
-            errors.Write(writer, null, RpcErrorCodes.InvalidRequest, data, Origin.Culture);
-        }
+        errors.WriteStandalone(reply, RpcErrorCodes.InvalidRequest, data, Origin.Culture);
 
         EnqueueReply(reply);
     }

@@ -7,6 +7,7 @@ using Rpc.Contracts.Protocol;
 using Rpc.Server.Dispatch;
 using Rpc.Server.Gateway;
 using Rpc.Server.Operations;
+using Rpc.Server.Errors;
 
 namespace Rpc.Server.Transport;
 
@@ -65,9 +66,9 @@ public sealed class WebSocketRpcEndpoint(
                 {
                     identifyAs = (token, await authenticator.AuthenticateAsync(token, context.RequestAborted).ConfigureAwait(false));
                 }
-                catch (RpcException e)
+                catch (ServiceException e)
                 {
-                    await RefuseAsync(context, StatusCodes.Status401Unauthorized, e.Code, e.ErrorData).ConfigureAwait(false);
+                    await RefuseAsync(context, StatusCodes.Status401Unauthorized, RpcException.CodeOf(e.Kind), e.ErrorData).ConfigureAwait(false);
                     return;
                 }
             }
@@ -105,12 +106,6 @@ public sealed class WebSocketRpcEndpoint(
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json; charset=utf-8";
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
-        {
-            errors.Write(writer, null, code, data, RequestOriginFactory.From(context).Culture);
-        }
-
-        await context.Response.Body.WriteAsync(buffer.WrittenMemory).ConfigureAwait(false);
+        await context.Response.Body.WriteAsync(errors.Standalone(code, data, RequestOriginFactory.From(context).Culture)).ConfigureAwait(false);
     }
 }

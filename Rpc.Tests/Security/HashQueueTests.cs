@@ -2,6 +2,7 @@ using System.Text.Json;
 using Rpc.Server.Dispatch;
 using Rpc.Server.Security;
 using Rpc.Tests.Infrastructure;
+using Rpc.Server.Errors;
 
 namespace Rpc.Tests.Security;
 
@@ -33,11 +34,11 @@ public sealed class HashQueueTests
         await queue.EnterAsync("a", CancellationToken.None);
         _ = queue.EnterAsync("a", CancellationToken.None);
         _ = queue.EnterAsync("a", CancellationToken.None);
-        var perAddress = Assert.Throws<RpcException>(() => queue.EnterAsync("a", CancellationToken.None));
+        var perAddress = Assert.Throws<ServiceException>(() => queue.EnterAsync("a", CancellationToken.None));
         Assert.That(perAddress!.ErrorData, Is.EqualTo("the server is busy; retry in a moment"));
 
         _ = queue.EnterAsync("b", CancellationToken.None);
-        var inAll = Assert.Throws<RpcException>(() => queue.EnterAsync("c", CancellationToken.None));
+        var inAll = Assert.Throws<ServiceException>(() => queue.EnterAsync("c", CancellationToken.None));
         Assert.That(inAll!.ErrorData, Is.EqualTo("the server is busy; retry in a moment"));
         Assert.That(queue.Queued, Is.EqualTo(3));
     }

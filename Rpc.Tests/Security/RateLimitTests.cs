@@ -6,6 +6,7 @@ using Rpc.Server.Dispatch;
 using Rpc.Server.Gateway;
 using Rpc.Server.Security;
 using Rpc.Tests.Infrastructure;
+using Rpc.Server.Errors;
 
 namespace Rpc.Tests.Security;
 
@@ -137,7 +138,7 @@ public sealed class RateLimitTests
             {
                 limiter.BeginLogin("alice", "203.0.113.7");
             }
-            catch (RpcException)
+            catch (ServiceException)
             {
                 refused++;
             }
@@ -211,7 +212,7 @@ public sealed class RateLimitTests
             there.BeginLogin("alice", "10.0.0.1");
         }
 
-        var refused = Assert.Throws<RpcException>(() => here.BeginLogin("alice", "10.0.0.1"));
+        var refused = Assert.Throws<ServiceException>(() => here.BeginLogin("alice", "10.0.0.1"));
         Assert.That(refused!.ErrorData, Is.EqualTo("rate limited: retry after 60 seconds: too many failed login attempts"));
         Assert.DoesNotThrow(() => here.BeginLogin("bob", "10.0.0.1"), "other names from the address are not affected");
     }
@@ -253,7 +254,7 @@ public sealed class AddressKeyTests
             limiter.BeginLogin("user" + i, $"2001:db8:1:2::{i}");
         }
 
-        Assert.That(() => limiter.BeginLogin("user9", "2001:db8:1:2:ffff::9"), Throws.InstanceOf<RpcException>());
+        Assert.That(() => limiter.BeginLogin("user9", "2001:db8:1:2:ffff::9"), Throws.InstanceOf<ServiceException>());
         Assert.That(limiter.BeginLogin("user9", "2001:db8:1:3::9"), Is.Not.Null);
     }
 }

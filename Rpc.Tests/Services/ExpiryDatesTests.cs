@@ -1,5 +1,6 @@
 using Rpc.Server.Dispatch;
 using Rpc.Server.Services;
+using Rpc.Server.Errors;
 
 namespace Rpc.Tests.Services;
 
@@ -28,7 +29,7 @@ public sealed class ExpiryDatesTests
     public void Parse_OneSecondAfterNow_IsAccepted_NowIsNot()
     {
         Assert.That(ExpiryDates.Parse("2030-06-15 12:00:01", Now), Is.EqualTo(Now.AddSeconds(1).ToUnixTimeMilliseconds()));
-        var error = Assert.Throws<RpcException>(() => ExpiryDates.Parse("2030-06-15 12:00:00", Now));
+        var error = Assert.Throws<ServiceException>(() => ExpiryDates.Parse("2030-06-15 12:00:00", Now));
         Assert.That(error!.ErrorData, Is.EqualTo("expiryDate must be in the future"));
     }
 
@@ -41,7 +42,7 @@ public sealed class ExpiryDatesTests
     [TestCase("2031-01-01 00:00:00.5")]
     public void Parse_NotAStrictUtcDate_IsRefused(string text)
     {
-        var error = Assert.Throws<RpcException>(() => ExpiryDates.Parse(text, Now));
+        var error = Assert.Throws<ServiceException>(() => ExpiryDates.Parse(text, Now));
         Assert.That(error!.ErrorData, Is.EqualTo("expiryDate must be a UTC date and time as YYYY-MM-DD HH:MM:SS"));
     }
 }

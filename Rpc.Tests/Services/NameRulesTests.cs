@@ -3,6 +3,7 @@ using Rpc.Server.Data;
 using Rpc.Server.Dispatch;
 using Rpc.Server.Services;
 using Rpc.Tests.Infrastructure;
+using Rpc.Server.Errors;
 
 namespace Rpc.Tests.Services;
 
@@ -81,7 +82,7 @@ public sealed class NameRulesTests
         // U+FFA0 HALFWIDTH HANGUL FILLER normalizes (NFKC) to U+1160 HANGUL JUNGSEONG FILLER: both are
         // refused, and the check runs on both forms.
         var limits = new NameLimits("name", 1, 100, 200, "length");
-        Assert.That(Assert.Throws<RpcException>(() => NameText.Normalize("ab\uFFA0", limits))!.ErrorData, Is.EqualTo("name must not contain control, format or invisible characters"));
+        Assert.That(Assert.Throws<ServiceException>(() => NameText.Normalize("ab\uFFA0", limits))!.ErrorData, Is.EqualTo("name must not contain control, format or invisible characters"));
         Assert.That("\uFFA0".Normalize(System.Text.NormalizationForm.FormKC), Is.EqualTo("\u1160"));
         Assert.That(NameText.IsInvisible(new System.Text.Rune(0x1160)), Is.True);
     }
@@ -172,7 +173,7 @@ public sealed class NameRulesTests
         var user = await Server.NewUserAsync();
         var error = await Server.ErrorAsync("users.linkDiscord", new { discord_id = TestStaff.NewDiscordId(), locale }, user.Token);
         Assert.That(Data(error), Is.EqualTo("locale must be a language tag such as fr or en-US"));
-        Assert.Throws<RpcException>(() => DiscordRules.ValidateProfile(null, "0\n", null, null));
-        Assert.Throws<RpcException>(() => DiscordRules.ValidateSlug("vip\n"));
+        Assert.Throws<ServiceException>(() => DiscordRules.ValidateProfile(null, "0\n", null, null));
+        Assert.Throws<ServiceException>(() => DiscordRules.ValidateSlug("vip\n"));
     }
 }
