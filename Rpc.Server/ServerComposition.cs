@@ -166,6 +166,7 @@ public static class ServerComposition
         services.AddSingleton<PasswordResets>();
         services.AddRpcService<IAdminModerationApi, AdminModerationService>();
         services.AddRpcService<IAccountRecoveryApi, AccountRecoveryService>();
+        services.AddRpcService<IBotsApi, BotsService>();
         services.AddSingleton(sp => new RpcMethodTable(sp.GetServices<RpcService>()));
         services.AddRpcOperations(configuration);
         return services;

@@ -27,6 +27,18 @@ public static partial class ErrorData
     /// <summary>users.resetPassword: no live code matches (wrong, spent, replaced or older than 24 hours).</summary>
     public const string ResetCodeInvalid = "invalid or expired password reset code";
 
+    /// <summary>users.auth: the name is a bot account's.</summary>
+    public const string BotPasswordLogin = "bot accounts log in with their token, not a password";
+
+    /// <summary>users.bots.create: the caller owns as many bots as <c>UserCaps:BotsPerOwner</c> allows.</summary>
+    public static string TooManyBots(int max) => $"you own {max} bots, the most one user may own: delete one first";
+
+    /// <summary>users.bots.create: a bot cannot own bots.</summary>
+    public const string BotsCannotOwnBots = "bot accounts cannot create bots";
+
+    /// <summary>users.bots.resetToken, users.bots.delete: the caller owns no live bot with this id.</summary>
+    public static string BotNotFound(long botId) => $"you own no bot {botId}";
+
     /// <summary>admin.users.resetPassword: bots have tokens, not passwords.</summary>
     public const string BotHasNoPassword = "bot accounts have no password; their owner resets the token with users.bots.resetToken";
 }

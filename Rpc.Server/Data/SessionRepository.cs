@@ -102,6 +102,14 @@ public sealed class SessionRepository(DbConnectionFactory connections)
         return revoked;
     }
 
+    /// <summary>Inserts a session in the caller's transaction (a bot's token, beside the bot it belongs to).</summary>
+    public static Task InsertAsync(DbConnection connection, DbTransaction transaction, NewSession session, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition(
+            """
+            INSERT INTO sessions (id, user_id, token_hash, created_at, last_used_at, client_address, user_agent, never_expires)
+            VALUES (@Id, @UserId, @TokenHash, @CreatedAt, @CreatedAt, @ClientAddress, @UserAgent, @NeverExpires)
+            """, session, transaction, cancellationToken: cancellationToken));
+
     /// <summary>Deletes every session expired at the cut-offs; returns the (user, session) of those that were still live.</summary>
     public async Task<IReadOnlyList<(long UserId, long SessionId)>> PurgeExpiredAsync(SessionCutoffs cutoffs, CancellationToken cancellationToken)
     {

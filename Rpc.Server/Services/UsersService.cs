@@ -70,6 +70,11 @@ public sealed partial class UsersService(
         // The account is found first so that the limits count the account reached, whatever spelling
         // reached it (fullwidth or mathematical letters, name#1234, any case); unknown names count under what was sent.
         var user = await FindForLoginAsync(username, cancellationToken).ConfigureAwait(false);
+        if (user is not null && user.PasswordHash == AccountRegistration.NoPasswordHash)
+        {
+            throw ServiceException.Refused(ErrorData.BotPasswordLogin);
+        }
+
         var attempt = rateLimiter.BeginLogin(
             user is null ? LoginRateLimiter.UnknownAccountKey(AccountRules.TryKey(username) ?? username) : LoginRateLimiter.AccountKey(user.Id),
             origin.ClientAddress);
