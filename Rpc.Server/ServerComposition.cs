@@ -167,6 +167,10 @@ public static class ServerComposition
         services.AddRpcService<IAdminModerationApi, AdminModerationService>();
         services.AddRpcService<IAccountRecoveryApi, AccountRecoveryService>();
         services.AddRpcService<IBotsApi, BotsService>();
+        services.AddOptions<MfaOptions>().Bind(configuration.GetSection(MfaOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<LoginSessions>();
+        services.AddSingleton<StaffMfaPolicy>();
+        services.AddRpcService<IMfaApi, MfaService>();
         services.AddSingleton(sp => new RpcMethodTable(sp.GetServices<RpcService>()));
         services.AddRpcOperations(configuration);
         return services;

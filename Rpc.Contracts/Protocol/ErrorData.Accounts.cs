@@ -41,4 +41,22 @@ public static partial class ErrorData
 
     /// <summary>admin.users.resetPassword: bots have tokens, not passwords.</summary>
     public const string BotHasNoPassword = "bot accounts have no password; their owner resets the token with users.bots.resetToken";
+
+    /// <summary>users.mfa.enable: two-factor login is already on.</summary>
+    public const string MfaAlreadyOn = "two-factor login is already on; users.mfa.disable turns it off";
+
+    /// <summary>users.mfa.confirm: no enrolment is waiting.</summary>
+    public const string MfaNotPending = "no two-factor enrolment to confirm: call users.mfa.enable first";
+
+    /// <summary>users.mfa.disable: two-factor login is off.</summary>
+    public const string MfaNotOn = "two-factor login is not on";
+
+    /// <summary>users.mfa.confirm, users.mfa.disable, users.auth.mfa: the code is wrong, expired or was already used.</summary>
+    public const string MfaCodeInvalid = "invalid or already used two-factor code";
+
+    /// <summary>users.auth.mfa: no live ticket matches.</summary>
+    public const string MfaTicketInvalid = "invalid or expired two-factor ticket; log in again with users.auth";
+
+    /// <summary>admin.* and discord.* with Security:RequireStaffMfa: the staff caller has two-factor login off.</summary>
+    public const string StaffMfaRequired = "this instance requires staff to turn on two-factor login (users.mfa.enable, users.mfa.confirm) before calling admin.* and discord.* methods";
 }

@@ -17,6 +17,7 @@ public sealed class RpcDispatcher(
     RpcErrorWriter errors,
     ITransientErrors transientErrors,
     SecurityLog security,
+    StaffMfaPolicy staffMfa,
     ILogger<RpcDispatcher> logger)
 {
     /// <summary>Dispatches <paramref name="request"/>; returns false when nothing was written (a notification).</summary>
@@ -156,6 +157,8 @@ public sealed class RpcDispatcher(
             {
                 throw RpcException.App(ErrorData.StaffOnly);
             }
+
+            await staffMfa.EnsureAsync(methodName, context.Caller, cancellationToken).ConfigureAwait(false);
         }
 
         var args = ParameterBinder.Bind(method, parameters);

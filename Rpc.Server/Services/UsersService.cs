@@ -35,7 +35,9 @@ public sealed partial class UsersService(
     UsernameCheckCache checks,
     ChannelViews channelViews,
     IOptions<UserCapsOptions> caps,
-    IOptions<SessionLimitsOptions> sessionOptions) : IUsersApi
+    IOptions<SessionLimitsOptions> sessionOptions,
+    LoginSessions logins,
+    MfaService mfa) : IUsersApi
 {
     public Task<User> CreateAsync(string username, string password, string? invite = null, CancellationToken cancellationToken = default)
     {
@@ -89,36 +91,24 @@ public sealed partial class UsersService(
             ? await hasher.HashAsync(password, hashes.AddressKey, cancellationToken).ConfigureAwait(false)
             : null;
 
-        var token = TokenService.NewToken();
-        var now = Now();
-        var session = new NewSession
+        if (await mfa.IsOnAsync(user.Id, cancellationToken).ConfigureAwait(false))
         {
-            Id = ids.Next(),
-            UserId = user.Id,
-            TokenHash = TokenService.Hash(token),
-            CreatedAt = now,
-            ClientAddress = origin.ClientAddress,
-            UserAgent = origin.UserAgent,
-        };
+            // The password was right: the second step counts its own attempts.
+            if (await logins.RefusalAsync(user.Id, cancellationToken).ConfigureAwait(false) is { } refusal)
+            {
+                throw ServiceException.Refused(refusal);
+            }
 
-        // Tied to the hash that was verified: a password change that committed since then wins, and
-        // this login neither gets a session nor writes its rehash of the old password back.
-        var o = sessionOptions.Value;
-        var displaced = await sessions.InsertForCredentialAsync(session, user.PasswordHash, rehashed, o.MaxPerUser, o.CutoffsAt(now), cancellationToken).ConfigureAwait(false)
-            ?? throw ServiceException.Refused(await LoginRefusalAsync(user.Id, now, cancellationToken).ConfigureAwait(false));
+            attempt.Succeeded();
+            return await mfa.IssueTicketAsync(user, cancellationToken).ConfigureAwait(false);
+        }
+
+        var result = await logins.StartAsync(user, user.PasswordHash, rehashed, origin, cancellationToken).ConfigureAwait(false);
         attempt.Succeeded();
-        foreach (var sessionId in displaced)
-        {
-            bus.Publish(new CloseConnections(user.Id, sessionId, GatewayCloseCodes.SessionRevoked, SessionRevokedReason));
-        }
-
-        if (origin.Connection is { } connection && !await connection.TryAuthenticateAsync(token, new Caller(user.Id, session.Id, user.Flags), cancellationToken).ConfigureAwait(false))
-        {
-            throw ServiceException.Refused(ErrorData.AlreadyIdentified);
-        }
-
-        return new AuthResult { UserId = user.Id, Token = token };
+        return result;
     }
+
+
 
     public Task<bool> CheckAsync(string username, CancellationToken cancellationToken = default) =>
         checks.GetOrLoadAsync(username, (self: this, username), static (s, c) => s.self.IsTakenAsync(s.username, c), cancellationToken).AsTask();
@@ -146,7 +136,8 @@ public sealed partial class UsersService(
     {
         var user = await LoadAsync(callContext.Current.RequireCaller().UserId, cancellationToken).ConfigureAwait(false);
         var discord = await discordAccounts.FindByUserAsync(user.Id, cancellationToken).ConfigureAwait(false);
-        return discord is null ? user : user with { Discord = RoleMapper.ToDiscordAccount(discord) };
+        var mfaEnabled = await mfa.IsOnAsync(user.Id, cancellationToken).ConfigureAwait(false);
+        return user with { Discord = discord is null ? null : RoleMapper.ToDiscordAccount(discord), MfaEnabled = mfaEnabled };
     }
 
     public async Task<User> IdentifyAsync(string token, CancellationToken cancellationToken = default)
@@ -199,15 +190,6 @@ public sealed partial class UsersService(
 
         var matches = await users.FindLiveByUsernameKeyAsync(key, 2, cancellationToken).ConfigureAwait(false);
         return matches.Count > 1 ? throw ServiceException.Refused(ErrorData.UsernameAmbiguous) : matches.FirstOrDefault();
-    }
-
-    /// <summary>Why a login whose password was right got no session: the account is disabled, or the password changed meanwhile.</summary>
-    private async Task<string> LoginRefusalAsync(long userId, long now, CancellationToken cancellationToken)
-    {
-        await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
-        return await AccountStateRepository.FindSuspensionAsync(connection, null, userId, now, cancellationToken).ConfigureAwait(false) is { } suspension
-            ? AccountDisables.Refusal(suspension)
-            : ErrorData.InvalidPassword;
     }
 
     /// <summary>The caller's own object, with its real presence.</summary>

@@ -26,9 +26,7 @@ CREATE TABLE mfa_tickets (
     ticket_hash   TEXT   PRIMARY KEY,
     user_id       BIGINT NOT NULL REFERENCES users (id),
     password_hash TEXT   NOT NULL,
-    expires_at    BIGINT NOT NULL,
-    client_address TEXT,
-    user_agent    TEXT
+    expires_at    BIGINT NOT NULL
 );
 CREATE INDEX mfa_tickets_user ON mfa_tickets (user_id);
 CREATE INDEX mfa_tickets_expires ON mfa_tickets (expires_at);
