@@ -117,6 +117,7 @@ public static class ServerComposition
         services.AddSingleton<ReplyBudget>();
 
         services.AddSingleton<CallContextAccessor>();
+        services.AddSingleton<ServiceCallAccessor>();
         services.AddSingleton<ErrorMessages>();
         services.AddSingleton<RpcErrorWriter>();
         services.AddSingleton<Errors.ITransientErrors, TransientDatabaseErrors>();

@@ -31,3 +31,12 @@ public sealed class RpcNameAttribute(string name) : Attribute
     /// <summary>The parameter's name on the wire.</summary>
     public string Name { get; } = name;
 }
+
+/// <summary>
+/// Declares that a method signs its caller in. On a WebSocket the connection takes the session the
+/// method opened or named and its gateway session starts (READY); a connection that already has a
+/// gateway session is refused with <see cref="ErrorData.AlreadyIdentified"/> before the method runs.
+/// Over HTTP the method only returns its result.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class SignsInConnectionAttribute : Attribute;

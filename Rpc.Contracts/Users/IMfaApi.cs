@@ -35,6 +35,7 @@ public interface IMfaApi
     /// <param name="cancellationToken">Cancels the call.</param>
     [JsonRpcMethod("users.auth.mfa")]
     [RpcAccess(RpcAccess.Anonymous)]
+    [SignsInConnection]
     Task<AuthResult> AuthAsync(string ticket, string code, CancellationToken cancellationToken = default);
 }
 

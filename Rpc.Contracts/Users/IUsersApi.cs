@@ -32,6 +32,7 @@ public interface IUsersApi
     /// <param name="cancellationToken">Cancels the call.</param>
     [JsonRpcMethod("users.auth")]
     [RpcAccess(RpcAccess.Anonymous)]
+    [SignsInConnection]
     Task<AuthResult> AuthAsync(string username, string password, CancellationToken cancellationToken = default);
 
     /// <summary>Tells whether a username is taken; never an error for absence.</summary>
@@ -51,6 +52,7 @@ public interface IUsersApi
     /// <param name="cancellationToken">Cancels the call.</param>
     [JsonRpcMethod("users.identify")]
     [RpcAccess(RpcAccess.Anonymous)]
+    [SignsInConnection]
     Task<User> IdentifyAsync(string token, CancellationToken cancellationToken = default);
 
     /// <summary>Revokes the token the call was made with; returns true.</summary>

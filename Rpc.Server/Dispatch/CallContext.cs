@@ -1,5 +1,4 @@
 using System.Globalization;
-using Rpc.Server.Gateway;
 using Rpc.Server.Security;
 
 namespace Rpc.Server.Dispatch;
@@ -54,12 +53,9 @@ public sealed class CallContext
 
     /// <summary>The authenticated caller; set by the dispatcher for methods that need one.</summary>
     public Caller? Caller { get; set; }
-
-    /// <summary>The caller, for services behind methods that require authentication.</summary>
-    public Caller RequireCaller() => Caller ?? throw new InvalidOperationException("the dispatcher did not authenticate this call");
 }
 
-/// <summary>A WebSocket connection as the services see it: authentication and the gateway session bind to it.</summary>
+/// <summary>A WebSocket connection as Dispatch sees it: the token it carries, and signing it in after a method that signs in.</summary>
 public interface IRpcConnection
 {
     /// <summary>The token later requests on this connection use when they carry none.</summary>
@@ -70,15 +66,9 @@ public interface IRpcConnection
 
     /// <summary>Authenticates the connection for <paramref name="caller"/> and starts its gateway session (READY); false when it already has one.</summary>
     Task<bool> TryAuthenticateAsync(string token, Caller caller, CancellationToken cancellationToken);
-
-    /// <summary>Resumes <paramref name="session"/> on this connection; the outcome is null when the connection already has a gateway session.</summary>
-    ResumeAttempt Resume(GatewaySession session, long lastSeen);
-
-    /// <summary>Turns staff events on or off for this connection's gateway session; returns the new setting.</summary>
-    bool SetStaffEvents(bool enabled);
 }
 
-/// <summary>Gives services the call they are running for, as IHttpContextAccessor does for HTTP.</summary>
+/// <summary>Gives the connection-aware methods (the gateway's) the call they are running for; services get <c>ServiceCallAccessor</c> instead.</summary>
 public sealed class CallContextAccessor
 {
     private static readonly AsyncLocal<CallContext?> CurrentContext = new();
@@ -89,6 +79,3 @@ public sealed class CallContextAccessor
         set => CurrentContext.Value = value;
     }
 }
-
-/// <summary>What <see cref="IRpcConnection.Resume"/> did: null outcome when the connection already has a gateway session.</summary>
-public readonly record struct ResumeAttempt(ResumeOutcome? Outcome, int Replayed);

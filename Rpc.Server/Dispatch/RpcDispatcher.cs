@@ -3,6 +3,7 @@ using Rpc.Contracts.Protocol;
 using Rpc.Server.Errors;
 using Rpc.Server.Operations;
 using Rpc.Server.Security;
+using Rpc.Server.Services;
 
 namespace Rpc.Server.Dispatch;
 
@@ -14,6 +15,7 @@ public sealed class RpcDispatcher(
     RpcMethodTable methods,
     Authenticator authenticator,
     CallContextAccessor callContext,
+    ServiceCallAccessor serviceCalls,
     RpcErrorWriter errors,
     ITransientErrors transientErrors,
     SecurityLog security,
@@ -50,7 +52,7 @@ public sealed class RpcDispatcher(
         try
         {
             var result = await InvokeAsync(methodName!, parameters, context, call, cancellationToken).ConfigureAwait(false);
-            security.Succeeded(methodName!, context, result.Value);
+            security.Succeeded(methodName!, context.Caller?.UserId, origin.ClientAddress, result.Value);
             if (!hasId)
             {
                 return false;
@@ -69,7 +71,7 @@ public sealed class RpcDispatcher(
         {
             var (code, data) = e is ServiceException service ? (RpcException.CodeOf(service.Kind), service.ErrorData) : (((RpcException)e).Code, ((RpcException)e).ErrorData);
             call.Failed(code, CallTelemetry.KindOf(code));
-            security.Failed(methodName!, context, data);
+            security.Failed(methodName!, context.Caller?.UserId, origin.ClientAddress, data);
             if (ErrorData.RetryAfterSeconds(data) is { } seconds)
             {
                 origin.NoteRetryAfter(seconds);
@@ -162,8 +164,24 @@ public sealed class RpcDispatcher(
         }
 
         var args = ParameterBinder.Bind(method, parameters);
+        var connection = context.Origin.Connection;
+        if (method.SignsInConnection && connection is { IsIdentified: true })
+        {
+            throw RpcException.App(ErrorData.AlreadyIdentified);
+        }
+
+        var serviceCall = new ServiceCall { Caller = context.Caller, ClientAddress = context.Origin.ClientAddress, UserAgent = context.Origin.UserAgent, Hashes = context.Hashes };
+        serviceCalls.Current = serviceCall;
         callContext.Current = context;
         var value = await method.Invoke(args, cancellationToken).ConfigureAwait(false);
+
+        // The method says it signs its caller in; the connection (WebSocket only) takes the session it named.
+        if (method.SignsInConnection && connection is not null && serviceCall.SignedIn is { } signedIn
+            && !await connection.TryAuthenticateAsync(signedIn.Token, signedIn.Caller, cancellationToken).ConfigureAwait(false))
+        {
+            throw RpcException.App(ErrorData.AlreadyIdentified);
+        }
+
         return (value, method.ResultType);
     }
 

@@ -9,6 +9,9 @@ public sealed class RpcMethod
 
     public required RpcAccess Access { get; init; }
 
+    /// <summary>Whether the method signs its caller in (<see cref="SignsInConnectionAttribute"/>): the connection it came on takes the session.</summary>
+    public required bool SignsInConnection { get; init; }
+
     public required IReadOnlyList<RpcParameter> Parameters { get; init; }
 
     /// <summary>Wire parameter names to their position, for binding named params.</summary>

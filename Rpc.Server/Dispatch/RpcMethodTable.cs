@@ -121,6 +121,7 @@ public sealed class RpcMethodTable
         {
             Name = name,
             Access = method.GetCustomAttribute<RpcAccessAttribute>()?.Access ?? RpcAccess.User,
+            SignsInConnection = method.GetCustomAttribute<SignsInConnectionAttribute>() is not null,
             Parameters = parameters,
             ParametersByName = parameters.ToFrozenDictionary(p => p.WireName, StringComparer.Ordinal),
             ResultType = resultType,

@@ -1,6 +1,5 @@
 using Rpc.Contracts.Protocol;
 using Rpc.Contracts.Users;
-using Rpc.Server.Dispatch;
 
 namespace Rpc.Server.Operations;
 
@@ -19,27 +18,26 @@ public sealed partial class SecurityLog(ILogger<SecurityLog> logger)
         RateLimited = "rate_limited";
 
     /// <summary>A call returned <paramref name="result"/>.</summary>
-    public void Succeeded(string method, CallContext context, object? result)
+    public void Succeeded(string method, long? callerId, string? address, object? result)
     {
         switch (method)
         {
             case "users.auth" when result is AuthResult auth:
-                Write(LogLevel.Information, LoginSucceeded, auth.UserId, context.Origin.ClientAddress);
+                Write(LogLevel.Information, LoginSucceeded, auth.UserId, address);
                 break;
             case "users.changePassword":
-                Write(LogLevel.Information, PasswordChanged, context.Caller?.UserId, context.Origin.ClientAddress);
+                Write(LogLevel.Information, PasswordChanged, callerId, address);
                 break;
             case "users.sessions.revoke":
-                Write(LogLevel.Information, SessionRevoked, context.Caller?.UserId, context.Origin.ClientAddress);
+                Write(LogLevel.Information, SessionRevoked, callerId, address);
                 break;
         }
     }
 
     /// <summary>A call failed with <paramref name="errorData"/>.</summary>
-    public void Failed(string method, CallContext context, string errorData)
+    public void Failed(string method, long? callerId, string? address, string errorData)
     {
-        var user = context.Caller?.UserId;
-        var address = context.Origin.ClientAddress;
+        var user = callerId;
         if (IsRateLimit(errorData))
         {
             ServerMetrics.RateLimited(method == "users.auth" ? "login" : method);

@@ -1,5 +1,4 @@
 using Rpc.Contracts.Protocol;
-using Rpc.Server.Dispatch;
 using Rpc.Server.Errors;
 
 namespace Rpc.Server.Security;

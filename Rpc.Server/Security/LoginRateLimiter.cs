@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Options;
 using Rpc.Server.Gateway;
 using Rpc.Contracts.Protocol;
-using Rpc.Server.Dispatch;
 using Rpc.Server.Errors;
 
 namespace Rpc.Server.Security;

@@ -4,7 +4,6 @@ using Rpc.Contracts.Admin;
 using Rpc.Contracts.Users;
 using Rpc.Server.Audit;
 using Rpc.Server.Data;
-using Rpc.Server.Dispatch;
 using Rpc.Server.Gateway;
 using Rpc.Server.Errors;
 

@@ -1,7 +1,6 @@
 using Rpc.Contracts.Protocol;
 using Rpc.Contracts.Users;
 using Rpc.Server.Data;
-using Rpc.Server.Dispatch;
 using Rpc.Server.Security;
 using Rpc.Server.Errors;
 
@@ -13,11 +12,11 @@ public sealed class AccountDeletionService(
     PasswordHasher hasher,
     LoginRateLimiter rateLimiter,
     AccountDeletion deletion,
-    CallContextAccessor callContext) : IAccountDeletionApi
+    ServiceCallAccessor call) : IAccountDeletionApi
 {
     public async Task<bool> DeleteAsync(string password, CancellationToken cancellationToken = default)
     {
-        var context = callContext.Current;
+        var context = call.Current;
         var caller = context.RequireCaller();
         var user = await users.FindLiveAsync(caller.UserId, cancellationToken).ConfigureAwait(false)
             ?? throw ServiceException.Refused(ErrorData.InvalidToken);
@@ -27,7 +26,7 @@ public sealed class AccountDeletionService(
         }
 
         // A stolen token must not become a way to guess the password: failures count as failed logins.
-        var attempt = rateLimiter.BeginLogin(user.UsernameKey, context.Origin.ClientAddress);
+        var attempt = rateLimiter.BeginLogin(user.UsernameKey, context.ClientAddress);
         if (await hasher.VerifyAsync(password, user.PasswordHash, cancellationToken).ConfigureAwait(false) == PasswordCheck.Failed)
         {
             throw ServiceException.Refused(ErrorData.InvalidPassword);

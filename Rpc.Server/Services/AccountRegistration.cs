@@ -2,7 +2,6 @@ using System.Data.Common;
 using Rpc.Contracts.Protocol;
 using Rpc.Contracts.Users;
 using Rpc.Server.Data;
-using Rpc.Server.Dispatch;
 using Rpc.Server.Security;
 using Rpc.Server.Errors;
 

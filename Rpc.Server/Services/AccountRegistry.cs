@@ -2,7 +2,6 @@ using System.Data.Common;
 using Microsoft.Extensions.Options;
 using Rpc.Contracts.Protocol;
 using Rpc.Server.Data;
-using Rpc.Server.Dispatch;
 using Rpc.Server.Errors;
 
 namespace Rpc.Server.Services;

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using Rpc.Contracts.Protocol;
-using Rpc.Server.Dispatch;
 using Rpc.Server.Errors;
 
 namespace Rpc.Server.Services;

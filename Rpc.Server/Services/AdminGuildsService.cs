@@ -5,7 +5,6 @@ using Rpc.Contracts.Guilds;
 using Rpc.Contracts.Protocol;
 using Rpc.Server.Audit;
 using Rpc.Server.Data;
-using Rpc.Server.Dispatch;
 using Rpc.Server.Gateway;
 using Rpc.Server.Errors;
 
@@ -17,7 +16,7 @@ public sealed class AdminGuildsService(
     DbConnectionFactory connections,
     AuditLog audit,
     IEventBus bus,
-    CallContextAccessor callContext) : IAdminGuildsApi
+    ServiceCallAccessor call) : IAdminGuildsApi
 {
     private static readonly long AllFeatures = GuildFeatures.All.Aggregate(0L, (mask, f) => mask | GuildsService.FeatureBit(f));
 
@@ -78,7 +77,7 @@ public sealed class AdminGuildsService(
         Func<DbConnection, DbTransaction, Task> change,
         CancellationToken cancellationToken)
     {
-        var actor = callContext.Current.RequireCaller().UserId;
+        var actor = call.Current.RequireCaller().UserId;
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
         var before = GuildsService.ToGuild(await GuildRepository.FindAsync(connection, transaction, guildId, cancellationToken).ConfigureAwait(false)

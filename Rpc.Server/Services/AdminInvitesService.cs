@@ -4,7 +4,6 @@ using Rpc.Contracts.Admin;
 using Rpc.Contracts.Protocol;
 using Rpc.Server.Audit;
 using Rpc.Server.Data;
-using Rpc.Server.Dispatch;
 using Rpc.Server.Errors;
 
 namespace Rpc.Server.Services;
@@ -15,7 +14,7 @@ public sealed class AdminInvitesService(
     DbConnectionFactory connections,
     SnowflakeGenerator ids,
     AuditLog audit,
-    CallContextAccessor callContext,
+    ServiceCallAccessor call,
     TimeProvider clock) : IAdminInvitesApi
 {
     private const int CodeLength = 10;
@@ -36,7 +35,7 @@ public sealed class AdminInvitesService(
     }
 
     public Task<InstanceInvite> CreateAsync(int maxUses, CancellationToken cancellationToken = default) =>
-        CreateAsync(callContext.Current.RequireCaller().UserId, maxUses, cancellationToken);
+        CreateAsync(call.Current.RequireCaller().UserId, maxUses, cancellationToken);
 
     /// <summary>Creates an invite for <paramref name="actorId"/> (null: the system, i.e. the command line), audited.</summary>
     public async Task<InstanceInvite> CreateAsync(long? actorId, int maxUses, CancellationToken cancellationToken)
@@ -65,7 +64,7 @@ public sealed class AdminInvitesService(
 
     public async Task<bool> DeleteAsync(string code, CancellationToken cancellationToken = default)
     {
-        var actor = callContext.Current.RequireCaller().UserId;
+        var actor = call.Current.RequireCaller().UserId;
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
         var deleted = await InstanceInviteRepository.DeleteAsync(connection, transaction, code, cancellationToken).ConfigureAwait(false)

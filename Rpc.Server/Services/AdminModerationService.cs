@@ -8,7 +8,6 @@ using Rpc.Contracts.Users;
 using Rpc.Server.Audit;
 using Rpc.Server.Data;
 using Rpc.Server.Errors;
-using Rpc.Server.Dispatch;
 using Rpc.Server.Gateway;
 using Rpc.Server.Security;
 
@@ -23,7 +22,7 @@ public sealed class AdminModerationService(
     DbConnectionFactory connections,
     AuditLog audit,
     IEventBus events,
-    CallContextAccessor callContext,
+    ServiceCallAccessor call,
     PasswordResets resets,
     IOptions<SessionLimitsOptions> sessionOptions,
     TimeProvider clock) : IAdminModerationApi
@@ -36,7 +35,7 @@ public sealed class AdminModerationService(
 
     public async Task<AccountDetails> DisableAsync(long userId, string reason, string? until = null, CancellationToken cancellationToken = default)
     {
-        var actor = callContext.Current.RequireCaller().UserId;
+        var actor = call.Current.RequireCaller().UserId;
         var now = clock.GetUtcNow();
         var row = new SuspensionRow
         {
@@ -68,7 +67,7 @@ public sealed class AdminModerationService(
 
     public async Task<AccountDetails> EnableAsync(long userId, CancellationToken cancellationToken = default)
     {
-        var actor = callContext.Current.RequireCaller().UserId;
+        var actor = call.Current.RequireCaller().UserId;
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
@@ -87,7 +86,7 @@ public sealed class AdminModerationService(
 
     public async Task<SessionsRevoked> RevokeSessionsAsync(long userId, CancellationToken cancellationToken = default)
     {
-        var actor = callContext.Current.RequireCaller().UserId;
+        var actor = call.Current.RequireCaller().UserId;
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
@@ -105,7 +104,7 @@ public sealed class AdminModerationService(
     }
 
     public Task<PasswordResetCode> ResetPasswordAsync(long userId, CancellationToken cancellationToken = default) =>
-        resets.IssueAsync(userId, callContext.Current.RequireCaller().UserId, cancellationToken);
+        resets.IssueAsync(userId, call.Current.RequireCaller().UserId, cancellationToken);
 
     private async Task<AccountDetails> DetailsAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? transaction, long userId, CancellationToken cancellationToken)
     {

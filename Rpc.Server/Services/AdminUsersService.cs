@@ -6,7 +6,6 @@ using Rpc.Contracts.Protocol;
 using Rpc.Contracts.Users;
 using Rpc.Server.Audit;
 using Rpc.Server.Data;
-using Rpc.Server.Dispatch;
 using Rpc.Server.Gateway;
 using Rpc.Server.Errors;
 
@@ -19,14 +18,14 @@ public sealed class AdminUsersService(
     AccountDeletion deletion,
     AuditLog audit,
     IEventBus events,
-    CallContextAccessor callContext) : IAdminUsersApi
+    ServiceCallAccessor call) : IAdminUsersApi
 {
     public const int MaxPerPage = 50;
     private const int MaxEmailLength = 254;
     public Task<User> CreateAsync(string username, string email, string password, CancellationToken cancellationToken = default)
     {
-        var actor = callContext.Current.RequireCaller().UserId;
-        var request = new AccountRequest { Username = username, Password = password, Email = ValidateEmail(email), Hashes = callContext.Current.Hashes };
+        var actor = call.Current.RequireCaller().UserId;
+        var request = new AccountRequest { Username = username, Password = password, Email = ValidateEmail(email), Hashes = call.Current.Hashes };
         return accounts.CreateAsync(
             request,
             (connection, transaction, user) => audit.RecordAsync(connection, transaction, actor, "user.create", "user", Id(user.Id), null, user, cancellationToken),
@@ -73,7 +72,7 @@ public sealed class AdminUsersService(
 
     public async Task<UserDeleteResult> DeleteAsync(long userId, CancellationToken cancellationToken = default)
     {
-        var actor = callContext.Current.RequireCaller().UserId;
+        var actor = call.Current.RequireCaller().UserId;
         if (userId == actor)
         {
             throw ServiceException.Refused(ErrorData.CannotDeleteSelf);
@@ -84,7 +83,7 @@ public sealed class AdminUsersService(
 
     public async Task<User> UpdateAsync(long userId, IReadOnlyList<UserFlag> flags, CancellationToken cancellationToken = default)
     {
-        var actor = callContext.Current.RequireCaller().UserId;
+        var actor = call.Current.RequireCaller().UserId;
         foreach (var flag in flags)
         {
             if (!Enum.IsDefined(flag))

@@ -4,7 +4,6 @@ using Rpc.Contracts.Admin;
 using Rpc.Contracts.Protocol;
 using Rpc.Server.Audit;
 using Rpc.Server.Data;
-using Rpc.Server.Dispatch;
 using Rpc.Server.Gateway;
 using Rpc.Server.Errors;
 
@@ -15,7 +14,7 @@ public sealed partial class AdminVoiceService(
     VoiceRepository voice,
     DbConnectionFactory connections,
     AuditLog audit,
-    CallContextAccessor callContext,
+    ServiceCallAccessor call,
     IEventBus bus,
     TimeProvider clock) : IAdminVoiceApi
 {
@@ -27,7 +26,7 @@ public sealed partial class AdminVoiceService(
 
     public async Task<IReadOnlyList<VoiceRegion>> CreateRegionAsync(string id, string name, bool vip = false, bool deprecated = false, bool custom = false, CancellationToken cancellationToken = default)
     {
-        var actor = callContext.Current.RequireCaller().UserId;
+        var actor = call.Current.RequireCaller().UserId;
         if (!RegionId().IsMatch(id))
         {
             throw ServiceException.Refused(ErrorData.VoiceRegionIdFormat);
@@ -61,7 +60,7 @@ public sealed partial class AdminVoiceService(
 
     public async Task<VoiceRegion> DeprecateRegionAsync(string region, CancellationToken cancellationToken = default)
     {
-        var actor = callContext.Current.RequireCaller().UserId;
+        var actor = call.Current.RequireCaller().UserId;
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
         var before = await VoiceRepository.FindRegionAsync(connection, transaction, region, cancellationToken).ConfigureAwait(false)
@@ -88,7 +87,7 @@ public sealed partial class AdminVoiceService(
 
     public async Task<VoiceServer> CreateServerAsync(string region, string hostname, CancellationToken cancellationToken = default)
     {
-        var actor = callContext.Current.RequireCaller().UserId;
+        var actor = call.Current.RequireCaller().UserId;
         var host = hostname.ToLowerInvariant();
         if (host.Length > MaxHostnameLength || !Hostname().IsMatch(host))
         {

@@ -3,7 +3,6 @@ using Rpc.Contracts.Gateway;
 using Rpc.Contracts.Protocol;
 using Rpc.Contracts.Users;
 using Rpc.Server.Data;
-using Rpc.Server.Dispatch;
 using Rpc.Server.Errors;
 using Rpc.Server.Gateway;
 using Rpc.Server.Security;
@@ -22,13 +21,13 @@ public sealed class BotsService(
     DbConnectionFactory connections,
     SnowflakeGenerator ids,
     IEventBus events,
-    CallContextAccessor callContext,
+    ServiceCallAccessor call,
     IOptions<UserCapsOptions> caps,
     TimeProvider clock) : IBotsApi
 {
     public async Task<BotToken> CreateAsync(string username, CancellationToken cancellationToken = default)
     {
-        var context = callContext.Current;
+        var context = call.Current;
         var owner = context.RequireCaller();
         if ((owner.Flags & (1L << (int)UserFlag.Bot)) != 0)
         {
@@ -54,7 +53,7 @@ public sealed class BotsService(
 
     public async Task<IReadOnlyList<User>> ListAsync(CancellationToken cancellationToken = default)
     {
-        var owner = callContext.Current.RequireCaller();
+        var owner = call.Current.RequireCaller();
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
         var bots = await BotRepository.ListLiveAsync(connection, null, owner.UserId, cancellationToken).ConfigureAwait(false);
         return bots.Select(b => UserMapper.ToUser(b)).ToArray();
@@ -62,7 +61,7 @@ public sealed class BotsService(
 
     public async Task<BotToken> ResetTokenAsync(long botId, CancellationToken cancellationToken = default)
     {
-        var owner = callContext.Current.RequireCaller();
+        var owner = call.Current.RequireCaller();
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
@@ -90,7 +89,7 @@ public sealed class BotsService(
 
     public async Task<bool> DeleteAsync(long botId, CancellationToken cancellationToken = default)
     {
-        var owner = callContext.Current.RequireCaller();
+        var owner = call.Current.RequireCaller();
         await using (var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false))
         {
             if (!await BotRepository.IsLiveBotOfAsync(connection, null, botId, owner.UserId, cancellationToken).ConfigureAwait(false))
@@ -106,7 +105,7 @@ public sealed class BotsService(
     private async Task<string> NewTokenAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction, long botId, long now, CancellationToken cancellationToken)
     {
         var token = TokenService.NewToken();
-        var origin = callContext.Current.Origin;
+        var origin = call.Current;
         await SessionRepository.InsertAsync(connection, transaction, new NewSession
         {
             Id = ids.Next(),

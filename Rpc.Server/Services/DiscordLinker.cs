@@ -2,7 +2,6 @@ using Rpc.Contracts.Discord;
 using Rpc.Contracts.Protocol;
 using Rpc.Server.Audit;
 using Rpc.Server.Data;
-using Rpc.Server.Dispatch;
 using Rpc.Server.Errors;
 
 namespace Rpc.Server.Services;

@@ -4,7 +4,6 @@ using Rpc.Contracts.Protocol;
 using Rpc.Contracts.Roles;
 using Rpc.Server.Audit;
 using Rpc.Server.Data;
-using Rpc.Server.Dispatch;
 using Rpc.Server.Errors;
 
 namespace Rpc.Server.Services;
@@ -17,7 +16,7 @@ public sealed class DiscordRolesService(
     DbConnectionFactory connections,
     AuditLog audit,
     UserRoleEvents events,
-    CallContextAccessor callContext,
+    ServiceCallAccessor call,
     TimeProvider clock) : IDiscordRolesApi
 {
     public const string AddAction = "user_role.add";
@@ -115,7 +114,7 @@ public sealed class DiscordRolesService(
         return RoleMapper.ToUserRoles(result);
     }
 
-    private long ActorId => callContext.Current.RequireCaller().UserId;
+    private long ActorId => call.Current.RequireCaller().UserId;
 
     private static string Key(long id) => id.ToString(CultureInfo.InvariantCulture);
 

@@ -1,20 +1,19 @@
 using Rpc.Contracts.Discord;
 using Rpc.Contracts.Protocol;
 using Rpc.Server.Data;
-using Rpc.Server.Dispatch;
 using Rpc.Server.Errors;
 
 namespace Rpc.Server.Services;
 
 /// <summary>The staff-only <c>discord.*</c> methods of seed 000: linked Discord accounts.</summary>
-public sealed class DiscordService(DiscordLinker linker, DiscordAccountRepository accounts, CallContextAccessor callContext) : IDiscordApi
+public sealed class DiscordService(DiscordLinker linker, DiscordAccountRepository accounts, ServiceCallAccessor call) : IDiscordApi
 {
     public Task<DiscordAccount> LinkAsync(long userId, string discordId, string? avatar = null, string? discriminator = null, string? locale = null, bool? mfaEnabled = null, long? flags = null, CancellationToken cancellationToken = default) =>
-        linker.LinkAsync(callContext.Current.RequireCaller().UserId, userId, discordId, avatar, discriminator, locale, mfaEnabled, flags, cancellationToken);
+        linker.LinkAsync(call.Current.RequireCaller().UserId, userId, discordId, avatar, discriminator, locale, mfaEnabled, flags, cancellationToken);
 
     public async Task<bool> UnlinkAsync(long userId, CancellationToken cancellationToken = default)
     {
-        await linker.UnlinkAsync(callContext.Current.RequireCaller().UserId, userId, cancellationToken).ConfigureAwait(false);
+        await linker.UnlinkAsync(call.Current.RequireCaller().UserId, userId, cancellationToken).ConfigureAwait(false);
         return true;
     }
 
@@ -44,11 +43,11 @@ public sealed class DiscordService(DiscordLinker linker, DiscordAccountRepositor
 }
 
 /// <summary><c>users.linkDiscord</c>: a user links its own Discord account.</summary>
-public sealed class DiscordSelfService(DiscordLinker linker, CallContextAccessor callContext) : IDiscordSelfApi
+public sealed class DiscordSelfService(DiscordLinker linker, ServiceCallAccessor call) : IDiscordSelfApi
 {
     public Task<DiscordAccount> LinkDiscordAsync(string discordId, string? avatar = null, string? discriminator = null, string? locale = null, bool? mfaEnabled = null, long? flags = null, CancellationToken cancellationToken = default)
     {
-        var caller = callContext.Current.RequireCaller();
+        var caller = call.Current.RequireCaller();
         return linker.LinkAsync(caller.UserId, caller.UserId, discordId, avatar, discriminator, locale, mfaEnabled, flags, cancellationToken);
     }
 }

@@ -1,7 +1,6 @@
 using Rpc.Contracts.Channels;
 using Rpc.Contracts.Protocol;
 using Rpc.Server.Data;
-using Rpc.Server.Dispatch;
 using Rpc.Server.Gateway;
 using Rpc.Server.Errors;
 
@@ -16,13 +15,13 @@ public sealed class GroupDmsService(
     DbConnectionFactory connections,
     UserRepository users,
     ChannelViews views,
-    CallContextAccessor callContext,
+    ServiceCallAccessor call,
     IEventBus bus,
     TimeProvider clock) : IGroupDmsApi
 {
     public async Task<Channel> AddRecipientAsync(long channelId, long userId, CancellationToken cancellationToken = default)
     {
-        var callerId = callContext.Current.RequireCaller().UserId;
+        var callerId = call.Current.RequireCaller().UserId;
         ChannelRow row;
         IReadOnlyList<long> before;
         UserRow? added = null;
@@ -62,7 +61,7 @@ public sealed class GroupDmsService(
 
     public async Task<Channel> RemoveRecipientAsync(long channelId, long userId, CancellationToken cancellationToken = default)
     {
-        var callerId = callContext.Current.RequireCaller().UserId;
+        var callerId = call.Current.RequireCaller().UserId;
         ChannelRow row;
         IReadOnlyList<long> remaining;
         await using (var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false))
@@ -94,7 +93,7 @@ public sealed class GroupDmsService(
 
     public async Task<bool> LeaveAsync(long channelId, CancellationToken cancellationToken = default)
     {
-        var callerId = callContext.Current.RequireCaller().UserId;
+        var callerId = call.Current.RequireCaller().UserId;
         ChannelRow row;
         IReadOnlyList<long> remaining;
         var owner = (long?)null;
@@ -129,7 +128,7 @@ public sealed class GroupDmsService(
 
     public async Task<Channel> UpdateAsync(long channelId, string? name, CancellationToken cancellationToken = default)
     {
-        var callerId = callContext.Current.RequireCaller().UserId;
+        var callerId = call.Current.RequireCaller().UserId;
         var groupName = UsersService.CheckGroupDmName(name);
         ChannelRow row;
         await using (var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false))
@@ -157,7 +156,7 @@ public sealed class GroupDmsService(
 
     public async Task<bool> CloseDmAsync(long channelId, CancellationToken cancellationToken = default)
     {
-        var callerId = callContext.Current.RequireCaller().UserId;
+        var callerId = call.Current.RequireCaller().UserId;
         bool closed;
         await using (var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false))
         await using (var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false))

@@ -4,7 +4,6 @@ using System.Security.Cryptography;
 using Rpc.Contracts.Guilds;
 using Rpc.Contracts.Protocol;
 using Rpc.Server.Data;
-using Rpc.Server.Dispatch;
 using Rpc.Server.Gateway;
 using Rpc.Server.Errors;
 
@@ -15,7 +14,7 @@ public sealed class GuildsService(
     GuildRepository guilds,
     UserRepository users,
     SnowflakeGenerator ids,
-    CallContextAccessor callContext,
+    ServiceCallAccessor call,
     IEventBus bus,
     DbConnectionFactory connections,
     Microsoft.Extensions.Options.IOptions<UserCapsOptions> caps,
@@ -88,7 +87,7 @@ public sealed class GuildsService(
 
     public async Task<Guild> CreateAsync(string name, string? region = null, CancellationToken cancellationToken = default)
     {
-        var ownerId = callContext.Current.RequireCaller().UserId;
+        var ownerId = call.Current.RequireCaller().UserId;
         var trimmed = CheckName(name);
         var id = ids.Next();
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -112,7 +111,7 @@ public sealed class GuildsService(
 
     public async Task<Guild> UpdateAsync(long guildId, string? name = null, string? region = null, CancellationToken cancellationToken = default)
     {
-        var userId = callContext.Current.RequireCaller().UserId;
+        var userId = call.Current.RequireCaller().UserId;
         if (name is null && region is null)
         {
             throw ServiceException.Refused(ErrorData.GuildUpdateNeedsField);
@@ -156,7 +155,7 @@ public sealed class GuildsService(
 
     public async Task<Guild> GetAsync(long guildId, CancellationToken cancellationToken = default)
     {
-        var userId = callContext.Current.RequireCaller().UserId;
+        var userId = call.Current.RequireCaller().UserId;
         var row = await guilds.FindForMemberAsync(guildId, userId, cancellationToken).ConfigureAwait(false)
             ?? throw ServiceException.Refused(ErrorData.UnknownGuild);
         return ToGuild(row);
@@ -164,7 +163,7 @@ public sealed class GuildsService(
 
     public async Task<Invite> CreateInviteAsync(long guildId, int maxUses = 0, int maxAge = 86400, CancellationToken cancellationToken = default)
     {
-        var userId = callContext.Current.RequireCaller().UserId;
+        var userId = call.Current.RequireCaller().UserId;
         if (maxUses is < 0 or > MaxInviteUses)
         {
             throw ServiceException.Refused(ErrorData.InviteMaxUsesRange);
@@ -213,7 +212,7 @@ public sealed class GuildsService(
 
     public async Task<Guild> JoinAsync(string code, CancellationToken cancellationToken = default)
     {
-        var userId = callContext.Current.RequireCaller().UserId;
+        var userId = call.Current.RequireCaller().UserId;
         var (outcome, row) = await guilds.JoinAsync(code, userId, clock.GetUtcNow().ToUnixTimeMilliseconds(), caps.Value.GuildsJoined, cancellationToken).ConfigureAwait(false);
         switch (outcome)
         {

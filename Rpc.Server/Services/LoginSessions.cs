@@ -3,7 +3,6 @@ using Rpc.Contracts.Gateway;
 using Rpc.Contracts.Protocol;
 using Rpc.Contracts.Users;
 using Rpc.Server.Data;
-using Rpc.Server.Dispatch;
 using Rpc.Server.Errors;
 using Rpc.Server.Gateway;
 using Rpc.Server.Security;
@@ -13,7 +12,7 @@ namespace Rpc.Server.Services;
 /// <summary>
 /// The end of every login (<c>users.auth</c>, <c>users.auth.mfa</c>): a session tied to the password
 /// hash that was verified, so a password change or a disable committed meanwhile wins; the oldest
-/// sessions past <c>Sessions:MaxPerUser</c> revoked; a WebSocket authenticated.
+/// sessions past <c>Sessions:MaxPerUser</c> revoked; the sign-in recorded for the connection.
 /// </summary>
 public sealed class LoginSessions(
     SessionRepository sessions,
@@ -24,7 +23,7 @@ public sealed class LoginSessions(
     TimeProvider clock)
 {
     /// <summary>Starts the session; refused with <c>account disabled…</c> or <c>invalid password</c> when the account changed since <paramref name="verifiedHash"/> was read.</summary>
-    public async Task<AuthResult> StartAsync(UserRow user, string verifiedHash, string? rehash, RequestOrigin origin, CancellationToken cancellationToken)
+    public async Task<AuthResult> StartAsync(UserRow user, string verifiedHash, string? rehash, ServiceCall origin, CancellationToken cancellationToken)
     {
         var token = TokenService.NewToken();
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
@@ -46,11 +45,7 @@ public sealed class LoginSessions(
             bus.Publish(new CloseConnections(user.Id, sessionId, GatewayCloseCodes.SessionRevoked, UsersService.SessionRevokedReason));
         }
 
-        if (origin.Connection is { } connection && !await connection.TryAuthenticateAsync(token, new Caller(user.Id, session.Id, user.Flags), cancellationToken).ConfigureAwait(false))
-        {
-            throw ServiceException.Refused(ErrorData.AlreadyIdentified);
-        }
-
+        origin.SignIn(token, new Caller(user.Id, session.Id, user.Flags));
         return new AuthResult { UserId = user.Id, Token = token };
     }
 

@@ -3,7 +3,6 @@ using Rpc.Contracts.Protocol;
 using Rpc.Contracts.Users;
 using Rpc.Server.Audit;
 using Rpc.Server.Data;
-using Rpc.Server.Dispatch;
 using Rpc.Server.Errors;
 using Rpc.Server.Security;
 
@@ -21,7 +20,7 @@ public sealed class MfaService(
     LoginSessions logins,
     LoginRateLimiter rateLimiter,
     AuditLog audit,
-    CallContextAccessor callContext,
+    ServiceCallAccessor call,
     IOptions<MfaOptions> options,
     TimeProvider clock) : IMfaApi
 {
@@ -29,7 +28,7 @@ public sealed class MfaService(
 
     public async Task<MfaEnrolment> EnableAsync(CancellationToken cancellationToken = default)
     {
-        var caller = callContext.Current.RequireCaller();
+        var caller = call.Current.RequireCaller();
         var user = await users.FindLiveAsync(caller.UserId, cancellationToken).ConfigureAwait(false)
             ?? throw ServiceException.Refused(ErrorData.InvalidToken);
         var secret = TotpCodes.NewSecret();
@@ -47,7 +46,7 @@ public sealed class MfaService(
 
     public async Task<MfaBackupCodes> ConfirmAsync(string code, CancellationToken cancellationToken = default)
     {
-        var caller = callContext.Current.RequireCaller();
+        var caller = call.Current.RequireCaller();
         var backupCodes = Enumerable.Range(0, BackupCodeCount).Select(_ => TotpCodes.NewBackupCode()).ToArray();
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
@@ -75,10 +74,10 @@ public sealed class MfaService(
 
     public async Task<bool> DisableAsync(string code, CancellationToken cancellationToken = default)
     {
-        var context = callContext.Current;
+        var context = call.Current;
         var caller = context.RequireCaller();
         // A stolen token must not become a way to guess codes: wrong ones count as failed logins.
-        var attempt = rateLimiter.BeginLogin(LoginRateLimiter.AccountKey(caller.UserId), context.Origin.ClientAddress);
+        var attempt = rateLimiter.BeginLogin(LoginRateLimiter.AccountKey(caller.UserId), context.ClientAddress);
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
         var enrolment = await MfaRepository.FindAsync(connection, transaction, caller.UserId, cancellationToken).ConfigureAwait(false);
@@ -102,12 +101,7 @@ public sealed class MfaService(
 
     public async Task<AuthResult> AuthAsync(string ticket, string code, CancellationToken cancellationToken = default)
     {
-        var origin = callContext.Current.Origin;
-        if (origin.Connection is { IsIdentified: true })
-        {
-            throw ServiceException.Refused(ErrorData.AlreadyIdentified);
-        }
-
+        var origin = call.Current;
         if (!TokenService.IsWellFormed(ticket))
         {
             throw ServiceException.Refused(ErrorData.MfaTicketInvalid);

@@ -8,7 +8,6 @@ using Rpc.Contracts.Users;
 using Rpc.Server.Audit;
 using Rpc.Server.Data;
 using Rpc.Server.Errors;
-using Rpc.Server.Dispatch;
 using Rpc.Server.Gateway;
 using Rpc.Server.Security;
 
@@ -68,7 +67,7 @@ public sealed class AccountRecoveryService(
     PasswordHasher hasher,
     AuditLog audit,
     IEventBus events,
-    CallContextAccessor callContext,
+    ServiceCallAccessor call,
     TimeProvider clock) : IAccountRecoveryApi
 {
     public async Task<bool> ResetPasswordAsync(string code, string password, CancellationToken cancellationToken = default)
@@ -88,7 +87,7 @@ public sealed class AccountRecoveryService(
             throw ServiceException.Refused(ErrorData.ResetCodeInvalid);
         }
 
-        var hashes = callContext.Current.Hashes;
+        var hashes = call.Current.Hashes;
         hashes.Take();
         var hash = await hasher.HashAsync(password, hashes.AddressKey, cancellationToken).ConfigureAwait(false);
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();

@@ -3,7 +3,6 @@ using Microsoft.Extensions.Options;
 using Rpc.Contracts.Users;
 using Rpc.Contracts.Protocol;
 using Rpc.Server.Data;
-using Rpc.Server.Dispatch;
 using Rpc.Server.Gateway;
 using Rpc.Server.Security;
 using Rpc.Server.Errors;

@@ -1,7 +1,6 @@
 using Rpc.Contracts.Protocol;
 using Rpc.Contracts.Users;
 using Rpc.Server.Data;
-using Rpc.Server.Dispatch;
 using Rpc.Server.Gateway;
 using Rpc.Server.Errors;
 
@@ -19,7 +18,7 @@ public sealed class RelationshipsService(
     UserRepository users,
     DbConnectionFactory connections,
     PresenceService presence,
-    CallContextAccessor callContext,
+    ServiceCallAccessor call,
     IEventBus bus,
     TimeProvider clock) : IRelationshipsApi
 {
@@ -28,7 +27,7 @@ public sealed class RelationshipsService(
     public const string SettingsEvent = "USER_SETTINGS_UPDATE";
 
     public Task<IReadOnlyList<Relationship>> RelationshipsAsync(CancellationToken cancellationToken = default) =>
-        ListOfAsync(callContext.Current.RequireCaller().UserId, cancellationToken);
+        ListOfAsync(call.Current.RequireCaller().UserId, cancellationToken);
 
     /// <summary>Every relationship of <paramref name="userId"/> as it sees them (also for the gateway's READY).</summary>
     internal async Task<IReadOnlyList<Relationship>> ListOfAsync(long userId, CancellationToken cancellationToken)
@@ -40,7 +39,7 @@ public sealed class RelationshipsService(
 
     public async Task<Relationship> AddAsync(long? userId = null, string? username = null, CancellationToken cancellationToken = default)
     {
-        var callerId = callContext.Current.RequireCaller().UserId;
+        var callerId = call.Current.RequireCaller().UserId;
         if ((userId is null) == (username is null))
         {
             throw ServiceException.InvalidArgument(ErrorData.RelationshipTargetParams);
@@ -102,7 +101,7 @@ public sealed class RelationshipsService(
 
     public async Task<Relationship> BlockAsync(long userId, CancellationToken cancellationToken = default)
     {
-        var callerId = callContext.Current.RequireCaller().UserId;
+        var callerId = call.Current.RequireCaller().UserId;
         if (userId == callerId)
         {
             throw ServiceException.Refused(ErrorData.RelationshipWithSelf);
@@ -145,7 +144,7 @@ public sealed class RelationshipsService(
 
     public async Task<bool> RemoveAsync(long userId, CancellationToken cancellationToken = default)
     {
-        var callerId = callContext.Current.RequireCaller().UserId;
+        var callerId = call.Current.RequireCaller().UserId;
         if (userId == callerId)
         {
             throw ServiceException.Refused(ErrorData.RelationshipWithSelf);
@@ -183,11 +182,11 @@ public sealed class RelationshipsService(
     }
 
     public async Task<UserSettings> GetSettingsAsync(CancellationToken cancellationToken = default) =>
-        ToSettings(await relationships.SettingsAsync(callContext.Current.RequireCaller().UserId, cancellationToken).ConfigureAwait(false));
+        ToSettings(await relationships.SettingsAsync(call.Current.RequireCaller().UserId, cancellationToken).ConfigureAwait(false));
 
     public async Task<UserSettings> UpdateSettingsAsync(bool? allowDmsFromGuildMembers = null, FriendRequestsFrom? friendRequestsFrom = null, CancellationToken cancellationToken = default)
     {
-        var userId = callContext.Current.RequireCaller().UserId;
+        var userId = call.Current.RequireCaller().UserId;
         UserSettingsRow before, after;
         await using (var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false))
         await using (var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false))

@@ -3,7 +3,6 @@ using Rpc.Contracts.Protocol;
 using Rpc.Contracts.Roles;
 using Rpc.Server.Audit;
 using Rpc.Server.Data;
-using Rpc.Server.Dispatch;
 using Rpc.Server.Errors;
 
 namespace Rpc.Server.Services;
@@ -15,7 +14,7 @@ public sealed class RolesAdminService(
     SnowflakeGenerator ids,
     AuditLog audit,
     UserRoleEvents events,
-    CallContextAccessor callContext,
+    ServiceCallAccessor call,
     TimeProvider clock) : IRolesAdminApi
 {
     public async Task<Role> CreateAsync(string name, string slug, int priority, string? discordRoleId = null, CancellationToken cancellationToken = default)
@@ -117,7 +116,7 @@ public sealed class RolesAdminService(
         return role;
     }
 
-    private long ActorId => callContext.Current.RequireCaller().UserId;
+    private long ActorId => call.Current.RequireCaller().UserId;
 
     private static string Key(long id) => id.ToString(CultureInfo.InvariantCulture);
 }

@@ -1,7 +1,6 @@
 using Rpc.Contracts.Channels;
 using Rpc.Contracts.Protocol;
 using Rpc.Server.Data;
-using Rpc.Server.Dispatch;
 using Rpc.Server.Gateway;
 using Rpc.Server.Errors;
 
@@ -24,7 +23,7 @@ public sealed partial class UsersService
 
     public async Task<IReadOnlyList<Channel>> ChannelsAsync(int? limit = null, long? after = null, CancellationToken cancellationToken = default)
     {
-        var userId = callContext.Current.RequireCaller().UserId;
+        var userId = call.Current.RequireCaller().UserId;
         var rows = await channels.ListForUserAsync(userId, after, Paging.Limit(limit), cancellationToken).ConfigureAwait(false);
         return await channelViews.ToChannelsAsync(userId, rows, cancellationToken).ConfigureAwait(false);
     }
@@ -54,7 +53,7 @@ public sealed partial class UsersService
             throw ServiceException.InvalidArgument(ErrorData.DmTypeInvalid);
         }
 
-        var userId = callContext.Current.RequireCaller().UserId;
+        var userId = call.Current.RequireCaller().UserId;
         if (recipientId == userId)
         {
             throw ServiceException.Refused(ErrorData.DmWithSelf);
@@ -120,7 +119,7 @@ public sealed partial class UsersService
             throw ServiceException.InvalidArgument(ErrorData.GroupDmTypeInvalid);
         }
 
-        var userId = callContext.Current.RequireCaller().UserId;
+        var userId = call.Current.RequireCaller().UserId;
         if (recipientIds.Count is < 1 or > MaxGroupDmRecipients)
         {
             throw ServiceException.Refused(ErrorData.GroupDmRecipientCount);

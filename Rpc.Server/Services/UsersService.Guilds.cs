@@ -1,7 +1,6 @@
 using Rpc.Contracts.Guilds;
 using Rpc.Contracts.Protocol;
 using Rpc.Server.Data;
-using Rpc.Server.Dispatch;
 using Rpc.Server.Gateway;
 using Rpc.Server.Errors;
 
@@ -12,7 +11,7 @@ public sealed partial class UsersService
 {
     public async Task<IReadOnlyList<Guild>> GuildsAsync(int? limit = null, long? after = null, CancellationToken cancellationToken = default)
     {
-        var userId = callContext.Current.RequireCaller().UserId;
+        var userId = call.Current.RequireCaller().UserId;
         var rows = await guilds.ListForMemberAsync(userId, after, Paging.Limit(limit), cancellationToken).ConfigureAwait(false);
         return rows.Select(GuildsService.ToGuild).ToArray();
     }
@@ -40,7 +39,7 @@ public sealed partial class UsersService
 
     public async Task<bool> LeaveGuildAsync(long guildId, CancellationToken cancellationToken = default)
     {
-        var userId = callContext.Current.RequireCaller().UserId;
+        var userId = call.Current.RequireCaller().UserId;
         switch (await guilds.LeaveAsync(guildId, userId, cancellationToken).ConfigureAwait(false))
         {
             case LeaveOutcome.NotMember:

@@ -1,7 +1,6 @@
 using Rpc.Contracts.Protocol;
 using Rpc.Contracts.Users;
 using Rpc.Server.Data;
-using Rpc.Server.Dispatch;
 using Rpc.Server.Gateway;
 using Rpc.Server.Errors;
 
@@ -12,7 +11,7 @@ public sealed partial class UsersService
 {
     public async Task<User> GetAsync(long userId, CancellationToken cancellationToken = default)
     {
-        var viewerId = callContext.Current.RequireCaller().UserId;
+        var viewerId = call.Current.RequireCaller().UserId;
         var row = await users.FindLiveAsync(userId, cancellationToken).ConfigureAwait(false)
             ?? throw ServiceException.Refused(ErrorData.UnknownUser);
         return UserMapper.ToUser(row, await presence.GetVisibleStatusAsync(viewerId, userId, cancellationToken).ConfigureAwait(false));
@@ -20,7 +19,7 @@ public sealed partial class UsersService
 
     public async Task<User> UpdateAsync(string? username = null, string? discriminator = null, string? displayName = null, string? avatar = null, CancellationToken cancellationToken = default)
     {
-        var userId = callContext.Current.RequireCaller().UserId;
+        var userId = call.Current.RequireCaller().UserId;
 
         // Every value is checked before anything is written, so an error changes nothing.
         var newUsername = username is null ? null : AccountRules.NormalizeUsername(username);
@@ -88,5 +87,5 @@ public sealed partial class UsersService
     }
 
     public Task<PresenceStatus> PresenceAsync(PresenceStatus status, CancellationToken cancellationToken = default) =>
-        Task.FromResult(presence.SetChosenStatus(callContext.Current.RequireCaller().UserId, status));
+        Task.FromResult(presence.SetChosenStatus(call.Current.RequireCaller().UserId, status));
 }

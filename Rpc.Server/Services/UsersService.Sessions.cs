@@ -2,7 +2,6 @@ using Rpc.Contracts.Gateway;
 using Rpc.Contracts.Protocol;
 using Rpc.Contracts.Users;
 using Rpc.Server.Data;
-using Rpc.Server.Dispatch;
 using Rpc.Server.Gateway;
 using Rpc.Server.Security;
 using Rpc.Server.Errors;
@@ -17,7 +16,7 @@ public sealed partial class UsersService
 
     public async Task<IReadOnlyList<Session>> SessionsAsync(int? limit = null, long? after = null, CancellationToken cancellationToken = default)
     {
-        var caller = callContext.Current.RequireCaller();
+        var caller = call.Current.RequireCaller();
         var o = sessionOptions.Value;
         var rows = await sessions.ListActiveAsync(caller.UserId, after, Paging.Limit(limit), o.CutoffsAt(Now()), cancellationToken).ConfigureAwait(false);
         return rows.Select(s => new Session
@@ -34,7 +33,7 @@ public sealed partial class UsersService
 
     public async Task<bool> RevokeSessionAsync(long sessionId, CancellationToken cancellationToken = default)
     {
-        var caller = callContext.Current.RequireCaller();
+        var caller = call.Current.RequireCaller();
         if (!await sessions.RevokeOwnAsync(caller.UserId, sessionId, Now(), cancellationToken).ConfigureAwait(false))
         {
             throw ServiceException.Refused(ErrorData.UnknownSession);
@@ -46,15 +45,15 @@ public sealed partial class UsersService
 
     public async Task<bool> ChangePasswordAsync(string oldPassword, string newPassword, CancellationToken cancellationToken = default)
     {
-        var caller = callContext.Current.RequireCaller();
+        var caller = call.Current.RequireCaller();
         AccountRules.ValidatePassword(newPassword);
-        var hashes = callContext.Current.Hashes;
+        var hashes = call.Current.Hashes;
         hashes.Take(2);
         var user = await users.FindLiveAsync(caller.UserId, cancellationToken).ConfigureAwait(false)
             ?? throw ServiceException.Refused(ErrorData.InvalidToken);
 
         // Wrong old passwords count as failed logins of this account, so a stolen token cannot guess the password faster.
-        var attempt = rateLimiter.BeginLogin(LoginRateLimiter.AccountKey(user.Id), callContext.Current.Origin.ClientAddress);
+        var attempt = rateLimiter.BeginLogin(LoginRateLimiter.AccountKey(user.Id), call.Current.ClientAddress);
         if (await hasher.VerifyAsync(oldPassword, user.PasswordHash, hashes.AddressKey, cancellationToken).ConfigureAwait(false) == PasswordCheck.Failed)
         {
             throw ServiceException.Refused(ErrorData.InvalidPassword);

@@ -3,7 +3,6 @@ using Microsoft.Extensions.Options;
 using Rpc.Contracts.Protocol;
 using Rpc.Contracts.Users;
 using Rpc.Server.Data;
-using Rpc.Server.Dispatch;
 using Rpc.Server.Gateway;
 using Rpc.Server.Security;
 using Rpc.Server.Errors;
@@ -27,7 +26,7 @@ public sealed partial class UsersService(
     PasswordHasher hasher,
     SnowflakeGenerator ids,
     Authenticator authenticator,
-    CallContextAccessor callContext,
+    ServiceCallAccessor call,
     IEventBus bus,
     LoginRateLimiter rateLimiter,
     TimeProvider clock,
@@ -54,19 +53,14 @@ public sealed partial class UsersService(
 
     private Task<User> RegisterAsync(string username, string password, string? invite, CancellationToken cancellationToken) =>
         accounts.CreateAsync(
-            new AccountRequest { Username = username, Password = password, Invite = invite, SelfRegistration = true, ClientAddress = callContext.Current.Origin.ClientAddress, Hashes = callContext.Current.Hashes },
+            new AccountRequest { Username = username, Password = password, Invite = invite, SelfRegistration = true, ClientAddress = call.Current.ClientAddress, Hashes = call.Current.Hashes },
             null,
             cancellationToken);
 
     public async Task<AuthResult> AuthAsync(string username, string password, CancellationToken cancellationToken = default)
     {
-        var origin = callContext.Current.Origin;
-        if (origin.Connection is { IsIdentified: true })
-        {
-            throw ServiceException.Refused(ErrorData.AlreadyIdentified);
-        }
-
-        var hashes = callContext.Current.Hashes;
+        var origin = call.Current;
+        var hashes = origin.Hashes;
         hashes.Take();
 
         // The account is found first so that the limits count the account reached, whatever spelling
@@ -134,7 +128,7 @@ public sealed partial class UsersService(
 
     public async Task<User> SelfAsync(CancellationToken cancellationToken = default)
     {
-        var user = await LoadAsync(callContext.Current.RequireCaller().UserId, cancellationToken).ConfigureAwait(false);
+        var user = await LoadAsync(call.Current.RequireCaller().UserId, cancellationToken).ConfigureAwait(false);
         var discord = await discordAccounts.FindByUserAsync(user.Id, cancellationToken).ConfigureAwait(false);
         var mfaEnabled = await mfa.IsOnAsync(user.Id, cancellationToken).ConfigureAwait(false);
         return user with { Discord = discord is null ? null : RoleMapper.ToDiscordAccount(discord), MfaEnabled = mfaEnabled };
@@ -142,24 +136,15 @@ public sealed partial class UsersService(
 
     public async Task<User> IdentifyAsync(string token, CancellationToken cancellationToken = default)
     {
-        var connection = callContext.Current.Origin.Connection;
-        if (connection is { IsIdentified: true })
-        {
-            throw ServiceException.Refused(ErrorData.AlreadyIdentified);
-        }
-
         var caller = await authenticator.AuthenticateAsync(token, cancellationToken).ConfigureAwait(false);
-        if (connection is not null && !await connection.TryAuthenticateAsync(token, caller, cancellationToken).ConfigureAwait(false))
-        {
-            throw ServiceException.Refused(ErrorData.AlreadyIdentified);
-        }
-
-        return await LoadAsync(caller.UserId, cancellationToken).ConfigureAwait(false);
+        var user = await LoadAsync(caller.UserId, cancellationToken).ConfigureAwait(false);
+        call.Current.SignIn(token, caller);
+        return user;
     }
 
     public async Task<bool> LogoutAsync(CancellationToken cancellationToken = default)
     {
-        var caller = callContext.Current.RequireCaller();
+        var caller = call.Current.RequireCaller();
         await sessions.RevokeAsync(caller.SessionId, clock.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken).ConfigureAwait(false);
         bus.Publish(new CloseConnections(caller.UserId, caller.SessionId, GatewayCloseCodes.SessionRevoked, SessionRevokedReason));
         return true;

@@ -22,7 +22,7 @@ namespace Rpc.Server.Transport;
 /// frames and in bytes, and each frame must go out within the send timeout: a client that does not read
 /// is closed with 4008 (slow consumer) instead of holding memory. A close jumps ahead of queued events.
 /// </summary>
-public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection
+public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection, IGatewayControl
 {
     private const string SlowConsumerReason = "slow consumer: outgoing queue overflowed";
     private TimeSpan closeGrace = TimeSpan.FromSeconds(5);

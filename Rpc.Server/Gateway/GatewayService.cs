@@ -1,13 +1,15 @@
 using Rpc.Contracts.Gateway;
 using Rpc.Contracts.Protocol;
 using Rpc.Server.Dispatch;
-using Rpc.Server.Gateway;
-using Rpc.Server.Security;
 using Rpc.Server.Errors;
+using Rpc.Server.Security;
 
-namespace Rpc.Server.Services;
+namespace Rpc.Server.Gateway;
 
-/// <summary>The <c>gateway.*</c> methods: resuming a session and staff event subscriptions.</summary>
+/// <summary>
+/// The <c>gateway.*</c> methods: resuming a session and staff event subscriptions. They act on the
+/// connection they came on, so they live with the gateway, above Dispatch, and not among the services.
+/// </summary>
 public sealed class GatewayService(CallContextAccessor callContext, Authenticator authenticator, GatewayHub gateway) : IGatewayApi
 {
     /// <summary>
@@ -18,8 +20,8 @@ public sealed class GatewayService(CallContextAccessor callContext, Authenticato
     public async Task<ResumeResult> ResumeAsync(string sessionId, long seq, CancellationToken cancellationToken = default)
     {
         var context = callContext.Current;
-        var connection = context.Origin.Connection ?? throw ServiceException.Refused(ErrorData.WebSocketOnly);
-        if (connection.IsIdentified)
+        var connection = ControlOf(context);
+        if (context.Origin.Connection!.IsIdentified)
         {
             throw ServiceException.Refused(ErrorData.AlreadyIdentified);
         }
@@ -42,11 +44,12 @@ public sealed class GatewayService(CallContextAccessor callContext, Authenticato
         };
     }
 
-    public Task<bool> StaffEventsAsync(bool enabled, CancellationToken cancellationToken = default)
-    {
-        var connection = callContext.Current.Origin.Connection ?? throw ServiceException.Refused(ErrorData.WebSocketOnly);
-        return Task.FromResult(connection.SetStaffEvents(enabled));
-    }
+    public Task<bool> StaffEventsAsync(bool enabled, CancellationToken cancellationToken = default) =>
+        Task.FromResult(ControlOf(callContext.Current).SetStaffEvents(enabled));
+
+    /// <summary>The gateway side of the call's WebSocket connection; over HTTP the methods are refused.</summary>
+    private static IGatewayControl ControlOf(CallContext context) =>
+        context.Origin.Connection as IGatewayControl ?? throw ServiceException.Refused(ErrorData.WebSocketOnly);
 
     private async Task<Caller> AuthenticateAsync(string token, CancellationToken cancellationToken)
     {
@@ -60,3 +63,16 @@ public sealed class GatewayService(CallContextAccessor callContext, Authenticato
         }
     }
 }
+
+/// <summary>A WebSocket connection as the <c>gateway.*</c> methods see it: resuming a session on it and its staff events.</summary>
+public interface IGatewayControl
+{
+    /// <summary>Resumes <paramref name="session"/> on this connection; the outcome is null when the connection already has a gateway session.</summary>
+    ResumeAttempt Resume(GatewaySession session, long lastSeen);
+
+    /// <summary>Turns staff events on or off for this connection's gateway session; returns the new setting.</summary>
+    bool SetStaffEvents(bool enabled);
+}
+
+/// <summary>What <see cref="IGatewayControl.Resume"/> did: null outcome when the connection already has a gateway session.</summary>
+public readonly record struct ResumeAttempt(ResumeOutcome? Outcome, int Replayed);
