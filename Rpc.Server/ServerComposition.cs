@@ -12,42 +12,9 @@ using Rpc.Server.Dispatch;
 using Rpc.Server.Security;
 using Rpc.Server.Services;
 using Rpc.Server.Transport;
+using Rpc.Server.Events;
 
 namespace Rpc.Server;
-
-/// <summary>
-/// Where the server listens and how it meets the network (configuration section <c>Server</c>).
-/// <c>Address</c> and <c>Port</c> are shorthands: when neither is set, the standard ASP.NET Core
-/// settings (<c>--urls</c>, <c>ASPNETCORE_URLS</c>, <c>ASPNETCORE_HTTP_PORTS</c>, <c>Kestrel:Endpoints</c>)
-/// decide, and without those too the server listens on 127.0.0.1:8080.
-/// </summary>
-public sealed class ServerOptions
-{
-    public const string Section = "Server";
-
-    /// <summary>The default address when only <see cref="Port"/> is set, or when nothing is.</summary>
-    public const string DefaultAddress = "127.0.0.1";
-
-    /// <summary>The default port when only <see cref="Address"/> is set, or when nothing is.</summary>
-    public const int DefaultPort = 8080;
-
-    /// <summary>The address to bind (shorthand); unset by default.</summary>
-    public string? Address { get; set; }
-
-    /// <summary>The TCP port (shorthand; 0 picks a free one); unset by default.</summary>
-    [System.ComponentModel.DataAnnotations.Range(0, 65535)]
-    public int? Port { get; set; }
-
-    /// <summary>Reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For and X-Forwarded-Proto are believed; empty: none.</summary>
-    public string[] TrustedProxies { get; set; } = [];
-
-    /// <summary>Browser origins allowed to call POST /rpc (CORS) and open WebSockets; <c>*</c> for any; empty: CORS off, upgrades unchecked.</summary>
-    public string[] AllowedOrigins { get; set; } = [];
-
-    /// <summary>How long a shutdown (SIGTERM) waits for calls in flight before closing what remains. Default 8.</summary>
-    [System.ComponentModel.DataAnnotations.Range(1, 300)]
-    public int ShutdownSeconds { get; set; } = 8;
-}
 
 /// <summary>Registers the server's parts; Program.cs and the tests compose the app from these.</summary>
 public static class ServerComposition
@@ -69,6 +36,7 @@ public static class ServerComposition
         services.AddOptions<LocalizationOptions>().Bind(configuration.GetSection(LocalizationOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SessionLimitsOptions>().Bind(configuration.GetSection(SessionLimitsOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RoleExpiryOptions>().Bind(configuration.GetSection(RoleExpiryOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<PresenceOptions>().Bind(configuration.GetSection(PresenceOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<UserCapsOptions>().Bind(configuration.GetSection(UserCapsOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddSingleton(TimeProvider.System);
@@ -89,6 +57,7 @@ public static class ServerComposition
         services.AddSingleton<AuditLog>();
         services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(GatewayOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<InProcessEventBus>();
+        services.AddHostedService<EventSinkSubscriptions>();
         if (configuration.GetSection(DatabaseOptions.Section)[nameof(DatabaseOptions.Provider)] == "postgres")
         {
             // Several servers may share the database: events and connection closes reach all of them.
@@ -101,6 +70,7 @@ public static class ServerComposition
             services.AddSingleton<IEventBus>(sp => sp.GetRequiredService<InProcessEventBus>());
         }
         services.AddSingleton<AudienceResolver>();
+        services.AddSingleton<ISessionStartReads, SessionStartReads>();
         services.AddSingleton<ReadyEventBuilder>();
         services.AddSingleton<GatewayHub>();
         services.AddSingleton<IEventSink>(sp => sp.GetRequiredService<GatewayHub>());

@@ -1,6 +1,5 @@
 using System.Data.Common;
 using Dapper;
-using Rpc.Server.Security;
 
 namespace Rpc.Server.Data;
 

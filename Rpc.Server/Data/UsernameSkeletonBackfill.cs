@@ -1,6 +1,6 @@
 using System.Data.Common;
 using Dapper;
-using Rpc.Server.Services;
+using Rpc.Server.Text;
 
 namespace Rpc.Server.Data;
 

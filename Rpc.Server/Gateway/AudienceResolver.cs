@@ -1,5 +1,6 @@
 using Dapper;
 using Rpc.Server.Data;
+using Rpc.Server.Events;
 
 namespace Rpc.Server.Gateway;
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Rpc.Contracts.Gateway;
 using Rpc.Server.Security;
 using Rpc.Server.Services;
+using Rpc.Server.Events;
 
 namespace Rpc.Server.Gateway;
 

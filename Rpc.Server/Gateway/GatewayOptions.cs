@@ -58,16 +58,4 @@ public sealed class GatewayOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
     public TimeSpan SendTimeout { get; set; } = TimeSpan.FromSeconds(10);
-
-    /// <summary>How long after a user's last connection closes before it shows as OFFLINE. Default 5 s.</summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
-    public TimeSpan PresenceGracePeriod { get; set; } = TimeSpan.FromSeconds(5);
-
-    /// <summary>
-    /// At most one PRESENCE_UPDATE per user to its observers in this window: the first change goes out at once,
-    /// the changes after it as one update with the latest state at the window's end; the user's own sessions
-    /// get every change at once. Default 1 s.
-    /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
-    public TimeSpan PresenceCoalesceWindow { get; set; } = TimeSpan.FromSeconds(1);
 }

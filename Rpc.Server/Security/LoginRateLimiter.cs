@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Options;
-using Rpc.Server.Gateway;
 using Rpc.Contracts.Protocol;
 using Rpc.Server.Errors;
+using Rpc.Server.Events;
 
 namespace Rpc.Server.Security;
 

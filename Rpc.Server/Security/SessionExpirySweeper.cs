@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Options;
 using Rpc.Contracts.Gateway;
 using Rpc.Server.Data;
-using Rpc.Server.Gateway;
+using Rpc.Server.Events;
 
 namespace Rpc.Server.Security;
 

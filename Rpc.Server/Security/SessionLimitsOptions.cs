@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Rpc.Server.Data;
 
 namespace Rpc.Server.Security;
 
@@ -30,6 +31,3 @@ public sealed class SessionLimitsOptions
     public long ExpiresAt(long createdAt, long lastUsedAt) =>
         Math.Min(lastUsedAt + (long)TimeSpan.FromDays(IdleDays).TotalMilliseconds, createdAt + (long)TimeSpan.FromDays(AbsoluteDays).TotalMilliseconds);
 }
-
-/// <summary>Unix-millisecond cut-offs of live sessions: last used after <see cref="IdleCutoff"/> and created after <see cref="AbsoluteCutoff"/>.</summary>
-public readonly record struct SessionCutoffs(long IdleCutoff, long AbsoluteCutoff);

@@ -4,8 +4,8 @@ using Rpc.Contracts.Admin;
 using Rpc.Contracts.Users;
 using Rpc.Server.Audit;
 using Rpc.Server.Data;
-using Rpc.Server.Gateway;
 using Rpc.Server.Errors;
+using Rpc.Server.Events;
 
 namespace Rpc.Server.Services;
 

@@ -4,6 +4,7 @@ using Rpc.Contracts.Users;
 using Rpc.Server.Data;
 using Rpc.Server.Security;
 using Rpc.Server.Errors;
+using Rpc.Server.Text;
 
 namespace Rpc.Server.Services;
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Rpc.Contracts.Protocol;
 using Rpc.Server.Errors;
+using Rpc.Server.Text;
 
 namespace Rpc.Server.Services;
 

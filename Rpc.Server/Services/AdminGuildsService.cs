@@ -5,8 +5,8 @@ using Rpc.Contracts.Guilds;
 using Rpc.Contracts.Protocol;
 using Rpc.Server.Audit;
 using Rpc.Server.Data;
-using Rpc.Server.Gateway;
 using Rpc.Server.Errors;
+using Rpc.Server.Events;
 
 namespace Rpc.Server.Services;
 

@@ -6,8 +6,8 @@ using Rpc.Contracts.Protocol;
 using Rpc.Contracts.Users;
 using Rpc.Server.Audit;
 using Rpc.Server.Data;
-using Rpc.Server.Gateway;
 using Rpc.Server.Errors;
+using Rpc.Server.Events;
 
 namespace Rpc.Server.Services;
 

@@ -1,6 +1,6 @@
 using Rpc.Contracts.Channels;
 using Rpc.Server.Data;
-using Rpc.Server.Gateway;
+using Rpc.Server.Events;
 
 namespace Rpc.Server.Services;
 

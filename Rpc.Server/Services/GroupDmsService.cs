@@ -1,8 +1,8 @@
 using Rpc.Contracts.Channels;
 using Rpc.Contracts.Protocol;
 using Rpc.Server.Data;
-using Rpc.Server.Gateway;
 using Rpc.Server.Errors;
+using Rpc.Server.Events;
 
 namespace Rpc.Server.Services;
 

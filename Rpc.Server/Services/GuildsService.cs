@@ -4,8 +4,8 @@ using System.Security.Cryptography;
 using Rpc.Contracts.Guilds;
 using Rpc.Contracts.Protocol;
 using Rpc.Server.Data;
-using Rpc.Server.Gateway;
 using Rpc.Server.Errors;
+using Rpc.Server.Events;
 
 namespace Rpc.Server.Services;
 

@@ -3,9 +3,9 @@ using Microsoft.Extensions.Options;
 using Rpc.Contracts.Users;
 using Rpc.Contracts.Protocol;
 using Rpc.Server.Data;
-using Rpc.Server.Gateway;
 using Rpc.Server.Security;
 using Rpc.Server.Errors;
+using Rpc.Server.Events;
 
 namespace Rpc.Server.Services;
 
@@ -18,10 +18,10 @@ namespace Rpc.Server.Services;
 /// published as PRESENCE_UPDATE: the real status to the user, what others may see to its observers.
 /// <c>users.presence</c> is rate-limited per user, and a burst of changes (from it or from connections
 /// opening and closing) reaches the observers as one update with the latest state: at most one to them per
-/// user each <see cref="GatewayOptions.PresenceCoalesceWindow"/>, the first at once, the last at the window's
+/// user each <see cref="PresenceOptions.PresenceCoalesceWindow"/>, the first at once, the last at the window's
 /// end. The user's own sessions get every change at once (they are few, the observers may be thousands).
 /// </summary>
-public sealed class PresenceService(ObserverRepository observers, IEventBus bus, IOptions<GatewayOptions> gateway, IOptions<RateLimitOptions> rateLimits, TimeProvider clock)
+public sealed class PresenceService(ObserverRepository observers, IEventBus bus, IOptions<PresenceOptions> gateway, IOptions<RateLimitOptions> rateLimits, TimeProvider clock)
 {
     private readonly ConcurrentDictionary<long, Entry> entries = new();
     private readonly ConcurrentDictionary<long, ITimer> lingering = new();

@@ -3,7 +3,7 @@ using System.Globalization;
 using Rpc.Contracts.Roles;
 using Rpc.Server.Audit;
 using Rpc.Server.Data;
-using Rpc.Server.Gateway;
+using Rpc.Server.Events;
 
 namespace Rpc.Server.Services;
 

@@ -3,7 +3,7 @@ using Rpc.Contracts.Channels;
 using Rpc.Contracts.Gateway;
 using Rpc.Contracts.Guilds;
 using Rpc.Server.Data;
-using Rpc.Server.Gateway;
+using Rpc.Server.Events;
 
 namespace Rpc.Server.Services;
 

@@ -1,5 +1,5 @@
 using Rpc.Contracts.Roles;
-using Rpc.Server.Gateway;
+using Rpc.Server.Events;
 
 namespace Rpc.Server.Services;
 

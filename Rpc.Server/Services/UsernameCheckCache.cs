@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
-using Rpc.Server.Gateway;
+using Rpc.Server.Events;
 
 namespace Rpc.Server.Services;
 

@@ -1,7 +1,6 @@
 using Rpc.Contracts.Channels;
 using Rpc.Contracts.Protocol;
 using Rpc.Server.Data;
-using Rpc.Server.Gateway;
 using Rpc.Server.Errors;
 
 namespace Rpc.Server.Services;
@@ -26,24 +25,6 @@ public sealed partial class UsersService
         var userId = call.Current.RequireCaller().UserId;
         var rows = await channels.ListForUserAsync(userId, after, Paging.Limit(limit), cancellationToken).ConfigureAwait(false);
         return await channelViews.ToChannelsAsync(userId, rows, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Every DM and group DM of <paramref name="userId"/>, for the gateway's READY.</summary>
-    internal async Task<IReadOnlyList<Channel>> AllChannelsOfAsync(long userId, CancellationToken cancellationToken)
-    {
-        var all = new List<Channel>();
-        long? after = null;
-        while (true)
-        {
-            var page = await channels.ListForUserAsync(userId, after, Paging.MaxLimit, cancellationToken).ConfigureAwait(false);
-            all.AddRange(await channelViews.ToChannelsAsync(userId, page, cancellationToken).ConfigureAwait(false));
-            if (page.Count < Paging.MaxLimit)
-            {
-                return all;
-            }
-
-            after = page[^1].Id;
-        }
     }
 
     public async Task<Channel> CreateDmAsync(long recipientId, int? type = null, CancellationToken cancellationToken = default)

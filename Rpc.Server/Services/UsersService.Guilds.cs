@@ -1,8 +1,8 @@
 using Rpc.Contracts.Guilds;
 using Rpc.Contracts.Protocol;
 using Rpc.Server.Data;
-using Rpc.Server.Gateway;
 using Rpc.Server.Errors;
+using Rpc.Server.Events;
 
 namespace Rpc.Server.Services;
 
@@ -14,24 +14,6 @@ public sealed partial class UsersService
         var userId = call.Current.RequireCaller().UserId;
         var rows = await guilds.ListForMemberAsync(userId, after, Paging.Limit(limit), cancellationToken).ConfigureAwait(false);
         return rows.Select(GuildsService.ToGuild).ToArray();
-    }
-
-    /// <summary>Every guild of <paramref name="userId"/>, for the gateway's READY.</summary>
-    internal async Task<IReadOnlyList<Guild>> AllGuildsOfAsync(long userId, CancellationToken cancellationToken)
-    {
-        var all = new List<Guild>();
-        long? after = null;
-        while (true)
-        {
-            var page = await guilds.ListForMemberAsync(userId, after, Paging.MaxLimit, cancellationToken).ConfigureAwait(false);
-            all.AddRange(page.Select(GuildsService.ToGuild));
-            if (page.Count < Paging.MaxLimit)
-            {
-                return all;
-            }
-
-            after = page[^1].Id;
-        }
     }
 
     public Task<IReadOnlyList<Guild>> CommunitiesAsync(int? limit = null, long? after = null, CancellationToken cancellationToken = default) =>

@@ -1,8 +1,9 @@
 using Rpc.Contracts.Protocol;
 using Rpc.Contracts.Users;
 using Rpc.Server.Data;
-using Rpc.Server.Gateway;
 using Rpc.Server.Errors;
+using Rpc.Server.Events;
+using Rpc.Server.Text;
 
 namespace Rpc.Server.Services;
 

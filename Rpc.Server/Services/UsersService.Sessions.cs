@@ -2,9 +2,9 @@ using Rpc.Contracts.Gateway;
 using Rpc.Contracts.Protocol;
 using Rpc.Contracts.Users;
 using Rpc.Server.Data;
-using Rpc.Server.Gateway;
 using Rpc.Server.Security;
 using Rpc.Server.Errors;
+using Rpc.Server.Events;
 
 namespace Rpc.Server.Services;
 

@@ -3,9 +3,10 @@ using Microsoft.Extensions.Options;
 using Rpc.Contracts.Protocol;
 using Rpc.Contracts.Users;
 using Rpc.Server.Data;
-using Rpc.Server.Gateway;
 using Rpc.Server.Security;
 using Rpc.Server.Errors;
+using Rpc.Server.Events;
+using Rpc.Server.Text;
 
 namespace Rpc.Server.Services;
 

@@ -6,6 +6,7 @@ using Rpc.Contracts.Protocol;
 using Rpc.Contracts.Users;
 using Rpc.Server.Gateway;
 using Rpc.Tests.Infrastructure;
+using Rpc.Server.Events;
 
 namespace Rpc.Tests.Admin;
 

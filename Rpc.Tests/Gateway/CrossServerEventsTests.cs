@@ -1,6 +1,7 @@
 using Dapper;
 using Rpc.Server.Gateway;
 using Rpc.Tests.Infrastructure;
+using Rpc.Server.Events;
 
 namespace Rpc.Tests.Gateway;
 

@@ -6,6 +6,7 @@ using Rpc.Server.Gateway;
 using Rpc.Server.Security;
 using Rpc.Server.Services;
 using Rpc.Tests.Infrastructure;
+using Rpc.Server.Events;
 
 namespace Rpc.Tests.Gateway;
 

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Rpc.Server.Gateway;
 using Rpc.Tests.Infrastructure;
+using Rpc.Server.Events;
 
 namespace Rpc.Tests.Gateway;
 

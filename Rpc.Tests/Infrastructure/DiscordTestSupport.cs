@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Dapper;
 using Microsoft.Data.Sqlite;
 using Rpc.Server.Gateway;
+using Rpc.Server.Events;
 
 namespace Rpc.Tests.Infrastructure;
 

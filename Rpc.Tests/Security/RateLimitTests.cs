@@ -7,6 +7,7 @@ using Rpc.Server.Gateway;
 using Rpc.Server.Security;
 using Rpc.Tests.Infrastructure;
 using Rpc.Server.Errors;
+using Rpc.Server.Events;
 
 namespace Rpc.Tests.Security;
 

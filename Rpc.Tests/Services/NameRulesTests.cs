@@ -4,6 +4,7 @@ using Rpc.Server.Dispatch;
 using Rpc.Server.Services;
 using Rpc.Tests.Infrastructure;
 using Rpc.Server.Errors;
+using Rpc.Server.Text;
 
 namespace Rpc.Tests.Services;
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Rpc.Server.Gateway;
 using Rpc.Tests.Infrastructure;
+using Rpc.Server.Events;
 
 namespace Rpc.Tests.Services;
 

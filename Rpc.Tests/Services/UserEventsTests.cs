@@ -7,6 +7,7 @@ using Rpc.Server.Data;
 using Rpc.Server.Gateway;
 using Rpc.Server.Services;
 using Rpc.Tests.Infrastructure;
+using Rpc.Server.Events;
 
 namespace Rpc.Tests.Services;
 

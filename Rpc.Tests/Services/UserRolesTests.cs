@@ -4,6 +4,7 @@ using Microsoft.Extensions.Time.Testing;
 using Rpc.Contracts.Roles;
 using Rpc.Server.Gateway;
 using Rpc.Tests.Infrastructure;
+using Rpc.Server.Events;
 
 namespace Rpc.Tests.Services;
 

@@ -1,10 +1,12 @@
 using System.Text.Json;
 using Dapper;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Rpc.Server.Operations;
 using Rpc.Server.Data;
 using Rpc.Server.Gateway;
+using Rpc.Server.Events;
 
-namespace Rpc.Server.Operations;
+namespace Rpc.Server;
 
 /// <summary>Readiness: the database answers a query.</summary>
 public sealed class DatabaseHealthCheck(DbConnectionFactory connections) : IHealthCheck

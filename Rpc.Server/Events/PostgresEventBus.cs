@@ -5,7 +5,7 @@ using Dapper;
 using Npgsql;
 using Rpc.Server.Data;
 
-namespace Rpc.Server.Gateway;
+namespace Rpc.Server.Events;
 
 /// <summary>
 /// The bus when several servers share one PostgreSQL database. A message goes to this server's sinks at

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Rpc.Server.Services;
+namespace Rpc.Server.Text;
 
 /// <summary>
 /// The parts of the Unicode Character Database the name rules need, read from the data files embedded

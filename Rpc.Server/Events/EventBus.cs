@@ -1,4 +1,4 @@
-namespace Rpc.Server.Gateway;
+namespace Rpc.Server.Events;
 
 /// <summary>Who an event is for. The gateway resolves an audience to connections, each only for what its user may see.</summary>
 public abstract record EventAudience
@@ -67,16 +67,27 @@ public interface IEventSink
 }
 
 /// <summary>
-/// Delivers each message synchronously to every registered sink of this process. Sinks are resolved
-/// on first use: the gateway is a sink and also depends on services that publish.
+/// Delivers each message synchronously to every sink subscribed in this process. Sinks subscribe
+/// themselves through <see cref="EventSinkSubscriptions"/> at start-up, so the bus depends on none of
+/// them: the gateway is a sink and also depends on services that publish.
 /// </summary>
-public sealed class InProcessEventBus(IServiceProvider services, ILogger<InProcessEventBus> logger) : IEventBus
+public sealed class InProcessEventBus(ILogger<InProcessEventBus> logger) : IEventBus
 {
-    private readonly Lazy<IEventSink[]> sinks = new(() => services.GetServices<IEventSink>().ToArray());
+    private readonly Lock gate = new();
+    private volatile IEventSink[] sinks = [];
+
+    /// <summary>Adds <paramref name="sink"/> to those every later message is delivered to.</summary>
+    public void Subscribe(IEventSink sink)
+    {
+        lock (gate)
+        {
+            sinks = [.. sinks, sink];
+        }
+    }
 
     public void Publish(BusMessage message)
     {
-        foreach (var sink in sinks.Value)
+        foreach (var sink in sinks)
         {
             try
             {
@@ -89,4 +100,23 @@ public sealed class InProcessEventBus(IServiceProvider services, ILogger<InProce
             }
         }
     }
+}
+
+/// <summary>
+/// Subscribes every registered <see cref="IEventSink"/> to the in-process bus when the server starts,
+/// before the hosted services that receive or publish; registered first of them for that reason.
+/// </summary>
+public sealed class EventSinkSubscriptions(InProcessEventBus bus, IEnumerable<IEventSink> sinks) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        foreach (var sink in sinks)
+        {
+            bus.Subscribe(sink);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -2,7 +2,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using Rpc.Contracts.Protocol;
 
-namespace Rpc.Server.Gateway;
+namespace Rpc.Server.Events;
 
 /// <summary>
 /// Bus messages as JSON text for other servers: the payload in the API's JSON conventions (so a frame built

@@ -5,11 +5,12 @@ using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
+using Rpc.Server.Operations;
 using Rpc.Server.Data;
 using Rpc.Server.Gateway;
 using Rpc.Server.Transport;
 
-namespace Rpc.Server.Operations;
+namespace Rpc.Server;
 
 /// <summary>
 /// What an operator runs the server with: forwarded headers from trusted proxies, health checks,

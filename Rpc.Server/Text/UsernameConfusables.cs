@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Rpc.Server.Services;
+namespace Rpc.Server.Text;
 
 /// <summary>
 /// The UTS #39 defences for usernames, on the Unicode data in <see cref="UnicodeData"/>: a username is

@@ -1,0 +1,35 @@
+namespace Rpc.Server.Transport;
+
+/// <summary>
+/// Where the server listens and how it meets the network (configuration section <c>Server</c>).
+/// <c>Address</c> and <c>Port</c> are shorthands: when neither is set, the standard ASP.NET Core
+/// settings (<c>--urls</c>, <c>ASPNETCORE_URLS</c>, <c>ASPNETCORE_HTTP_PORTS</c>, <c>Kestrel:Endpoints</c>)
+/// decide, and without those too the server listens on 127.0.0.1:8080.
+/// </summary>
+public sealed class ServerOptions
+{
+    public const string Section = "Server";
+
+    /// <summary>The default address when only <see cref="Port"/> is set, or when nothing is.</summary>
+    public const string DefaultAddress = "127.0.0.1";
+
+    /// <summary>The default port when only <see cref="Address"/> is set, or when nothing is.</summary>
+    public const int DefaultPort = 8080;
+
+    /// <summary>The address to bind (shorthand); unset by default.</summary>
+    public string? Address { get; set; }
+
+    /// <summary>The TCP port (shorthand; 0 picks a free one); unset by default.</summary>
+    [System.ComponentModel.DataAnnotations.Range(0, 65535)]
+    public int? Port { get; set; }
+
+    /// <summary>Reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For and X-Forwarded-Proto are believed; empty: none.</summary>
+    public string[] TrustedProxies { get; set; } = [];
+
+    /// <summary>Browser origins allowed to call POST /rpc (CORS) and open WebSockets; <c>*</c> for any; empty: CORS off, upgrades unchecked.</summary>
+    public string[] AllowedOrigins { get; set; } = [];
+
+    /// <summary>How long a shutdown (SIGTERM) waits for calls in flight before closing what remains. Default 8.</summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 300)]
+    public int ShutdownSeconds { get; set; } = 8;
+}
