@@ -59,7 +59,7 @@ public static class AccountStateRepository
             new { codeHash, now }, transaction, cancellationToken: cancellationToken));
 
     /// <summary>The user's live sessions at the cut-offs.</summary>
-    public static Task<int> CountLiveSessionsAsync(DbConnection connection, long userId, Rpc.Server.Security.SessionCutoffs cutoffs, CancellationToken cancellationToken, DbTransaction? transaction = null) =>
+    public static Task<int> CountLiveSessionsAsync(DbConnection connection, long userId, SessionCutoffs cutoffs, CancellationToken cancellationToken, DbTransaction? transaction = null) =>
         connection.ExecuteScalarAsync<int>(new CommandDefinition(
             $"SELECT COUNT(*) FROM sessions s WHERE s.user_id = @userId AND s.revoked_at IS NULL AND {SessionRepository.Unexpired}",
             new { userId, cutoffs.IdleCutoff, cutoffs.AbsoluteCutoff }, transaction, cancellationToken: cancellationToken));

@@ -8,7 +8,7 @@ using Rpc.Contracts.Users;
 using Rpc.Server.Audit;
 using Rpc.Server.Data;
 using Rpc.Server.Errors;
-using Rpc.Server.Gateway;
+using Rpc.Server.Events;
 using Rpc.Server.Security;
 
 namespace Rpc.Server.Services;
