@@ -80,7 +80,7 @@ public static class ServerComposition
         services.AddSingleton<Authenticator>();
         services.AddSingleton<LoginRateLimiter>();
         services.AddSingleton<SessionExpirySweeper>();
-        services.AddHostedService(sp => sp.GetRequiredService<SessionExpirySweeper>());
+        services.AddHostedService<PeriodicSweeper<SessionExpirySweeper>>();
         services.AddSingleton<IEventSink>(sp => sp.GetRequiredService<LoginRateLimiter>());
         services.AddSingleton<WebSocketAdmission>();
         services.AddSingleton<ConnectionAdmission>();
@@ -96,7 +96,11 @@ public static class ServerComposition
         services.AddSingleton<HttpRpcEndpoint>();
         services.AddSingleton<WebSocketRpcEndpoint>();
 
-        services.AddRpcService<IUsersApi, UsersService>();
+        services.AddRpcService<IAccountsApi, AccountService>();
+        services.AddRpcService<IProfilesApi, ProfileService>();
+        services.AddRpcService<IUserSessionsApi, SessionService>();
+        services.AddRpcService<IUserChannelsApi, ChannelService>();
+        services.AddRpcService<IMembershipsApi, MembershipService>();
         services.AddRpcService<IGatewayApi, GatewayService>();
         services.AddRpcService<IGuildsApi, GuildsService>();
 
@@ -131,7 +135,7 @@ public static class ServerComposition
         services.AddRpcService<Rpc.Contracts.Roles.IRolesAdminApi, RolesAdminService>();
         services.AddRpcService<Rpc.Contracts.Roles.IDiscordRolesApi, DiscordRolesService>();
         services.AddSingleton<RoleExpirySweeper>();
-        services.AddHostedService(sp => sp.GetRequiredService<RoleExpirySweeper>());
+        services.AddHostedService<PeriodicSweeper<RoleExpirySweeper>>();
 
         // Issue 15: accounts staff can run.
         services.AddSingleton<PasswordResets>();

@@ -42,6 +42,69 @@ public static class GatewayEvents
 
     /// <summary>Events replayed after <c>gateway.resume</c> are followed by this one; it takes the next sequence number.</summary>
     public const string Resumed = "RESUMED";
+
+    /// <summary>A DM or group DM appeared for the user.</summary>
+    public const string ChannelCreate = "CHANNEL_CREATE";
+
+    /// <summary>A group DM of the user changed.</summary>
+    public const string ChannelUpdate = "CHANNEL_UPDATE";
+
+    /// <summary>A group DM is gone for the user.</summary>
+    public const string ChannelDelete = "CHANNEL_DELETE";
+
+    /// <summary>A user joined a group DM.</summary>
+    public const string ChannelRecipientAdd = "CHANNEL_RECIPIENT_ADD";
+
+    /// <summary>A user left or was removed from a group DM.</summary>
+    public const string ChannelRecipientRemove = "CHANNEL_RECIPIENT_REMOVE";
+
+    /// <summary>The user created or joined a guild.</summary>
+    public const string GuildCreate = "GUILD_CREATE";
+
+    /// <summary>A guild of the user changed.</summary>
+    public const string GuildUpdate = "GUILD_UPDATE";
+
+    /// <summary>A guild is gone for the user.</summary>
+    public const string GuildDelete = "GUILD_DELETE";
+
+    /// <summary>A user joined a guild.</summary>
+    public const string GuildMemberAdd = "GUILD_MEMBER_ADD";
+
+    /// <summary>A user left a guild.</summary>
+    public const string GuildMemberRemove = "GUILD_MEMBER_REMOVE";
+
+    /// <summary>A user's status changed, as the receiver may see it.</summary>
+    public const string PresenceUpdate = "PRESENCE_UPDATE";
+
+    /// <summary>A user's profile changed.</summary>
+    public const string UserUpdate = "USER_UPDATE";
+
+    /// <summary>The user's own privacy settings changed.</summary>
+    public const string UserSettingsUpdate = "USER_SETTINGS_UPDATE";
+
+    /// <summary>A relationship of the user appeared or changed.</summary>
+    public const string RelationshipAdd = "RELATIONSHIP_ADD";
+
+    /// <summary>A relationship of the user ended.</summary>
+    public const string RelationshipRemove = "RELATIONSHIP_REMOVE";
+
+    /// <summary>A role was given to a user (staff events).</summary>
+    public const string UserRoleAdd = "USER_ROLE_ADD";
+
+    /// <summary>A user's role changed (staff events).</summary>
+    public const string UserRoleUpdate = "USER_ROLE_UPDATE";
+
+    /// <summary>A role was taken from a user, or expired (staff events).</summary>
+    public const string UserRoleRemove = "USER_ROLE_REMOVE";
+
+    /// <summary>A role was defined (staff events).</summary>
+    public const string RoleCreate = "ROLE_CREATE";
+
+    /// <summary>A role definition changed (staff events).</summary>
+    public const string RoleUpdate = "ROLE_UPDATE";
+
+    /// <summary>A role definition was deleted (staff events).</summary>
+    public const string RoleDelete = "ROLE_DELETE";
 }
 
 /// <summary>The result of <c>gateway.resume</c>.</summary>

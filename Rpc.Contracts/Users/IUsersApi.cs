@@ -5,8 +5,14 @@ using StreamJsonRpc;
 
 namespace Rpc.Contracts.Users;
 
-/// <summary>Accounts: the <c>users.*</c> methods of seed 001.</summary>
-public interface IUsersApi
+/// <summary>
+/// Accounts: the <c>users.*</c> methods of seed 001, one interface for a typed client. The server
+/// implements each part with its own service.
+/// </summary>
+public interface IUsersApi : IAccountsApi, IProfilesApi, IUserSessionsApi, IUserChannelsApi, IMembershipsApi;
+
+/// <summary>Accounts: registration, login, the caller's own object and logout.</summary>
+public interface IAccountsApi
 {
     /// <summary>Creates an account and returns its user object.</summary>
     /// <param name="username">2 to 32 letters, digits, '_', '.' or '-'; unique case-insensitively.</param>
@@ -59,7 +65,11 @@ public interface IUsersApi
     /// <param name="cancellationToken">Cancels the call.</param>
     [JsonRpcMethod("users.logout")]
     Task<bool> LogoutAsync(CancellationToken cancellationToken = default);
+}
 
+/// <summary>Profiles and presence: another user's object, the caller's profile and its status.</summary>
+public interface IProfilesApi
+{
     /// <summary>Returns another user's public object; its presence only when the caller shares a guild with it or is its friend, and neither blocks the other.</summary>
     /// <param name="userId">The user's id.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
@@ -75,26 +85,40 @@ public interface IUsersApi
     [JsonRpcMethod("users.update")]
     Task<User> UpdateAsync(string? username = null, string? discriminator = null, string? displayName = null, string? avatar = null, CancellationToken cancellationToken = default);
 
-    /// <summary>Lists the caller's guilds in id order (seed 001's GET @self/guilds).</summary>
+    /// <summary>Sets the caller's presence and returns it (seed 001's PATCH @self/presence).</summary>
+    /// <param name="status">ONLINE, IDLE, DND, INVISIBLE or OFFLINE.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    [JsonRpcMethod("users.presence")]
+    Task<PresenceStatus> PresenceAsync(PresenceStatus status, CancellationToken cancellationToken = default);
+}
+
+/// <summary>The caller's sessions and password.</summary>
+public interface IUserSessionsApi
+{
+    /// <summary>Lists the caller's active sessions in id order; never their tokens.</summary>
     /// <param name="limit">Page size, 1 to 100; default 50.</param>
-    /// <param name="after">Continue after this guild id.</param>
+    /// <param name="after">Continue after this session id.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    [JsonRpcMethod("users.guilds")]
-    Task<IReadOnlyList<Guild>> GuildsAsync(int? limit = null, long? after = null, CancellationToken cancellationToken = default);
+    [JsonRpcMethod("users.sessions")]
+    Task<IReadOnlyList<Session>> SessionsAsync(int? limit = null, long? after = null, CancellationToken cancellationToken = default);
 
-    /// <summary>The same list as <c>users.guilds</c>, under seed 004's name.</summary>
-    /// <param name="limit">Page size, 1 to 100; default 50.</param>
-    /// <param name="after">Continue after this guild id.</param>
+    /// <summary>Ends one of the caller's sessions; its token stops working and its gateway connections close.</summary>
+    /// <param name="sessionId">The session's id, from <c>users.sessions</c>.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    [JsonRpcMethod("users.communities")]
-    Task<IReadOnlyList<Guild>> CommunitiesAsync(int? limit = null, long? after = null, CancellationToken cancellationToken = default);
+    [JsonRpcMethod("users.sessions.revoke")]
+    Task<bool> RevokeSessionAsync(long sessionId, CancellationToken cancellationToken = default);
 
-    /// <summary>Leaves a guild (seed 004's DELETE @me/communities/{id}); its owner cannot.</summary>
-    /// <param name="guildId">The guild's id.</param>
+    /// <summary>Changes the caller's password and ends every other session of the caller; the current one stays.</summary>
+    /// <param name="oldPassword">The current password.</param>
+    /// <param name="newPassword">The new password, 8 to 128 characters.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    [JsonRpcMethod("users.leaveGuild")]
-    Task<bool> LeaveGuildAsync(long guildId, CancellationToken cancellationToken = default);
+    [JsonRpcMethod("users.changePassword")]
+    Task<bool> ChangePasswordAsync(string oldPassword, string newPassword, CancellationToken cancellationToken = default);
+}
 
+/// <summary>The caller's DMs and group DMs.</summary>
+public interface IUserChannelsApi
+{
     /// <summary>Lists the caller's DM and group DM channels in id order.</summary>
     /// <param name="limit">Page size, 1 to 100; default 50.</param>
     /// <param name="after">Continue after this channel id.</param>
@@ -119,30 +143,28 @@ public interface IUsersApi
     /// <param name="cancellationToken">Cancels the call.</param>
     [JsonRpcMethod("users.createGroupDm")]
     Task<Channel> CreateGroupDmAsync(IReadOnlyList<long> recipientIds, string? name = null, int? type = null, CancellationToken cancellationToken = default);
+}
 
-    /// <summary>Sets the caller's presence and returns it (seed 001's PATCH @self/presence).</summary>
-    /// <param name="status">ONLINE, IDLE, DND, INVISIBLE or OFFLINE.</param>
-    /// <param name="cancellationToken">Cancels the call.</param>
-    [JsonRpcMethod("users.presence")]
-    Task<PresenceStatus> PresenceAsync(PresenceStatus status, CancellationToken cancellationToken = default);
-
-    /// <summary>Lists the caller's active sessions in id order; never their tokens.</summary>
+/// <summary>The caller's guilds.</summary>
+public interface IMembershipsApi
+{
+    /// <summary>Lists the caller's guilds in id order (seed 001's GET @self/guilds).</summary>
     /// <param name="limit">Page size, 1 to 100; default 50.</param>
-    /// <param name="after">Continue after this session id.</param>
+    /// <param name="after">Continue after this guild id.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    [JsonRpcMethod("users.sessions")]
-    Task<IReadOnlyList<Session>> SessionsAsync(int? limit = null, long? after = null, CancellationToken cancellationToken = default);
+    [JsonRpcMethod("users.guilds")]
+    Task<IReadOnlyList<Guild>> GuildsAsync(int? limit = null, long? after = null, CancellationToken cancellationToken = default);
 
-    /// <summary>Ends one of the caller's sessions; its token stops working and its gateway connections close.</summary>
-    /// <param name="sessionId">The session's id, from <c>users.sessions</c>.</param>
+    /// <summary>The same list as <c>users.guilds</c>, under seed 004's name.</summary>
+    /// <param name="limit">Page size, 1 to 100; default 50.</param>
+    /// <param name="after">Continue after this guild id.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    [JsonRpcMethod("users.sessions.revoke")]
-    Task<bool> RevokeSessionAsync(long sessionId, CancellationToken cancellationToken = default);
+    [JsonRpcMethod("users.communities")]
+    Task<IReadOnlyList<Guild>> CommunitiesAsync(int? limit = null, long? after = null, CancellationToken cancellationToken = default);
 
-    /// <summary>Changes the caller's password and ends every other session of the caller; the current one stays.</summary>
-    /// <param name="oldPassword">The current password.</param>
-    /// <param name="newPassword">The new password, 8 to 128 characters.</param>
+    /// <summary>Leaves a guild (seed 004's DELETE @me/communities/{id}); its owner cannot.</summary>
+    /// <param name="guildId">The guild's id.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    [JsonRpcMethod("users.changePassword")]
-    Task<bool> ChangePasswordAsync(string oldPassword, string newPassword, CancellationToken cancellationToken = default);
+    [JsonRpcMethod("users.leaveGuild")]
+    Task<bool> LeaveGuildAsync(long guildId, CancellationToken cancellationToken = default);
 }

@@ -40,7 +40,7 @@ public sealed class AuditLog(DbConnectionFactory connections, SnowflakeGenerator
             TargetId = targetId,
             BeforeJson = before is null ? null : JsonSerializer.Serialize(before, RpcJson.Options),
             AfterJson = after is null ? null : JsonSerializer.Serialize(after, RpcJson.Options),
-            CreatedAt = clock.GetUtcNow().ToUnixTimeMilliseconds(),
+            CreatedAt = clock.NowMilliseconds(),
         };
         return connection.ExecuteAsync(new CommandDefinition(sql, row, transaction, cancellationToken: cancellationToken));
     }

@@ -98,7 +98,7 @@ public sealed class MigrationRunner(DbConnectionFactory connections, TimeProvide
 
             await connection.ExecuteAsync(
                 "INSERT INTO schema_migrations (version, name, applied_at) VALUES (@version, @name, @now)",
-                new { version, name, now = clock.GetUtcNow().ToUnixTimeMilliseconds() },
+                new { version, name, now = clock.NowMilliseconds() },
                 transaction).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             logger.LogInformation("Applied migration {Name}", name);

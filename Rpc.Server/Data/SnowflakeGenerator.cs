@@ -31,7 +31,7 @@ public sealed class SnowflakeGenerator
         {
             var previous = Volatile.Read(ref last);
             // The state is milliseconds << 12 | sequence, so a sequence overflow carries into the next millisecond.
-            var now = (clock.GetUtcNow().ToUnixTimeMilliseconds() - epochMs) << SequenceBits;
+            var now = (clock.NowMilliseconds() - epochMs) << SequenceBits;
             var candidate = now > previous ? now : previous + 1;
             if (Interlocked.CompareExchange(ref last, candidate, previous) == previous)
             {

@@ -1,6 +1,15 @@
+using System.Text.Json.Serialization;
+using Rpc.Contracts.Gateway;
+
 namespace Rpc.Server.Events;
 
 /// <summary>Who an event is for. The gateway resolves an audience to connections, each only for what its user may see.</summary>
+[JsonPolymorphic]
+[JsonDerivedType(typeof(Users), "users")]
+[JsonDerivedType(typeof(GuildMembers), "guild_members")]
+[JsonDerivedType(typeof(UserAndObservers), "user_and_observers")]
+[JsonDerivedType(typeof(Observers), "observers")]
+[JsonDerivedType(typeof(Staff), "staff")]
 public abstract record EventAudience
 {
     private EventAudience()
@@ -23,7 +32,13 @@ public abstract record EventAudience
     public sealed record Staff : EventAudience;
 }
 
-/// <summary>What the bus carries.</summary>
+/// <summary>What the bus carries; other servers get it as JSON (<see cref="BusMessageCodec"/>), its kind in <c>$type</c>.</summary>
+[JsonPolymorphic]
+[JsonDerivedType(typeof(DispatchEvent), "event")]
+[JsonDerivedType(typeof(CloseConnections), "close")]
+[JsonDerivedType(typeof(UsernamesChanged), "usernames_changed")]
+[JsonDerivedType(typeof(LoginCharge), "login_charge")]
+[JsonDerivedType(typeof(CreateCharge), "create_charge")]
 public abstract record BusMessage;
 
 /// <summary>An event to push to connections: JSON-RPC notification <c>gateway.event</c> with <c>{t, s, d}</c>.</summary>
@@ -37,7 +52,14 @@ public sealed record DispatchEvent(string Name, object Payload, EventAudience Au
 /// <param name="SessionId">Only this session's connections; null for all of the user's.</param>
 /// <param name="CloseCode">The WebSocket close code (see <c>GatewayCloseCodes</c>).</param>
 /// <param name="Reason">The close reason sent with it.</param>
-public sealed record CloseConnections(long UserId, long? SessionId, int CloseCode, string Reason) : BusMessage;
+public sealed record CloseConnections(long UserId, long? SessionId, int CloseCode, string Reason) : BusMessage
+{
+    /// <summary>The close reason sent with <see cref="GatewayCloseCodes.SessionRevoked"/> when a session is ended.</summary>
+    public const string RevokedReason = "session revoked";
+
+    /// <summary>Closes the connections of a session that was ended (logout, revocation, password change, displacement): 4004.</summary>
+    public static CloseConnections Revoked(long userId, long sessionId) => new(userId, sessionId, GatewayCloseCodes.SessionRevoked, RevokedReason);
+}
 
 /// <summary>A username was taken, changed or freed: cached <c>users.check</c> answers are stale, on every server.</summary>
 public sealed record UsernamesChanged : BusMessage;

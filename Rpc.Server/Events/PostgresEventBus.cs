@@ -115,7 +115,7 @@ public sealed class PostgresEventBus(
                     }
                 }
             }
-            catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or KeyNotFoundException or NpgsqlException)
+            catch (Exception e) when (e is JsonException or NotSupportedException or FormatException or InvalidOperationException or KeyNotFoundException or NpgsqlException)
             {
                 logger.LogError(e, "Bus: a message from another server could not be read");
             }
@@ -199,7 +199,7 @@ public sealed class PostgresEventBus(
         if (Encoding.UTF8.GetByteCount(text) > MaxNotifyBytes)
         {
             var id = ids.Next();
-            var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+            var now = clock.NowMilliseconds();
             await connection.ExecuteAsync(new CommandDefinition(
                 "INSERT INTO bus_overflow (id, body, created_at) VALUES (@id, @text, @now)", new { id, text, now }, cancellationToken: cancellationToken)).ConfigureAwait(false);
             if (now - Interlocked.Read(ref lastOverflowCleanup) > OverflowLifetime.TotalMilliseconds)

@@ -68,6 +68,18 @@ public sealed class GatewaySession(string id, string token, Caller caller, int r
     /// <summary>When the session lost its connection; null while attached.</summary>
     public DateTimeOffset? DetachedAt { get; private set; }
 
+    /// <summary>The sequence number of the last event the session numbered (0 before READY).</summary>
+    public long LastSeq
+    {
+        get
+        {
+            lock (gate)
+            {
+                return seq;
+            }
+        }
+    }
+
     public bool IsAttached
     {
         get

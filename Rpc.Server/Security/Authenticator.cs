@@ -36,7 +36,7 @@ public sealed class Authenticator(SessionRepository sessions, TimeProvider clock
         }
 
         var hash = TokenService.Hash(token);
-        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var now = clock.NowMilliseconds();
         var session = await sessions.FindActiveAsync(hash, options.Value.CutoffsAt(now), cancellationToken).ConfigureAwait(false);
         if (session is null || !CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(session.TokenHash), Encoding.ASCII.GetBytes(hash)))
         {

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Rpc.Contracts.Gateway;
 using Rpc.Server.Data;
 using Rpc.Server.Events;
+using Rpc.Server.Operations;
 
 namespace Rpc.Server.Security;
 
@@ -14,39 +15,19 @@ public sealed class SessionExpirySweeper(
     SessionRepository sessions,
     IEventBus bus,
     TimeProvider clock,
-    IOptions<SessionLimitsOptions> options,
-    ILogger<SessionExpirySweeper> logger) : BackgroundService
+    IOptions<SessionLimitsOptions> options) : ISweep
 {
     /// <summary>The close reason sent with <see cref="GatewayCloseCodes.SessionRevoked"/> when a session expires.</summary>
     public const string ExpiredReason = "session expired";
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.SweepIntervalSeconds), clock);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
-            {
-                try
-                {
-                    await SweepAsync(stoppingToken).ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    // A failed sweep (a locked database) is retried at the next tick; expired tokens are refused meanwhile.
-                    logger.LogError(e, "Session expiry sweep failed");
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-    }
+    public string Name => "Session expiry sweep";
+
+    public TimeSpan Interval => TimeSpan.FromSeconds(options.Value.SweepIntervalSeconds);
 
     /// <summary>Deletes every session expired by now; returns how many were still live.</summary>
     public async Task<int> SweepAsync(CancellationToken cancellationToken)
     {
-        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var now = clock.NowMilliseconds();
         var ended = await sessions.PurgeExpiredAsync(options.Value.CutoffsAt(now), cancellationToken).ConfigureAwait(false);
         foreach (var (userId, sessionId) in ended)
         {

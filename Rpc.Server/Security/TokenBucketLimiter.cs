@@ -1,3 +1,4 @@
+using Rpc.Server.Data;
 namespace Rpc.Server.Security;
 
 /// <summary>
@@ -43,7 +44,7 @@ public sealed class TokenBucketLimiter(BucketOptions options, int maxKeys, TimeP
                     Evict();
                 }
 
-                bucket = new Bucket { Tokens = options.Burst, Updated = Now() };
+                bucket = new Bucket { Tokens = options.Burst, Updated = clock.NowMilliseconds() };
                 buckets[key] = bucket;
             }
 
@@ -66,7 +67,7 @@ public sealed class TokenBucketLimiter(BucketOptions options, int maxKeys, TimeP
 
     private Bucket Refill(Bucket bucket)
     {
-        var now = Now();
+        var now = clock.NowMilliseconds();
         var elapsed = (now - bucket.Updated) / 1000.0;
         if (elapsed > 0)
         {
@@ -99,8 +100,6 @@ public sealed class TokenBucketLimiter(BucketOptions options, int maxKeys, TimeP
             }
         }
     }
-
-    private long Now() => clock.GetUtcNow().ToUnixTimeMilliseconds();
 
     private sealed class Bucket
     {

@@ -6,6 +6,7 @@ using Rpc.Server.Audit;
 using Rpc.Server.Data;
 using Rpc.Server.Errors;
 using Rpc.Server.Events;
+using Rpc.Contracts.Gateway;
 
 namespace Rpc.Server.Services;
 
@@ -40,7 +41,7 @@ public sealed class AccountDeletion(
         // unique index refuses it and the whole delete is tried again with new names.
         for (var attempt = 1; ; attempt++)
         {
-            var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+            var now = clock.NowMilliseconds();
             await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
             await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
             var before = await UserAdministration.FindByIdAsync(connection, transaction, userId, cancellationToken).ConfigureAwait(false)
@@ -83,7 +84,7 @@ public sealed class AccountDeletion(
 
             foreach (var result in deleted)
             {
-                events.Publish(new DispatchEvent("USER_UPDATE", result.New, new EventAudience.UserAndObservers(result.New.Id)));
+                events.Publish(new DispatchEvent(GatewayEvents.UserUpdate, result.New, new EventAudience.UserAndObservers(result.New.Id)));
             }
 
             return deleted[0];

@@ -123,7 +123,7 @@ public sealed class AccountRegistration(
             Email = request.Email,
             Flags = request.Bot ? BotFlag : 0,
             PasswordHash = request.Bot ? NoPasswordHash : await hasher.HashAsync(request.Password, request.Hashes.AddressKey, cancellationToken).ConfigureAwait(false),
-            CreatedAt = clock.GetUtcNow().ToUnixTimeMilliseconds(),
+            CreatedAt = clock.NowMilliseconds(),
         };
         for (var attempt = 0; attempt < InsertAttempts; attempt++)
         {

@@ -7,6 +7,7 @@ using Rpc.Server.Audit;
 using Rpc.Server.Data;
 using Rpc.Server.Errors;
 using Rpc.Server.Events;
+using Rpc.Contracts.Gateway;
 
 namespace Rpc.Server.Services;
 
@@ -18,13 +19,13 @@ public sealed class AdminGuildsService(
     IEventBus bus,
     ServiceCallAccessor call) : IAdminGuildsApi
 {
-    private static readonly long AllFeatures = GuildFeatures.All.Aggregate(0L, (mask, f) => mask | GuildsService.FeatureBit(f));
+    private static readonly long AllFeatures = GuildFeatures.All.Aggregate(0L, (mask, f) => mask | GuildFeatureBits.Of(f));
 
     public async Task<Guild> GetAsync(long guildId, CancellationToken cancellationToken = default)
     {
         var row = await guilds.FindAsync(guildId, cancellationToken).ConfigureAwait(false)
             ?? throw ServiceException.Refused(ErrorData.GuildNotFound(guildId));
-        return GuildsService.ToGuild(row);
+        return GuildMapper.ToGuild(row);
     }
 
     public async Task<Guild> UpdateAsync(long guildId, bool unavailable, CancellationToken cancellationToken = default)
@@ -54,7 +55,7 @@ public sealed class AdminGuildsService(
             throw ServiceException.Refused(ErrorData.UnknownGuildFeatures(unknown, GuildFeatures.All));
         }
 
-        return features.Aggregate(0L, (mask, f) => mask | GuildsService.FeatureBit(f));
+        return features.Aggregate(0L, (mask, f) => mask | GuildFeatureBits.Of(f));
     }
 
     private async Task<GuildFeatureList> ChangeFeaturesAsync(long guildId, long keep, long add, CancellationToken cancellationToken)
@@ -80,10 +81,10 @@ public sealed class AdminGuildsService(
         var actor = call.Current.RequireCaller().UserId;
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
-        var before = GuildsService.ToGuild(await GuildRepository.FindAsync(connection, transaction, guildId, cancellationToken).ConfigureAwait(false)
+        var before = GuildMapper.ToGuild(await GuildRepository.FindAsync(connection, transaction, guildId, cancellationToken).ConfigureAwait(false)
             ?? throw ServiceException.Refused(ErrorData.GuildNotFound(guildId)));
         await change(connection, transaction).ConfigureAwait(false);
-        var after = GuildsService.ToGuild((await GuildRepository.FindAsync(connection, transaction, guildId, cancellationToken).ConfigureAwait(false))!);
+        var after = GuildMapper.ToGuild((await GuildRepository.FindAsync(connection, transaction, guildId, cancellationToken).ConfigureAwait(false))!);
         if (Same(before, after))
         {
             return after;
@@ -91,7 +92,7 @@ public sealed class AdminGuildsService(
 
         await audit.RecordAsync(connection, transaction, actor, action, "guild", guildId.ToString(CultureInfo.InvariantCulture), before, after, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        bus.Publish(new DispatchEvent("GUILD_UPDATE", after, new EventAudience.GuildMembers(guildId)));
+        bus.Publish(new DispatchEvent(GatewayEvents.GuildUpdate, after, new EventAudience.GuildMembers(guildId)));
         return after;
     }
 

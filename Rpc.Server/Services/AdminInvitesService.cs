@@ -49,7 +49,7 @@ public sealed class AdminInvitesService(
         {
             Id = ids.Next(),
             Code = RandomNumberGenerator.GetString(CodeAlphabet, CodeLength),
-            CreatedAt = clock.GetUtcNow().ToUnixTimeMilliseconds(),
+            CreatedAt = clock.NowMilliseconds(),
             CreatedBy = actorId,
             MaxUses = maxUses,
         };

@@ -68,7 +68,7 @@ public sealed class AdminModerationService(
     public async Task<AccountDetails> EnableAsync(long userId, CancellationToken cancellationToken = default)
     {
         var actor = call.Current.RequireCaller().UserId;
-        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var now = clock.NowMilliseconds();
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
         await LiveUserAsync(connection, transaction, userId, cancellationToken).ConfigureAwait(false);
@@ -87,7 +87,7 @@ public sealed class AdminModerationService(
     public async Task<SessionsRevoked> RevokeSessionsAsync(long userId, CancellationToken cancellationToken = default)
     {
         var actor = call.Current.RequireCaller().UserId;
-        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var now = clock.NowMilliseconds();
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
         await LiveUserAsync(connection, transaction, userId, cancellationToken).ConfigureAwait(false);
@@ -97,7 +97,7 @@ public sealed class AdminModerationService(
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         foreach (var sessionId in ended)
         {
-            events.Publish(new CloseConnections(userId, sessionId, GatewayCloseCodes.SessionRevoked, UsersService.SessionRevokedReason));
+            events.Publish(CloseConnections.Revoked(userId, sessionId));
         }
 
         return new SessionsRevoked { Revoked = live };
@@ -108,7 +108,7 @@ public sealed class AdminModerationService(
 
     private async Task<AccountDetails> DetailsAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? transaction, long userId, CancellationToken cancellationToken)
     {
-        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var now = clock.NowMilliseconds();
         var row = await UserAdministration.FindByIdAsync(connection, transaction, userId, cancellationToken).ConfigureAwait(false)
             ?? throw ServiceException.Refused(ErrorData.UserNotFound(userId));
         var suspension = await AccountStateRepository.FindSuspensionAsync(connection, transaction, userId, now, cancellationToken).ConfigureAwait(false);

@@ -8,6 +8,7 @@ using Rpc.Server.Audit;
 using Rpc.Server.Data;
 using Rpc.Server.Errors;
 using Rpc.Server.Events;
+using Rpc.Contracts.Gateway;
 
 namespace Rpc.Server.Services;
 
@@ -59,7 +60,7 @@ public sealed class AdminUsersService(
             }
         }
 
-        if (discriminator is not null && (discriminator.Length != 4 || !discriminator.All(char.IsAsciiDigit) || discriminator == "0000"))
+        if (discriminator is not null && !AccountRules.IsDiscriminator(discriminator))
         {
             throw ServiceException.Refused(ErrorData.DiscriminatorFormat);
         }
@@ -116,7 +117,7 @@ public sealed class AdminUsersService(
 
         await audit.RecordAsync(connection, transaction, actor, "user.update", "user", Id(userId), UserMapper.ToUser(before), user, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        events.Publish(new DispatchEvent("USER_UPDATE", user, new EventAudience.UserAndObservers(userId)));
+        events.Publish(new DispatchEvent(GatewayEvents.UserUpdate, user, new EventAudience.UserAndObservers(userId)));
         return user;
     }
 

@@ -6,6 +6,7 @@ using Rpc.Server.Audit;
 using Rpc.Server.Data;
 using Rpc.Server.Errors;
 using Rpc.Server.Events;
+using Rpc.Contracts.Gateway;
 
 namespace Rpc.Server.Services;
 
@@ -38,7 +39,7 @@ public sealed partial class AdminVoiceService(
             throw ServiceException.Refused(ErrorData.VoiceRegionNameLength);
         }
 
-        var row = new VoiceRegionRow { Id = id, Name = trimmed, Vip = vip, Deprecated = deprecated, Custom = custom, CreatedAt = Now() };
+        var row = new VoiceRegionRow { Id = id, Name = trimmed, Vip = vip, Deprecated = deprecated, Custom = custom, CreatedAt = clock.NowMilliseconds() };
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
         if (!await VoiceRepository.TryInsertRegionAsync(connection, transaction, row, cancellationToken).ConfigureAwait(false))
@@ -79,7 +80,7 @@ public sealed partial class AdminVoiceService(
         // Voice is now off in these guilds (voice_available false): their members hear of it.
         foreach (var guild in affected)
         {
-            bus.Publish(new DispatchEvent("GUILD_UPDATE", GuildsService.ToGuild(guild), new EventAudience.GuildMembers(guild.Id)));
+            bus.Publish(new DispatchEvent(GatewayEvents.GuildUpdate, GuildMapper.ToGuild(guild), new EventAudience.GuildMembers(guild.Id)));
         }
 
         return after;
@@ -101,7 +102,7 @@ public sealed partial class AdminVoiceService(
             throw ServiceException.Refused(ErrorData.VoiceRegionNotFound(region));
         }
 
-        var row = new VoiceServerRow { Hostname = host, RegionId = region, LastHealth = InitialHealth, CreatedAt = Now() };
+        var row = new VoiceServerRow { Hostname = host, RegionId = region, LastHealth = InitialHealth, CreatedAt = clock.NowMilliseconds() };
         if (!await VoiceRepository.TryInsertServerAsync(connection, transaction, row, cancellationToken).ConfigureAwait(false))
         {
             throw ServiceException.Refused(ErrorData.VoiceServerExists(host));
@@ -112,8 +113,6 @@ public sealed partial class AdminVoiceService(
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return server;
     }
-
-    private long Now() => clock.GetUtcNow().ToUnixTimeMilliseconds();
 
     private static VoiceRegion ToRegion(VoiceRegionRow row) => new()
     {

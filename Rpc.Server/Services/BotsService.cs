@@ -44,7 +44,7 @@ public sealed class BotsService(
                 throw ServiceException.Refused(ErrorData.TooManyBots(max));
             }
 
-            var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+            var now = clock.NowMilliseconds();
             await BotRepository.AddAsync(connection, transaction, bot.Id, owner.UserId, now, cancellationToken).ConfigureAwait(false);
             token = await NewTokenAsync(connection, transaction, bot.Id, now, cancellationToken).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
@@ -62,7 +62,7 @@ public sealed class BotsService(
     public async Task<BotToken> ResetTokenAsync(long botId, CancellationToken cancellationToken = default)
     {
         var owner = call.Current.RequireCaller();
-        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var now = clock.NowMilliseconds();
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
         if (!await BotRepository.IsLiveBotOfAsync(connection, transaction, botId, owner.UserId, cancellationToken).ConfigureAwait(false))
@@ -81,7 +81,7 @@ public sealed class BotsService(
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         foreach (var sessionId in ended)
         {
-            events.Publish(new CloseConnections(botId, sessionId, GatewayCloseCodes.SessionRevoked, UsersService.SessionRevokedReason));
+            events.Publish(CloseConnections.Revoked(botId, sessionId));
         }
 
         return new BotToken { User = UserMapper.ToUser(bot), Token = token };

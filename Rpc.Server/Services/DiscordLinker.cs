@@ -25,7 +25,7 @@ public sealed class DiscordLinker(DbConnectionFactory connections, AuditLog audi
             Locale = locale,
             MfaEnabled = mfaEnabled == true ? 1 : 0,
             Flags = flags ?? 0,
-            LinkedAt = clock.GetUtcNow().ToUnixTimeMilliseconds(),
+            LinkedAt = clock.NowMilliseconds(),
         };
 
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);

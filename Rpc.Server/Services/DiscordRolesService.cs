@@ -26,7 +26,7 @@ public sealed class DiscordRolesService(
 
     public async Task<IReadOnlyList<UserRole>> ListAsync(long userId, CancellationToken cancellationToken = default)
     {
-        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var now = clock.NowMilliseconds();
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
         if (!await RoleRepository.UserExistsAsync(connection, null, userId, cancellationToken).ConfigureAwait(false))
         {
@@ -96,7 +96,7 @@ public sealed class DiscordRolesService(
 
     public async Task<IReadOnlyList<UserRole>> RemoveAsync(long userId, long role, CancellationToken cancellationToken = default)
     {
-        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var now = clock.NowMilliseconds();
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
         await RequireUserAsync(connection, transaction, userId, cancellationToken).ConfigureAwait(false);

@@ -3,6 +3,7 @@ using Rpc.Contracts.Protocol;
 using Rpc.Server.Data;
 using Rpc.Server.Errors;
 using Rpc.Server.Events;
+using Rpc.Contracts.Gateway;
 
 namespace Rpc.Server.Services;
 
@@ -39,12 +40,12 @@ public sealed class GroupDmsService(
                     throw ServiceException.Refused(ErrorData.GroupDmNotFriend(userId));
                 }
 
-                if (before.Count >= UsersService.MaxGroupDmRecipients + 1)
+                if (before.Count >= ChannelService.MaxGroupDmRecipients + 1)
                 {
                     throw ServiceException.Refused(ErrorData.GroupDmFull);
                 }
 
-                await ChannelRepository.AddRecipientAsync(connection, transaction, channelId, userId, clock.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken).ConfigureAwait(false);
+                await ChannelRepository.AddRecipientAsync(connection, transaction, channelId, userId, clock.NowMilliseconds(), cancellationToken).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             }
         }
@@ -52,8 +53,8 @@ public sealed class GroupDmsService(
         var channel = await views.ToChannelAsync(callerId, row, cancellationToken).ConfigureAwait(false);
         if (added is not null)
         {
-            bus.Publish(new DispatchEvent("CHANNEL_RECIPIENT_ADD", new ChannelRecipientEvent { ChannelId = channelId, User = UserMapper.ToUser(added), OwnerId = row.OwnerId }, new EventAudience.Users(before)));
-            views.Publish("CHANNEL_CREATE", channel, [userId]);
+            bus.Publish(new DispatchEvent(GatewayEvents.ChannelRecipientAdd, new ChannelRecipientEvent { ChannelId = channelId, User = UserMapper.ToUser(added), OwnerId = row.OwnerId }, new EventAudience.Users(before)));
+            views.Publish(GatewayEvents.ChannelCreate, channel, [userId]);
         }
 
         return channel;
@@ -120,7 +121,7 @@ public sealed class GroupDmsService(
         if (owner != row.OwnerId && remaining.Count > 0)
         {
             var updated = await views.ToChannelAsync(remaining[0], row with { OwnerId = owner }, cancellationToken).ConfigureAwait(false);
-            views.Publish("CHANNEL_UPDATE", updated, remaining);
+            views.Publish(GatewayEvents.ChannelUpdate, updated, remaining);
         }
 
         return true;
@@ -129,7 +130,7 @@ public sealed class GroupDmsService(
     public async Task<Channel> UpdateAsync(long channelId, string? name, CancellationToken cancellationToken = default)
     {
         var callerId = call.Current.RequireCaller().UserId;
-        var groupName = UsersService.CheckGroupDmName(name);
+        var groupName = ChannelService.CheckGroupDmName(name);
         ChannelRow row;
         await using (var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false))
         await using (var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false))
@@ -150,7 +151,7 @@ public sealed class GroupDmsService(
         }
 
         var channel = await views.ToChannelAsync(callerId, row with { Name = groupName }, cancellationToken).ConfigureAwait(false);
-        views.Publish("CHANNEL_UPDATE", channel, channel.Recipients.Select(u => u.Id).ToArray());
+        views.Publish(GatewayEvents.ChannelUpdate, channel, channel.Recipients.Select(u => u.Id).ToArray());
         return channel;
     }
 
@@ -174,7 +175,7 @@ public sealed class GroupDmsService(
 
         if (closed)
         {
-            bus.Publish(new DispatchEvent("CHANNEL_DELETE", new ChannelDeleted { Id = channelId, Type = ChannelType.Dm }, new EventAudience.Users([callerId])));
+            bus.Publish(new DispatchEvent(GatewayEvents.ChannelDelete, new ChannelDeleted { Id = channelId, Type = ChannelType.Dm }, new EventAudience.Users([callerId])));
         }
 
         return true;
@@ -183,11 +184,11 @@ public sealed class GroupDmsService(
     /// <summary>CHANNEL_DELETE to the user who left, CHANNEL_RECIPIENT_REMOVE to those who stay.</summary>
     private async Task PublishLeftAsync(ChannelRow row, long leftId, long? ownerAfter, IReadOnlyList<long> remaining, CancellationToken cancellationToken)
     {
-        bus.Publish(new DispatchEvent("CHANNEL_DELETE", new ChannelDeleted { Id = row.Id, Type = ChannelType.GroupDm }, new EventAudience.Users([leftId])));
+        bus.Publish(new DispatchEvent(GatewayEvents.ChannelDelete, new ChannelDeleted { Id = row.Id, Type = ChannelType.GroupDm }, new EventAudience.Users([leftId])));
         if (remaining.Count > 0 && await users.FindByIdAsync(leftId, cancellationToken).ConfigureAwait(false) is { } left)
         {
             bus.Publish(new DispatchEvent(
-                "CHANNEL_RECIPIENT_REMOVE",
+                GatewayEvents.ChannelRecipientRemove,
                 new ChannelRecipientEvent { ChannelId = row.Id, User = UserMapper.ToUser(left), OwnerId = ownerAfter },
                 new EventAudience.Users(remaining)));
         }

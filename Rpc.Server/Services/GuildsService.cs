@@ -6,6 +6,7 @@ using Rpc.Contracts.Protocol;
 using Rpc.Server.Data;
 using Rpc.Server.Errors;
 using Rpc.Server.Events;
+using Rpc.Contracts.Gateway;
 
 namespace Rpc.Server.Services;
 
@@ -27,57 +28,6 @@ public sealed class GuildsService(
     private const int InviteCodeLength = 10;
     private const string InviteAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
-    /// <summary>A guild's emoji limit without MORE_EMOJI (seed 003).</summary>
-    public const int EmojiLimit = 50;
-
-    /// <summary>A guild's emoji limit with MORE_EMOJI (seed 003).</summary>
-    public const int MoreEmojiLimit = 200;
-
-    /// <summary>The guild object of a row.</summary>
-    public static Guild ToGuild(GuildRow row) => new()
-    {
-        Id = row.Id,
-        Name = row.Name,
-        OwnerId = row.OwnerId,
-        Features = FeatureNames(row.Features),
-        Unavailable = row.Unavailable,
-        MemberCount = row.MemberCount,
-        Region = row.Region,
-        VoiceAvailable = row.RegionDeprecated != true && (row.RegionVip != true || HasFeature(row.Features, GuildFeatures.VipRegions)),
-        EmojiLimit = HasFeature(row.Features, GuildFeatures.MoreEmoji) ? MoreEmojiLimit : EmojiLimit,
-    };
-
-    /// <summary>The bit of a feature in the stored bit set.</summary>
-    public static long FeatureBit(string feature) => FeatureBits[feature];
-
-    private static readonly Dictionary<string, long> FeatureBits =
-        GuildFeatures.All.Select((name, index) => (name, index)).ToDictionary(f => f.name, f => 1L << f.index, StringComparer.Ordinal);
-
-    /// <summary>The features of a bit set, in the order of <see cref="GuildFeatures.All"/>.</summary>
-    public static IReadOnlyList<string> FeatureNames(long features) =>
-        GuildFeatures.All.Where(f => (features & FeatureBit(f)) != 0).ToArray();
-
-    public static bool HasFeature(long features, string feature) => (features & FeatureBit(feature)) != 0;
-
-    /// <summary>
-    /// Refuses a region that does not exist, is deprecated, or is VIP-only for a guild without
-    /// VIP_REGIONS; read inside the change's transaction so a concurrent deprecation cannot slip between.
-    /// </summary>
-    public static async Task CheckRegionAsync(DbConnection connection, DbTransaction transaction, string region, long features, CancellationToken cancellationToken)
-    {
-        var row = await VoiceRepository.FindRegionAsync(connection, transaction, region, cancellationToken).ConfigureAwait(false)
-            ?? throw ServiceException.Refused(ErrorData.UnknownVoiceRegion(region));
-        if (row.Deprecated)
-        {
-            throw ServiceException.Refused(ErrorData.VoiceRegionDeprecated(region));
-        }
-
-        if (row.Vip && !HasFeature(features, GuildFeatures.VipRegions))
-        {
-            throw ServiceException.Refused(ErrorData.VoiceRegionVipOnly(region));
-        }
-    }
-
     /// <summary>Most UTF-16 code units of a guild name.</summary>
     public const int NameMaxUnits = 200;
 
@@ -94,7 +44,7 @@ public sealed class GuildsService(
         await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
         if (region is not null)
         {
-            await CheckRegionAsync(connection, transaction, region, 0, cancellationToken).ConfigureAwait(false);
+            await VoiceRegionRules.CheckAsync(connection, transaction, region, 0, cancellationToken).ConfigureAwait(false);
         }
 
         if (await GuildRepository.CountMembershipsAsync(connection, transaction, ownerId, cancellationToken).ConfigureAwait(false) >= caps.Value.GuildsJoined)
@@ -102,10 +52,10 @@ public sealed class GuildsService(
             throw ServiceException.Refused(ErrorData.TooManyGuilds(caps.Value.GuildsJoined));
         }
 
-        await GuildRepository.InsertAsync(connection, transaction, id, trimmed, ownerId, region, clock.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken).ConfigureAwait(false);
-        var guild = ToGuild((await GuildRepository.FindAsync(connection, transaction, id, cancellationToken).ConfigureAwait(false))!);
+        await GuildRepository.InsertAsync(connection, transaction, id, trimmed, ownerId, region, clock.NowMilliseconds(), cancellationToken).ConfigureAwait(false);
+        var guild = GuildMapper.ToGuild((await GuildRepository.FindAsync(connection, transaction, id, cancellationToken).ConfigureAwait(false))!);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        bus.Publish(new DispatchEvent("GUILD_CREATE", guild, new EventAudience.Users([ownerId])));
+        bus.Publish(new DispatchEvent(GatewayEvents.GuildCreate, guild, new EventAudience.Users([ownerId])));
         return guild;
     }
 
@@ -137,19 +87,19 @@ public sealed class GuildsService(
         var newRegion = region is null ? before.Region : region.Length == 0 ? null : region;
         if (newRegion is not null && newRegion != before.Region)
         {
-            await CheckRegionAsync(connection, transaction, newRegion, before.Features, cancellationToken).ConfigureAwait(false);
+            await VoiceRegionRules.CheckAsync(connection, transaction, newRegion, before.Features, cancellationToken).ConfigureAwait(false);
         }
 
         var newName = trimmed ?? before.Name;
         if (newName == before.Name && newRegion == before.Region)
         {
-            return ToGuild(before);
+            return GuildMapper.ToGuild(before);
         }
 
         await GuildRepository.UpdateAsync(connection, transaction, guildId, newName, newRegion, cancellationToken).ConfigureAwait(false);
-        var guild = ToGuild((await GuildRepository.FindAsync(connection, transaction, guildId, cancellationToken).ConfigureAwait(false))!);
+        var guild = GuildMapper.ToGuild((await GuildRepository.FindAsync(connection, transaction, guildId, cancellationToken).ConfigureAwait(false))!);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        bus.Publish(new DispatchEvent("GUILD_UPDATE", guild, new EventAudience.GuildMembers(guildId)));
+        bus.Publish(new DispatchEvent(GatewayEvents.GuildUpdate, guild, new EventAudience.GuildMembers(guildId)));
         return guild;
     }
 
@@ -158,7 +108,7 @@ public sealed class GuildsService(
         var userId = call.Current.RequireCaller().UserId;
         var row = await guilds.FindForMemberAsync(guildId, userId, cancellationToken).ConfigureAwait(false)
             ?? throw ServiceException.Refused(ErrorData.UnknownGuild);
-        return ToGuild(row);
+        return GuildMapper.ToGuild(row);
     }
 
     public async Task<Invite> CreateInviteAsync(long guildId, int maxUses = 0, int maxAge = 86400, CancellationToken cancellationToken = default)
@@ -213,7 +163,7 @@ public sealed class GuildsService(
     public async Task<Guild> JoinAsync(string code, CancellationToken cancellationToken = default)
     {
         var userId = call.Current.RequireCaller().UserId;
-        var (outcome, row) = await guilds.JoinAsync(code, userId, clock.GetUtcNow().ToUnixTimeMilliseconds(), caps.Value.GuildsJoined, cancellationToken).ConfigureAwait(false);
+        var (outcome, row) = await guilds.JoinAsync(code, userId, clock.NowMilliseconds(), caps.Value.GuildsJoined, cancellationToken).ConfigureAwait(false);
         switch (outcome)
         {
             case JoinOutcome.TooManyGuilds:
@@ -225,14 +175,14 @@ public sealed class GuildsService(
             case JoinOutcome.Exhausted:
                 throw ServiceException.Refused(ErrorData.InviteExhausted);
             case JoinOutcome.AlreadyMember:
-                return ToGuild(row!);
+                return GuildMapper.ToGuild(row!);
         }
 
-        var guild = ToGuild(row!);
-        bus.Publish(new DispatchEvent("GUILD_CREATE", guild, new EventAudience.Users([userId])));
+        var guild = GuildMapper.ToGuild(row!);
+        bus.Publish(new DispatchEvent(GatewayEvents.GuildCreate, guild, new EventAudience.Users([userId])));
         if (await users.FindByIdAsync(userId, cancellationToken).ConfigureAwait(false) is { } user)
         {
-            bus.Publish(new DispatchEvent("GUILD_MEMBER_ADD", new GuildMemberEvent { GuildId = guild.Id, User = UserMapper.ToUser(user) }, new EventAudience.GuildMembers(guild.Id)));
+            bus.Publish(new DispatchEvent(GatewayEvents.GuildMemberAdd, new GuildMemberEvent { GuildId = guild.Id, User = UserMapper.ToUser(user) }, new EventAudience.GuildMembers(guild.Id)));
         }
 
         return guild;

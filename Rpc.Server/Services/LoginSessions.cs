@@ -26,7 +26,7 @@ public sealed class LoginSessions(
     public async Task<AuthResult> StartAsync(UserRow user, string verifiedHash, string? rehash, ServiceCall origin, CancellationToken cancellationToken)
     {
         var token = TokenService.NewToken();
-        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var now = clock.NowMilliseconds();
         var session = new NewSession
         {
             Id = ids.Next(),
@@ -42,7 +42,7 @@ public sealed class LoginSessions(
             ?? throw ServiceException.Refused(await RefusalAsync(user.Id, cancellationToken).ConfigureAwait(false) ?? ErrorData.InvalidPassword);
         foreach (var sessionId in displaced)
         {
-            bus.Publish(new CloseConnections(user.Id, sessionId, GatewayCloseCodes.SessionRevoked, UsersService.SessionRevokedReason));
+            bus.Publish(CloseConnections.Revoked(user.Id, sessionId));
         }
 
         origin.SignIn(token, new Caller(user.Id, session.Id, user.Flags));
@@ -53,7 +53,7 @@ public sealed class LoginSessions(
     public async Task<string?> RefusalAsync(long userId, CancellationToken cancellationToken)
     {
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
-        var suspension = await AccountStateRepository.FindSuspensionAsync(connection, null, userId, clock.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken).ConfigureAwait(false);
+        var suspension = await AccountStateRepository.FindSuspensionAsync(connection, null, userId, clock.NowMilliseconds(), cancellationToken).ConfigureAwait(false);
         return suspension is null ? null : AccountDisables.Refusal(suspension);
     }
 }

@@ -40,7 +40,7 @@ public sealed class MfaService(
             throw ServiceException.Refused(ErrorData.MfaAlreadyOn);
         }
 
-        await MfaRepository.StartAsync(connection, transaction, caller.UserId, secret, Now(), cancellationToken).ConfigureAwait(false);
+        await MfaRepository.StartAsync(connection, transaction, caller.UserId, secret, clock.NowMilliseconds(), cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return new MfaEnrolment { Secret = secret, OtpauthUri = TotpCodes.Uri(options.Value.MfaIssuer, $"{user.Username}#{user.Discriminator}", secret) };
     }
@@ -63,7 +63,7 @@ public sealed class MfaService(
         }
 
         if (TotpCodes.MatchingStep(enrolment.Secret, code.Trim(), clock.GetUtcNow()) is not { } step
-            || !await MfaRepository.ConfirmAsync(connection, transaction, caller.UserId, step, Now(), backupCodes.Select(c => TotpCodes.BackupHashOfTyped(c)!).ToArray(), cancellationToken).ConfigureAwait(false))
+            || !await MfaRepository.ConfirmAsync(connection, transaction, caller.UserId, step, clock.NowMilliseconds(), backupCodes.Select(c => TotpCodes.BackupHashOfTyped(c)!).ToArray(), cancellationToken).ConfigureAwait(false))
         {
             throw ServiceException.Refused(ErrorData.MfaCodeInvalid);
         }
@@ -110,14 +110,14 @@ public sealed class MfaService(
 
         var ticketHash = TokenService.Hash(ticket);
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
-        var pending = await MfaRepository.FindTicketAsync(connection, ticketHash, Now(), cancellationToken).ConfigureAwait(false)
+        var pending = await MfaRepository.FindTicketAsync(connection, ticketHash, clock.NowMilliseconds(), cancellationToken).ConfigureAwait(false)
             ?? throw ServiceException.Refused(ErrorData.MfaTicketInvalid);
         var attempt = rateLimiter.BeginLogin(LoginRateLimiter.AccountKey(pending.UserId), origin.ClientAddress);
         await using (var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false))
         {
             // The ticket is spent only with a right code, so a typo can be retried while the limits allow.
             var enrolment = await MfaRepository.FindAsync(connection, transaction, pending.UserId, cancellationToken).ConfigureAwait(false);
-            if (!await MfaRepository.SpendTicketAsync(connection, transaction, ticketHash, Now(), cancellationToken).ConfigureAwait(false))
+            if (!await MfaRepository.SpendTicketAsync(connection, transaction, ticketHash, clock.NowMilliseconds(), cancellationToken).ConfigureAwait(false))
             {
                 attempt.Succeeded();
                 throw ServiceException.Refused(ErrorData.MfaTicketInvalid);
@@ -143,7 +143,7 @@ public sealed class MfaService(
     {
         var ticket = TokenService.NewToken();
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
-        var now = Now();
+        var now = clock.NowMilliseconds();
         await MfaRepository.AddTicketAsync(connection, TokenService.Hash(ticket), new MfaTicketRow
         {
             UserId = user.Id,
@@ -170,10 +170,8 @@ public sealed class MfaService(
         }
 
         return TotpCodes.BackupHashOfTyped(trimmed) is { } backupHash
-            && await MfaRepository.SpendBackupCodeAsync(connection, transaction, enrolment.UserId, backupHash, Now(), cancellationToken).ConfigureAwait(false);
+            && await MfaRepository.SpendBackupCodeAsync(connection, transaction, enrolment.UserId, backupHash, clock.NowMilliseconds(), cancellationToken).ConfigureAwait(false);
     }
-
-    private long Now() => clock.GetUtcNow().ToUnixTimeMilliseconds();
 
     private static string Id(long id) => id.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

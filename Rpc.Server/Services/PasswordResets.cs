@@ -82,7 +82,7 @@ public sealed class AccountRecoveryService(
         // Looked up before hashing, so a wrong code costs a SHA-256, not an Argon2 hash.
         if (await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
                 "SELECT user_id FROM password_resets WHERE code_hash = @codeHash AND expires_at > @now",
-                new { codeHash, now = clock.GetUtcNow().ToUnixTimeMilliseconds() }, cancellationToken: cancellationToken)).ConfigureAwait(false) is null)
+                new { codeHash, now = clock.NowMilliseconds() }, cancellationToken: cancellationToken)).ConfigureAwait(false) is null)
         {
             throw ServiceException.Refused(ErrorData.ResetCodeInvalid);
         }
@@ -90,7 +90,7 @@ public sealed class AccountRecoveryService(
         var hashes = call.Current.Hashes;
         hashes.Take();
         var hash = await hasher.HashAsync(password, hashes.AddressKey, cancellationToken).ConfigureAwait(false);
-        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var now = clock.NowMilliseconds();
         await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
         var userId = await AccountStateRepository.SpendResetCodeAsync(connection, transaction, codeHash, now, cancellationToken).ConfigureAwait(false)
             ?? throw ServiceException.Refused(ErrorData.ResetCodeInvalid);
@@ -105,7 +105,7 @@ public sealed class AccountRecoveryService(
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         foreach (var sessionId in ended)
         {
-            events.Publish(new CloseConnections(userId, sessionId, GatewayCloseCodes.SessionRevoked, UsersService.SessionRevokedReason));
+            events.Publish(CloseConnections.Revoked(userId, sessionId));
         }
 
         return true;

@@ -6,6 +6,7 @@ using Rpc.Server.Data;
 using Rpc.Server.Security;
 using Rpc.Server.Errors;
 using Rpc.Server.Events;
+using Rpc.Contracts.Gateway;
 
 namespace Rpc.Server.Services;
 
@@ -189,7 +190,7 @@ public sealed class PresenceService(ObserverRepository observers, IEventBus bus,
     {
         if (GetStatus(userId) is { } status && publication.Own != status)
         {
-            bus.Publish(new DispatchEvent("PRESENCE_UPDATE", new PresenceUpdate { UserId = userId, Status = status }, new EventAudience.Users([userId])));
+            bus.Publish(new DispatchEvent(GatewayEvents.PresenceUpdate, new PresenceUpdate { UserId = userId, Status = status }, new EventAudience.Users([userId])));
             publication.Own = status;
         }
     }
@@ -205,7 +206,7 @@ public sealed class PresenceService(ObserverRepository observers, IEventBus bus,
         var seen = Project(0, userId, status)!.Value;
         if (publication.Seen != seen)
         {
-            bus.Publish(new DispatchEvent("PRESENCE_UPDATE", new PresenceUpdate { UserId = userId, Status = seen }, new EventAudience.Observers(userId)));
+            bus.Publish(new DispatchEvent(GatewayEvents.PresenceUpdate, new PresenceUpdate { UserId = userId, Status = seen }, new EventAudience.Observers(userId)));
             publication.Seen = seen;
             publication.LastAt = clock.GetUtcNow();
         }

@@ -3,6 +3,7 @@ using Rpc.Contracts.Users;
 using Rpc.Server.Data;
 using Rpc.Server.Errors;
 using Rpc.Server.Events;
+using Rpc.Contracts.Gateway;
 
 namespace Rpc.Server.Services;
 
@@ -22,9 +23,9 @@ public sealed class RelationshipsService(
     IEventBus bus,
     TimeProvider clock) : IRelationshipsApi
 {
-    public const string AddEvent = "RELATIONSHIP_ADD";
-    public const string RemoveEvent = "RELATIONSHIP_REMOVE";
-    public const string SettingsEvent = "USER_SETTINGS_UPDATE";
+    public const string AddEvent = GatewayEvents.RelationshipAdd;
+    public const string RemoveEvent = GatewayEvents.RelationshipRemove;
+    public const string SettingsEvent = GatewayEvents.UserSettingsUpdate;
 
     public Task<IReadOnlyList<Relationship>> RelationshipsAsync(CancellationToken cancellationToken = default) =>
         ListOfAsync(call.Current.RequireCaller().UserId, cancellationToken);
@@ -45,7 +46,7 @@ public sealed class RelationshipsService(
             throw ServiceException.InvalidArgument(ErrorData.RelationshipTargetParams);
         }
 
-        var target = (userId is { } id ? await users.FindLiveAsync(id, cancellationToken).ConfigureAwait(false) : await FindByUsernameAsync(username!, cancellationToken).ConfigureAwait(false))
+        var target = (userId is { } id ? await users.FindLiveAsync(id, cancellationToken).ConfigureAwait(false) : await AccountLookup.FindByNameAsync(users, username!, uniqueUsernames: false, ErrorData.RelationshipUsernameAmbiguous, cancellationToken).ConfigureAwait(false))
             ?? throw ServiceException.Refused(ErrorData.UnknownUser);
         if (target.Id == callerId)
         {
@@ -59,7 +60,7 @@ public sealed class RelationshipsService(
         await using (var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false))
         await using (var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false))
         {
-            now = Now();
+            now = clock.NowMilliseconds();
             var mine = await RelationshipRepository.FindAsync(connection, transaction, callerId, target.Id, cancellationToken).ConfigureAwait(false);
             switch (mine?.Type)
             {
@@ -113,7 +114,7 @@ public sealed class RelationshipsService(
         await using (var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false))
         await using (var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false))
         {
-            now = Now();
+            now = clock.NowMilliseconds();
             mine = await RelationshipRepository.FindAsync(connection, transaction, callerId, userId, cancellationToken).ConfigureAwait(false);
             if (mine is { Type: RelationshipRepository.Blocked })
             {
@@ -227,24 +228,6 @@ public sealed class RelationshipsService(
         };
     }
 
-    private async Task<UserRow?> FindByUsernameAsync(string username, CancellationToken cancellationToken)
-    {
-        if (AccountRules.TrySplitTag(username, out var name, out var discriminator))
-        {
-            return AccountRules.TryKey(name) is { } tagKey
-                ? await users.FindLiveByTagAsync(tagKey, discriminator, cancellationToken).ConfigureAwait(false)
-                : null;
-        }
-
-        if (AccountRules.TryKey(username) is not { } key)
-        {
-            return null;
-        }
-
-        var matches = await users.FindLiveByUsernameKeyAsync(key, 2, cancellationToken).ConfigureAwait(false);
-        return matches.Count > 1 ? throw ServiceException.Refused(ErrorData.RelationshipUsernameAmbiguous) : matches.FirstOrDefault();
-    }
-
     private void PublishRemoved(long receiverId, long otherId, int type) =>
         bus.Publish(new DispatchEvent(RemoveEvent, new RelationshipRemoved { Id = otherId, Type = (RelationshipType)type }, new EventAudience.Users([receiverId])));
 
@@ -274,6 +257,4 @@ public sealed class RelationshipsService(
         FriendRequestsFrom.Nobody => UserSettingsRow.Nobody,
         _ => UserSettingsRow.Everyone,
     };
-
-    private long Now() => clock.GetUtcNow().ToUnixTimeMilliseconds();
 }

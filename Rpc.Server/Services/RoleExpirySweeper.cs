@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Rpc.Contracts.Roles;
 using Rpc.Server.Audit;
 using Rpc.Server.Data;
+using Rpc.Server.Operations;
 
 namespace Rpc.Server.Services;
 
@@ -28,33 +29,13 @@ public sealed class RoleExpirySweeper(
     AuditLog audit,
     UserRoleEvents events,
     TimeProvider clock,
-    IOptions<RoleExpiryOptions> options,
-    ILogger<RoleExpirySweeper> logger) : BackgroundService
+    IOptions<RoleExpiryOptions> options) : ISweep
 {
     private const int BatchSize = 200;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.SweepIntervalSeconds), clock);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
-            {
-                try
-                {
-                    await SweepAsync(stoppingToken).ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    // A failed sweep (a locked database, a full disk) is retried at the next tick.
-                    logger.LogError(e, "Role expiry sweep failed");
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-    }
+    public string Name => "Role expiry sweep";
+
+    public TimeSpan Interval => TimeSpan.FromSeconds(options.Value.SweepIntervalSeconds);
 
     /// <summary>Deletes every role expired by now, in batches; returns how many were removed.</summary>
     public async Task<int> SweepAsync(CancellationToken cancellationToken)
@@ -62,7 +43,7 @@ public sealed class RoleExpirySweeper(
         var total = 0;
         while (true)
         {
-            var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+            var now = clock.NowMilliseconds();
             var removed = new List<UserRoleEvent>();
             int found;
             await using (var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false))

@@ -26,7 +26,7 @@ public sealed class RolesAdminService(
             Slug = DiscordRules.ValidateSlug(slug),
             Priority = DiscordRules.ValidatePriority(priority),
             DiscordRoleId = discordRoleId is null ? null : DiscordRules.RequireSnowflake(discordRoleId, "discord_role_id"),
-            CreatedAt = clock.GetUtcNow().ToUnixTimeMilliseconds(),
+            CreatedAt = clock.NowMilliseconds(),
         };
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
@@ -88,7 +88,7 @@ public sealed class RolesAdminService(
 
     public async Task<Role> DeleteAsync(long roleId, CancellationToken cancellationToken = default)
     {
-        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var now = clock.NowMilliseconds();
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
         var row = await RoleRepository.FindRoleAsync(connection, transaction, roleId, cancellationToken).ConfigureAwait(false)

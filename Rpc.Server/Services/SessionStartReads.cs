@@ -48,7 +48,7 @@ public sealed class SessionStartReads(
         while (true)
         {
             var page = await guilds.ListForMemberAsync(userId, after, Paging.MaxLimit, cancellationToken).ConfigureAwait(false);
-            all.AddRange(page.Select(GuildsService.ToGuild));
+            all.AddRange(page.Select(GuildMapper.ToGuild));
             if (page.Count < Paging.MaxLimit)
             {
                 return all;

@@ -55,11 +55,11 @@ public sealed class LeaveGuildsAndGroupDmsOnUserDeletion : IUserDeletionStep
             }
 
             await GuildRepository.RemoveMemberAsync(connection, transaction, guildId, userId, cancellationToken).ConfigureAwait(false);
-            messages.Add(new DispatchEvent("GUILD_MEMBER_REMOVE", new GuildMemberEvent { GuildId = guildId, User = user }, new EventAudience.GuildMembers(guildId)));
+            messages.Add(new DispatchEvent(GatewayEvents.GuildMemberRemove, new GuildMemberEvent { GuildId = guildId, User = user }, new EventAudience.GuildMembers(guildId)));
             if (ownerId == userId)
             {
-                var guild = GuildsService.ToGuild((await GuildRepository.FindAsync(connection, transaction, guildId, cancellationToken).ConfigureAwait(false))!);
-                messages.Add(new DispatchEvent("GUILD_UPDATE", guild, new EventAudience.GuildMembers(guildId)));
+                var guild = GuildMapper.ToGuild((await GuildRepository.FindAsync(connection, transaction, guildId, cancellationToken).ConfigureAwait(false))!);
+                messages.Add(new DispatchEvent(GatewayEvents.GuildUpdate, guild, new EventAudience.GuildMembers(guildId)));
             }
         }
 
@@ -80,7 +80,7 @@ public sealed class LeaveGuildsAndGroupDmsOnUserDeletion : IUserDeletionStep
             }
 
             messages.Add(new DispatchEvent(
-                "CHANNEL_RECIPIENT_REMOVE",
+                GatewayEvents.ChannelRecipientRemove,
                 new ChannelRecipientEvent { ChannelId = channelId, User = user, OwnerId = newOwner },
                 new EventAudience.Users(remaining)));
         }

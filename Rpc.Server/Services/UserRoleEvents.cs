@@ -1,5 +1,6 @@
 using Rpc.Contracts.Roles;
 using Rpc.Server.Events;
+using Rpc.Contracts.Gateway;
 
 namespace Rpc.Server.Services;
 
@@ -9,13 +10,13 @@ namespace Rpc.Server.Services;
 /// </summary>
 public sealed class UserRoleEvents(IEventBus bus)
 {
-    public const string Add = "USER_ROLE_ADD";
-    public const string Update = "USER_ROLE_UPDATE";
-    public const string Remove = "USER_ROLE_REMOVE";
+    public const string Add = GatewayEvents.UserRoleAdd;
+    public const string Update = GatewayEvents.UserRoleUpdate;
+    public const string Remove = GatewayEvents.UserRoleRemove;
 
-    public const string RoleCreate = "ROLE_CREATE";
-    public const string RoleUpdate = "ROLE_UPDATE";
-    public const string RoleDelete = "ROLE_DELETE";
+    public const string RoleCreate = GatewayEvents.RoleCreate;
+    public const string RoleUpdate = GatewayEvents.RoleUpdate;
+    public const string RoleDelete = GatewayEvents.RoleDelete;
 
     public const string ReasonRemoved = "removed";
     public const string ReasonExpired = "expired";

@@ -84,12 +84,13 @@ public sealed class GatewayMemoryTests
 
         // Ten events of 5 KB: far fewer than 200, but four times the 20,000 bytes kept.
         var padding = new string('p', 5000);
+        var lastSeq = server.Get<GatewayHub>().Find(sessionId, userId)!.LastSeq;
         for (var i = 0; i < 10; i++)
         {
             Publish(server, "TEST_EVENT", new { n = i, padding }, userId);
         }
 
-        await Task.Delay(300);
+        await GatewaySessionTests.WaitUntilAsync(() => server.Get<GatewayHub>().Find(sessionId, userId)!.LastSeq >= lastSeq + 10);
         await using var second = await GatewayClient.ConnectAsync(server);
         var refused = await second.CallAsync("gateway.resume", new { session_id = sessionId, seq = lastSeen }, auth: user.Token);
         Assert.That(refused.GetProperty("error").GetProperty("data").GetString(), Does.StartWith("the events after this seq are no longer kept"), "the oldest events no longer fit in the bytes kept");

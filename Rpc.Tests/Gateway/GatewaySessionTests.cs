@@ -98,6 +98,8 @@ public sealed class GatewaySessionTests
 
         Publish(Server, "TEST_EVENT", new { n = 2 }, userId);
         Publish(Server, "TEST_EVENT", new { n = 3 }, userId);
+        // The gateway numbers events on its own loop: resume once both are in the session, not before.
+        await WaitUntilAsync(() => Server.Get<GatewayHub>().Find(sessionId, userId)?.LastSeq >= lastSeen + 2);
         await using var second = await GatewayClient.ConnectAsync(Server);
         var reply = await second.CallAsync("gateway.resume", new { session_id = sessionId, seq = lastSeen }, auth: user.Token);
         var replayedCount = reply.GetProperty("result").GetProperty("replayed").GetInt32();
@@ -135,12 +137,13 @@ public sealed class GatewaySessionTests
         var unknown = await other.CallAsync("gateway.resume", new { session_id = "nope", seq = 1 }, auth: user.Token);
         Assert.That(unknown.GetProperty("error").GetProperty("data").GetString(), Does.StartWith("unknown or expired gateway session"));
 
+        var lastSeq = server.Get<GatewayHub>().Find(sessionId, long.Parse(user.Id))!.LastSeq;
         for (var i = 0; i < 10; i++)
         {
             Publish(server, "TEST_EVENT", new { n = i }, long.Parse(user.Id));
         }
 
-        await Task.Delay(200);
+        await WaitUntilAsync(() => server.Get<GatewayHub>().Find(sessionId, long.Parse(user.Id))!.LastSeq >= lastSeq + 10);
         var lost = await other.CallAsync("gateway.resume", new { session_id = sessionId, seq = 1 }, auth: user.Token);
         Assert.That(lost.GetProperty("error").GetProperty("data").GetString(), Does.StartWith("the events after this seq are no longer kept"));
     }
@@ -215,13 +218,5 @@ public sealed class GatewaySessionTests
         Assert.That(DateTime.UtcNow - started, Is.LessThan(TimeSpan.FromSeconds(10)));
     }
 
-    internal static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (!condition())
-        {
-            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "condition never held");
-            await Task.Delay(20);
-        }
-    }
+    internal static Task WaitUntilAsync(Func<bool> condition) => Eventually.WaitUntilAsync(condition);
 }

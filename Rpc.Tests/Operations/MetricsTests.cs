@@ -49,12 +49,8 @@ public sealed class MetricsTests
         }
 
         // The server notices the close a moment later, and the exporter caches a scrape for 300 ms.
-        var text = await server.Http.GetStringAsync("/metrics");
-        for (var deadline = DateTime.UtcNow.AddSeconds(10); Sample(text, "rpc_websockets_open") != "0" && DateTime.UtcNow < deadline;)
-        {
-            await Task.Delay(100);
-            text = await server.Http.GetStringAsync("/metrics");
-        }
+        var text = "";
+        await Eventually.WaitUntilAsync(async () => Sample(text = await server.Http.GetStringAsync("/metrics"), "rpc_websockets_open") == "0");
 
         Assert.That(Sample(text, "rpc_server_call_duration_seconds_count", "rpc_method=\"users.check\"", "rpc_outcome=\"ok\"", "rpc_transport=\"http\""), Is.EqualTo("2"));
         Assert.That(Sample(text, "rpc_server_call_duration_seconds_count", "rpc_method=\"users.check\"", "rpc_outcome=\"ok\"", "rpc_transport=\"websocket\""), Is.EqualTo("1"));

@@ -191,11 +191,7 @@ public sealed class UserEventsTests
         presence.ConnectionClosed(id);
         Assert.That(presence.GetStatus(id), Is.EqualTo(PresenceStatus.Dnd), "one connection is still open");
         presence.ConnectionClosed(id);
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (presence.GetStatus(id) != PresenceStatus.Offline && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(10);
-        }
+        await Eventually.WaitUntilAsync(() => presence.GetStatus(id) == PresenceStatus.Offline);
 
         Assert.That(presence.GetStatus(id), Is.EqualTo(PresenceStatus.Offline), "offline once the (here zero) grace period has passed");
         Assert.That((await server.ResultAsync("users.self", token: user.Token)).GetProperty("presence").GetString(), Is.EqualTo("OFFLINE"));

@@ -113,11 +113,7 @@ public sealed class ClientMemoryTests
         Assert.That((await elsewhere.CheckAsync(server.BaseUri)).Status, Is.EqualTo(200));
 
         held[0].Dispose();
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (server.Get<Rpc.Server.Transport.ConnectionAdmission>().OpenFrom("127.0.0.1") > 2 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(20);
-        }
+        await Eventually.WaitUntilAsync(() => server.Get<Rpc.Server.Transport.ConnectionAdmission>().OpenFrom("127.0.0.1") <= 2);
 
         using var again = await RawHttp.ConnectAsync(server.BaseUri, IPAddress.Loopback);
         Assert.That((await again.CheckAsync(server.BaseUri)).Status, Is.EqualTo(200), "a closed connection frees its slot");

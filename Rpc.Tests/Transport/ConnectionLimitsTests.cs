@@ -37,11 +37,7 @@ public sealed class ConnectionLimitsTests
         Assert.That(server.Get<WebSocketAdmission>().Open, Is.EqualTo(2));
 
         await first.DisposeAsync();
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (server.Get<WebSocketAdmission>().Open > 1 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(20);
-        }
+        await Eventually.WaitUntilAsync(() => server.Get<WebSocketAdmission>().Open <= 1);
 
         await using var third = await WsClient.ConnectAsync(server.WebSocketUri);
         var reply = await third.CallAsync("""{"jsonrpc":"2.0","method":"users.check","params":["x"],"id":1}""");

@@ -1,14 +1,24 @@
+using Microsoft.Extensions.Options;
 using Rpc.Contracts.Protocol;
 using Rpc.Contracts.Users;
 using Rpc.Server.Data;
 using Rpc.Server.Errors;
 using Rpc.Server.Events;
 using Rpc.Server.Text;
+using Rpc.Server.Security;
+using Rpc.Contracts.Gateway;
 
 namespace Rpc.Server.Services;
 
 /// <summary>Profiles and presence: <c>users.get</c>, <c>users.update</c>, <c>users.presence</c>.</summary>
-public sealed partial class UsersService
+public sealed class ProfileService(
+    UserRepository users,
+    AccountRegistry registry,
+    PresenceService presence,
+    DbConnectionFactory connections,
+    ServiceCallAccessor call,
+    IEventBus bus,
+    UsernameCheckCache checks) : IProfilesApi
 {
     public async Task<User> GetAsync(long userId, CancellationToken cancellationToken = default)
     {
@@ -83,7 +93,7 @@ public sealed partial class UsersService
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         checks.Invalidate();
-        bus.Publish(new DispatchEvent("USER_UPDATE", UserMapper.ToUser(next), new EventAudience.UserAndObservers(userId)));
+        bus.Publish(new DispatchEvent(GatewayEvents.UserUpdate, UserMapper.ToUser(next), new EventAudience.UserAndObservers(userId)));
         return UserMapper.ToUser(next, presence.GetStatus(userId));
     }
 

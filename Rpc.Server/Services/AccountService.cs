@@ -10,22 +10,15 @@ using Rpc.Server.Text;
 
 namespace Rpc.Server.Services;
 
-/// <summary>
-/// The <c>users.*</c> methods. This file: registration, login and the caller's own object; the
-/// other parts (UsersService.*.cs) hold the profile, guild, DM, presence and session methods.
-/// </summary>
-public sealed partial class UsersService(
+/// <summary>The <c>users.*</c> account methods: registration, login, the caller's own object and logout.</summary>
+public sealed class AccountService(
     UserRepository users,
     SessionRepository sessions,
-    GuildRepository guilds,
-    ChannelRepository channels,
     AccountRegistry registry,
     PresenceService presence,
-    DbConnectionFactory connections,
     AccountRegistration accounts,
     IOptions<RegistrationOptions> registration,
     PasswordHasher hasher,
-    SnowflakeGenerator ids,
     Authenticator authenticator,
     ServiceCallAccessor call,
     IEventBus bus,
@@ -33,11 +26,8 @@ public sealed partial class UsersService(
     TimeProvider clock,
     DiscordAccountRepository discordAccounts,
     UsernameCheckCache checks,
-    ChannelViews channelViews,
-    IOptions<UserCapsOptions> caps,
-    IOptions<SessionLimitsOptions> sessionOptions,
     LoginSessions logins,
-    MfaService mfa) : IUsersApi
+    MfaService mfa) : IAccountsApi
 {
     public Task<User> CreateAsync(string username, string password, string? invite = null, CancellationToken cancellationToken = default)
     {
@@ -66,7 +56,7 @@ public sealed partial class UsersService(
 
         // The account is found first so that the limits count the account reached, whatever spelling
         // reached it (fullwidth or mathematical letters, name#1234, any case); unknown names count under what was sent.
-        var user = await FindForLoginAsync(username, cancellationToken).ConfigureAwait(false);
+        var user = await AccountLookup.FindByNameAsync(users, username, registry.UniqueUsernames, ErrorData.UsernameAmbiguous, cancellationToken).ConfigureAwait(false);
         if (user is not null && user.PasswordHash == AccountRegistration.NoPasswordHash)
         {
             throw ServiceException.Refused(ErrorData.BotPasswordLogin);
@@ -102,8 +92,6 @@ public sealed partial class UsersService(
         attempt.Succeeded();
         return result;
     }
-
-
 
     public Task<bool> CheckAsync(string username, CancellationToken cancellationToken = default) =>
         checks.GetOrLoadAsync(username, (self: this, username), static (s, c) => s.self.IsTakenAsync(s.username, c), cancellationToken).AsTask();
@@ -146,36 +134,9 @@ public sealed partial class UsersService(
     public async Task<bool> LogoutAsync(CancellationToken cancellationToken = default)
     {
         var caller = call.Current.RequireCaller();
-        await sessions.RevokeAsync(caller.SessionId, clock.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken).ConfigureAwait(false);
-        bus.Publish(new CloseConnections(caller.UserId, caller.SessionId, GatewayCloseCodes.SessionRevoked, SessionRevokedReason));
+        await sessions.RevokeAsync(caller.SessionId, clock.NowMilliseconds(), cancellationToken).ConfigureAwait(false);
+        bus.Publish(CloseConnections.Revoked(caller.UserId, caller.SessionId));
         return true;
-    }
-
-    /// <summary>
-    /// The account a login names: <c>name#1234</c> exactly, else the one account with that name. With
-    /// tagged usernames a plain name several accounts share is refused clearly rather than guessed.
-    /// </summary>
-    private async Task<UserRow?> FindForLoginAsync(string username, CancellationToken cancellationToken)
-    {
-        if (AccountRules.TrySplitTag(username, out var name, out var discriminator))
-        {
-            return AccountRules.TryKey(name) is { } tagKey
-                ? await users.FindLiveByTagAsync(tagKey, discriminator, cancellationToken).ConfigureAwait(false)
-                : null;
-        }
-
-        if (AccountRules.TryKey(username) is not { } key)
-        {
-            return null;
-        }
-
-        if (registry.UniqueUsernames)
-        {
-            return await users.FindByUsernameAsync(key, cancellationToken).ConfigureAwait(false);
-        }
-
-        var matches = await users.FindLiveByUsernameKeyAsync(key, 2, cancellationToken).ConfigureAwait(false);
-        return matches.Count > 1 ? throw ServiceException.Refused(ErrorData.UsernameAmbiguous) : matches.FirstOrDefault();
     }
 
     /// <summary>The caller's own object, with its real presence.</summary>
@@ -185,6 +146,4 @@ public sealed partial class UsersService(
             ?? throw ServiceException.Refused(ErrorData.InvalidToken);
         return UserMapper.ToUser(row, presence.GetStatus(userId));
     }
-
-    private long Now() => clock.GetUtcNow().ToUnixTimeMilliseconds();
 }

@@ -1,7 +1,12 @@
+using Microsoft.Extensions.Options;
 using Rpc.Contracts.Channels;
 using Rpc.Contracts.Protocol;
 using Rpc.Server.Data;
 using Rpc.Server.Errors;
+using Rpc.Server.Security;
+using Rpc.Server.Events;
+using Rpc.Contracts.Users;
+using Rpc.Contracts.Gateway;
 
 namespace Rpc.Server.Services;
 
@@ -10,7 +15,15 @@ namespace Rpc.Server.Services;
 /// needs consent (friends, or guild mates the recipient allows; never across a block); a group DM
 /// takes only the creator's friends.
 /// </summary>
-public sealed partial class UsersService
+public sealed class ChannelService(
+    UserRepository users,
+    ChannelRepository channels,
+    DbConnectionFactory connections,
+    SnowflakeGenerator ids,
+    ServiceCallAccessor call,
+    TimeProvider clock,
+    ChannelViews channelViews,
+    IOptions<UserCapsOptions> caps) : IUserChannelsApi
 {
     public const int MaxGroupDmRecipients = 10;
     public const int MaxGroupDmNameLength = 100;
@@ -49,7 +62,7 @@ public sealed partial class UsersService
         await using (var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false))
         await using (var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false))
         {
-            var now = Now();
+            var now = clock.NowMilliseconds();
             if (!await RelationshipRepository.MayOpenDmAsync(connection, transaction, userId, recipientId, cancellationToken).ConfigureAwait(false))
             {
                 throw ServiceException.Refused(ErrorData.DmNotAllowed);
@@ -83,11 +96,11 @@ public sealed partial class UsersService
         var channel = await channelViews.ToChannelAsync(userId, row, cancellationToken).ConfigureAwait(false);
         if (created)
         {
-            channelViews.Publish("CHANNEL_CREATE", channel, [userId, recipientId]);
+            channelViews.Publish(GatewayEvents.ChannelCreate, channel, [userId, recipientId]);
         }
         else if (reopened)
         {
-            channelViews.Publish("CHANNEL_CREATE", channel, [userId]);
+            channelViews.Publish(GatewayEvents.ChannelCreate, channel, [userId]);
         }
 
         return channel;
@@ -141,12 +154,12 @@ public sealed partial class UsersService
                 throw ServiceException.Refused(ErrorData.TooManyGroupDms(caps.Value.GroupDmsOwned));
             }
 
-            await ChannelRepository.CreateGroupDmAsync(connection, transaction, id, userId, groupName, [userId, .. recipientIds], Now(), cancellationToken).ConfigureAwait(false);
+            await ChannelRepository.CreateGroupDmAsync(connection, transaction, id, userId, groupName, [userId, .. recipientIds], clock.NowMilliseconds(), cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
 
         var channel = await channelViews.ToChannelAsync(userId, new ChannelRow { Id = id, Type = ChannelRepository.GroupDmType, Name = groupName, OwnerId = userId }, cancellationToken).ConfigureAwait(false);
-        channelViews.Publish("CHANNEL_CREATE", channel, channel.Recipients.Select(u => u.Id).ToArray());
+        channelViews.Publish(GatewayEvents.ChannelCreate, channel, channel.Recipients.Select(u => u.Id).ToArray());
         return channel;
     }
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Rpc.Contracts.Gateway;
 using Rpc.Contracts.Protocol;
 using Rpc.Contracts.Users;
@@ -9,16 +10,22 @@ using Rpc.Server.Events;
 namespace Rpc.Server.Services;
 
 /// <summary>The caller's sessions: <c>users.sessions</c>, <c>users.sessions.revoke</c>, <c>users.changePassword</c>.</summary>
-public sealed partial class UsersService
+public sealed class SessionService(
+    UserRepository users,
+    SessionRepository sessions,
+    DbConnectionFactory connections,
+    PasswordHasher hasher,
+    ServiceCallAccessor call,
+    IEventBus bus,
+    LoginRateLimiter rateLimiter,
+    TimeProvider clock,
+    IOptions<SessionLimitsOptions> sessionOptions) : IUserSessionsApi
 {
-    /// <summary>The close reason sent with <see cref="GatewayCloseCodes.SessionRevoked"/>.</summary>
-    public const string SessionRevokedReason = "session revoked";
-
     public async Task<IReadOnlyList<Session>> SessionsAsync(int? limit = null, long? after = null, CancellationToken cancellationToken = default)
     {
         var caller = call.Current.RequireCaller();
         var o = sessionOptions.Value;
-        var rows = await sessions.ListActiveAsync(caller.UserId, after, Paging.Limit(limit), o.CutoffsAt(Now()), cancellationToken).ConfigureAwait(false);
+        var rows = await sessions.ListActiveAsync(caller.UserId, after, Paging.Limit(limit), o.CutoffsAt(clock.NowMilliseconds()), cancellationToken).ConfigureAwait(false);
         return rows.Select(s => new Session
         {
             Id = s.Id,
@@ -34,12 +41,12 @@ public sealed partial class UsersService
     public async Task<bool> RevokeSessionAsync(long sessionId, CancellationToken cancellationToken = default)
     {
         var caller = call.Current.RequireCaller();
-        if (!await sessions.RevokeOwnAsync(caller.UserId, sessionId, Now(), cancellationToken).ConfigureAwait(false))
+        if (!await sessions.RevokeOwnAsync(caller.UserId, sessionId, clock.NowMilliseconds(), cancellationToken).ConfigureAwait(false))
         {
             throw ServiceException.Refused(ErrorData.UnknownSession);
         }
 
-        bus.Publish(new CloseConnections(caller.UserId, sessionId, GatewayCloseCodes.SessionRevoked, SessionRevokedReason));
+        bus.Publish(CloseConnections.Revoked(caller.UserId, sessionId));
         return true;
     }
 
@@ -65,11 +72,11 @@ public sealed partial class UsersService
         await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
         await UserRepository.UpdatePasswordHashAsync(connection, transaction, caller.UserId, hash, cancellationToken).ConfigureAwait(false);
 
-        var ended = await SessionRepository.RevokeOthersAsync(connection, transaction, caller.UserId, caller.SessionId, Now(), cancellationToken).ConfigureAwait(false);
+        var ended = await SessionRepository.RevokeOthersAsync(connection, transaction, caller.UserId, caller.SessionId, clock.NowMilliseconds(), cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         foreach (var sessionId in ended)
         {
-            bus.Publish(new CloseConnections(caller.UserId, sessionId, GatewayCloseCodes.SessionRevoked, SessionRevokedReason));
+            bus.Publish(CloseConnections.Revoked(caller.UserId, sessionId));
         }
 
         return true;
