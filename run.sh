@@ -29,6 +29,7 @@ case "$command" in
     scripts/install-browser.sh
     scripts/install-test-tools.sh
     scripts/install-js-bot.sh
+    scripts/install-openrpc-tools.sh
     build
     status=0
     total_passed=0 total_failed=0 total_skipped=0
@@ -79,6 +80,12 @@ case "$command" in
     build
     exec dotnet Rpc.Server/bin/Release/net10.0/Rpc.Server.dll manage "$@"
     ;;
+  docs)
+    # Regenerates methods.md from docs/methods.template.md (the prose) and the server's OpenRPC document
+    # (the per-method reference and the error catalogue). MethodsDocumentTests fails when methods.md is stale.
+    build
+    dotnet Rpc.Server/bin/Release/net10.0/Rpc.Server.dll docs docs/methods.template.md methods.md
+    ;;
   ws)
     # A small WebSocket client: ./run.sh ws [ws://127.0.0.1:8080/rpc] '{"jsonrpc":"2.0",...}' ... (or lines on stdin)
     build
@@ -96,7 +103,7 @@ case "$command" in
     exec dotnet Rpc.Bench/bin/Release/net10.0/Rpc.Bench.dll "$@"
     ;;
   *)
-    echo "usage: ./run.sh [serve [--port N] [--db PATH] | test [dotnet test args] | manage COMMAND [ARGS] [--db PATH] | publish [DIR] | ws [URL] [FRAME...] | bench [--no-scale] [--seconds N] | bench gateway [--connections N] | bench postgres | bench abuse]" >&2
+    echo "usage: ./run.sh [serve [--port N] [--db PATH] | test [dotnet test args] | docs | manage COMMAND [ARGS] [--db PATH] | publish [DIR] | ws [URL] [FRAME...] | bench [--no-scale] [--seconds N] | bench gateway [--connections N] | bench postgres | bench abuse]" >&2
     exit 2
     ;;
 esac

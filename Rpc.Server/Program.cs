@@ -9,6 +9,12 @@ if (args is [ManageCommand.Verb, ..])
     return;
 }
 
+if (args is [DocsCommand.Verb, ..])
+{
+    Environment.ExitCode = await DocsCommand.RunAsync(args[1..], Console.Out, Console.Error);
+    return;
+}
+
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 ServerCommandLine.AddTo(builder.Configuration, args);
 // Under systemd (Type=notify): tells it when the server is ready and stopping, and logs in its format.

@@ -147,6 +147,9 @@ public static class ServerComposition
         services.AddSingleton<StaffMfaPolicy>();
         services.AddRpcService<IMfaApi, MfaService>();
         services.AddSingleton(sp => new RpcMethodTable(sp.GetServices<RpcService>()));
+        services.AddSingleton(sp => new Dispatch.OpenRpc.OpenRpcDocument(sp.GetRequiredService<RpcMethodTable>(), $"{ServerOptions.DefaultAddress}:{ServerOptions.DefaultPort}"));
+        services.AddSingleton(sp => new Lazy<Dispatch.OpenRpc.OpenRpcDocument>(sp.GetRequiredService<Dispatch.OpenRpc.OpenRpcDocument>));
+        services.AddRpcService<Rpc.Contracts.Protocol.IDiscoveryApi, Dispatch.OpenRpc.DiscoveryService>();
         services.AddRpcOperations(configuration);
         return services;
     }
@@ -221,6 +224,9 @@ public static class ServerComposition
         var http = app.Services.GetRequiredService<HttpRpcEndpoint>();
         var ws = app.Services.GetRequiredService<WebSocketRpcEndpoint>();
         var cors = app.Services.GetRequiredService<OriginPolicy>().Enabled;
+        // Built here, at start-up, so a contract the generator cannot describe fails the start, not a later call.
+        var openRpc = app.Services.GetRequiredService<Dispatch.OpenRpc.OpenRpcDocument>();
+        app.MapGet("/openrpc.json", () => Results.Bytes(openRpc.Utf8, "application/json"));
         app.Map("/rpc", rpc =>
         {
             if (cors)

@@ -7,7 +7,8 @@ public static partial class ErrorData
     public const string AccountDisabled = "account disabled";
 
     /// <summary>users.auth and friends: staff disabled the account until a date (ISO 8601, UTC).</summary>
-    public static string AccountDisabledUntil(DateTimeOffset until) => $"account disabled until {until.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'}";
+    /// <param name="until">When it lifts, ISO 8601 in UTC (<c>2026-12-31T00:00:00Z</c>).</param>
+    public static string AccountDisabledUntil(string until) => $"account disabled until {until}";
 
     /// <summary>admin.users.disable: staff accounts are not disabled.</summary>
     public const string CannotDisableStaff = "staff accounts cannot be disabled; remove the Staff flag first (./run.sh manage remove-staff <username>)";

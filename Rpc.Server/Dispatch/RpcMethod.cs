@@ -19,6 +19,9 @@ public sealed class RpcMethod
 
     public required Type ResultType { get; init; }
 
+    /// <summary>The contract interface's member, whose doc comments describe the method in the OpenRPC document.</summary>
+    public required System.Reflection.MethodInfo Method { get; init; }
+
     /// <summary>Runs the method on its service with bound arguments and returns its boxed result.</summary>
     public required Func<object?[], CancellationToken, Task<object?>> Invoke { get; init; }
 }

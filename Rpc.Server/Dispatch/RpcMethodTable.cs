@@ -125,6 +125,7 @@ public sealed class RpcMethodTable
             Parameters = parameters,
             ParametersByName = parameters.ToFrozenDictionary(p => p.WireName, StringComparer.Ordinal),
             ResultType = resultType,
+            Method = method,
             Invoke = CompileInvoker(method, target, resultType),
         };
     }

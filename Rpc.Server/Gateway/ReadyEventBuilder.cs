@@ -6,28 +6,6 @@ using Rpc.Server.Services;
 
 namespace Rpc.Server.Gateway;
 
-/// <summary>The READY payload: what a client needs to start, in one event (methods.md, "READY", documents it field by field).</summary>
-public sealed record ReadyPayload
-{
-    /// <summary>The gateway session's id, for <c>gateway.resume</c>.</summary>
-    public required string SessionId { get; init; }
-
-    /// <summary>The user, with its own real presence.</summary>
-    public required User User { get; init; }
-
-    /// <summary>Every guild the user is a member of.</summary>
-    public required IReadOnlyList<Guild> Guilds { get; init; }
-
-    /// <summary>Every DM and group DM of the user.</summary>
-    public required IReadOnlyList<Channel> PrivateChannels { get; init; }
-
-    /// <summary>The status of every user the user observes (guild mates and friends, no block either way) who is not OFFLINE, as the user may see it.</summary>
-    public required IReadOnlyList<PresenceUpdate> Presences { get; init; }
-
-    /// <summary>The user's relationships, as <c>users.relationships</c> lists them.</summary>
-    public required IReadOnlyList<Relationship> Relationships { get; init; }
-}
-
 /// <summary>Builds the READY event of a new gateway session from what the services read for it (<see cref="ISessionStartReads"/>).</summary>
 public sealed class ReadyEventBuilder(ISessionStartReads reads)
 {

@@ -18,7 +18,9 @@ public static partial class AccountDisables
 
     /// <summary>The login refusal while <paramref name="row"/> is in force.</summary>
     public static string Refusal(SuspensionRow row) =>
-        row.EndsAt is { } ends ? ErrorData.AccountDisabledUntil(DateTimeOffset.FromUnixTimeMilliseconds(ends)) : ErrorData.AccountDisabled;
+        row.EndsAt is { } ends
+            ? ErrorData.AccountDisabledUntil(DateTimeOffset.FromUnixTimeMilliseconds(ends).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture))
+            : ErrorData.AccountDisabled;
 
     public static string ValidateReason(string reason)
     {

@@ -22,7 +22,7 @@ public sealed partial class AdminVoiceService(
     /// <summary>A new server's health until something measures it: neither healthy nor failed.</summary>
     public const double InitialHealth = 0.5;
 
-    private const int MaxNameLength = 100;
+    public const int MaxNameLength = 100;
     private const int MaxHostnameLength = 253;
 
     public async Task<IReadOnlyList<VoiceRegion>> CreateRegionAsync(string id, string name, bool vip = false, bool deprecated = false, bool custom = false, CancellationToken cancellationToken = default)
@@ -123,9 +123,15 @@ public sealed partial class AdminVoiceService(
         Custom = row.Custom,
     };
 
-    [GeneratedRegex(@"^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?\z")]
+    /// <summary>A voice region id (also the OpenRPC document's pattern).</summary>
+    public const string RegionIdPattern = @"^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?\z";
+
+    /// <summary>A voice server's DNS hostname.</summary>
+    public const string HostnamePattern = @"^(?=.{1,253}\z)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\z";
+
+    [GeneratedRegex(RegionIdPattern)]
     private static partial Regex RegionId();
 
-    [GeneratedRegex(@"^(?=.{1,253}\z)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\z")]
+    [GeneratedRegex(HostnamePattern)]
     private static partial Regex Hostname();
 }

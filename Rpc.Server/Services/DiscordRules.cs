@@ -50,7 +50,7 @@ public static partial class DiscordRules
     /// <summary>Most UTF-16 code units of a role name.</summary>
     public const int RoleNameMaxUnits = 200;
 
-    private static readonly NameLimits RoleNameRules = new("name", 1, 64, RoleNameMaxUnits, ErrorData.RoleNameLength);
+    private static readonly NameLimits RoleNameRules = new("name", 1, RoleNameMaxLength, RoleNameMaxUnits, ErrorData.RoleNameLength);
 
     public static string ValidateRoleName(string name) => NameText.Normalize(name, RoleNameRules);
 
@@ -58,20 +58,41 @@ public static partial class DiscordRules
         SlugText().IsMatch(slug) ? slug : throw ServiceException.Refused(ErrorData.RoleSlugInvalid);
 
     public static int ValidatePriority(int priority) =>
-        priority is >= 0 and <= 1_000_000 ? priority : throw ServiceException.Refused(ErrorData.RolePriorityRange);
+        priority is >= 0 and <= MaxRolePriority ? priority : throw ServiceException.Refused(ErrorData.RolePriorityRange);
 
-    [GeneratedRegex(@"^[1-9][0-9]{16,18}\z", RegexOptions.CultureInvariant)]
+    /// <summary>A Discord snowflake: 17 to 19 digits, no leading zero (also the OpenRPC document's pattern).</summary>
+    public const string SnowflakePattern = @"^[1-9][0-9]{16,18}\z";
+
+    /// <summary>A Discord avatar hash.</summary>
+    public const string AvatarPattern = @"^(a_)?[0-9a-f]{32}\z";
+
+    /// <summary>A Discord discriminator: 4 digits, or 0 for the new usernames.</summary>
+    public const string DiscriminatorPattern = @"^([0-9]{4}|0)\z";
+
+    /// <summary>A locale tag such as en-US.</summary>
+    public const string LocalePattern = @"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*\z";
+
+    /// <summary>A role slug.</summary>
+    public const string SlugPattern = @"^[a-z0-9-]{1,32}\z";
+
+    /// <summary>The range of a role's priority.</summary>
+    public const int MaxRolePriority = 1_000_000;
+
+    /// <summary>Most characters (graphemes) of a role name.</summary>
+    public const int RoleNameMaxLength = 64;
+
+    [GeneratedRegex(SnowflakePattern, RegexOptions.CultureInvariant)]
     private static partial Regex SnowflakeText();
 
-    [GeneratedRegex(@"^(a_)?[0-9a-f]{32}\z", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(AvatarPattern, RegexOptions.CultureInvariant)]
     private static partial Regex AvatarText();
 
-    [GeneratedRegex(@"^([0-9]{4}|0)\z", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(DiscriminatorPattern, RegexOptions.CultureInvariant)]
     private static partial Regex DiscriminatorText();
 
-    [GeneratedRegex(@"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*\z", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(LocalePattern, RegexOptions.CultureInvariant)]
     private static partial Regex LocaleText();
 
-    [GeneratedRegex(@"^[a-z0-9-]{1,32}\z", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(SlugPattern, RegexOptions.CultureInvariant)]
     private static partial Regex SlugText();
 }

@@ -37,6 +37,9 @@ public static partial class ExpiryDates
             ? DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime.ToString(Pattern, CultureInfo.InvariantCulture)
             : UserRole.Permanent;
 
-    [GeneratedRegex(@"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\z", RegexOptions.CultureInvariant)]
+    /// <summary>The shape of an expiry date, <c>yyyy-MM-dd HH:mm:ss</c> (also the OpenRPC document's pattern).</summary>
+    public const string ShapePattern = @"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\z";
+
+    [GeneratedRegex(ShapePattern, RegexOptions.CultureInvariant)]
     private static partial Regex Shape();
 }

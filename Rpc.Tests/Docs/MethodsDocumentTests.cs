@@ -1,10 +1,14 @@
 using System.Text.RegularExpressions;
 using Rpc.Contracts.Protocol;
 using Rpc.Server.Dispatch;
+using Rpc.Server.Dispatch.OpenRpc;
 
 namespace Rpc.Tests.Docs;
 
-/// <summary>Keeps methods.md in step with the methods the server registers.</summary>
+/// <summary>
+/// methods.md is generated (<c>./run.sh docs</c>) from docs/methods.template.md and the server's OpenRPC
+/// document: it must be exactly what that writes, and so list every registered method.
+/// </summary>
 public sealed partial class MethodsDocumentTests
 {
     private static string RepositoryFile(string name)
@@ -32,7 +36,23 @@ public sealed partial class MethodsDocumentTests
         return sections;
     }
 
-    private static IEnumerable<RpcMethod> Registered() => SharedServer.Instance.Get<RpcMethodTable>().All;
+    private static IEnumerable<RpcMethod> Registered() =>
+        SharedServer.Instance.Get<RpcMethodTable>().All.Where(m => !m.Name.StartsWith(OpenRpcDocument.ReservedPrefix, StringComparison.Ordinal));
+
+    [Test]
+    public void MethodsDocument_IsWhatRunShDocsWrites()
+    {
+        var template = File.ReadAllText(RepositoryFile(Path.Combine("docs", "methods.template.md")));
+        var generated = MethodsMarkdown.Render(template, SharedServer.Instance.Get<OpenRpcDocument>().Json);
+        var current = File.ReadAllText(RepositoryFile("methods.md")).ReplaceLineEndings("\n");
+        if (current != generated)
+        {
+            var a = current.Split('\n');
+            var b = generated.Split('\n');
+            var line = Enumerable.Range(0, Math.Min(a.Length, b.Length)).FirstOrDefault(i => a[i] != b[i], Math.Min(a.Length, b.Length));
+            Assert.Fail($"methods.md is stale: run ./run.sh docs (first difference at line {line + 1}: expected \"{(line < b.Length ? b[line] : "")}\", found \"{(line < a.Length ? a[line] : "")}\")");
+        }
+    }
 
     [Test]
     public void MethodsDocument_ListsExactlyTheRegisteredMethods()

@@ -4,8 +4,9 @@ using Rpc.Tests.Infrastructure;
 namespace Rpc.Tests.Gateway;
 
 /// <summary>
-/// Runs examples/js-bot (Node, the <c>ws</c> package; run.sh installs it with scripts/install-js-bot.sh)
-/// against a live server through a dropped connection: the bot follows methods.md's Gateway guide.
+/// Runs examples/js-bot, on the repository's JavaScript client (clients/js: @open-rpc/client-js, which
+/// run.sh installs with scripts/install-js-bot.sh), against a live server through a dropped connection:
+/// the bot follows methods.md's Gateway guide. And the client's generated method wrappers are current.
 /// </summary>
 public sealed class JsBotTests
 {
@@ -24,7 +25,7 @@ public sealed class JsBotTests
     public async Task JsBot_DropsAndResumes_GetsTheMissedEvent_AndACleanCloseEndsItsSession()
     {
         var bot = BotDirectory();
-        Assert.That(Directory.Exists(Path.Combine(bot, "node_modules", "ws")), Is.True, "run scripts/install-js-bot.sh (./run.sh test does)");
+        Assert.That(Directory.Exists(Path.Combine(bot, "..", "..", "clients", "js", "node_modules", "@open-rpc", "client-js")), Is.True, "run scripts/install-js-bot.sh (./run.sh test does)");
         await using var server = await RpcTestServer.StartAsync();
         var info = new ProcessStartInfo("node") { WorkingDirectory = bot, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in new[] { "bot.js", "--url", server.WebSocketUri.ToString(), "--register", "--simulate-drop", "--backoff-base-ms", "200" })
@@ -61,5 +62,23 @@ public sealed class JsBotTests
         Assert.That(lines, Has.Some.EqualTo("RESUME refused: unknown or expired gateway session: identify again and start over from READY"));
         Assert.That(lines, Has.Some.Match(@"^END resumed_after_clean_close=false "));
         Assert.That(lines, Has.None.StartsWith("GAP"));
+    }
+
+    [Test]
+    public async Task JsClient_GeneratedFromTheServersOpenRpcDocument_IsCurrent()
+    {
+        var client = Path.GetFullPath(Path.Combine(BotDirectory(), "..", "..", "clients", "js"));
+        var info = new ProcessStartInfo("node") { WorkingDirectory = client, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in new[] { "generate.mjs", "--url", SharedServer.Instance.BaseUri.ToString(), "--check" })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
+        Assert.That((await stdout).Trim(), Is.EqualTo("CURRENT"), "run node clients/js/generate.mjs --url URL against a server of this build: " + await stderr);
+        Assert.That(process.ExitCode, Is.Zero);
     }
 }
