@@ -98,8 +98,10 @@ public static class BenchFixtures
         insert.CommandText = """
             INSERT INTO users (id, username, username_key, username_claim, discriminator, display_name, flags, password_hash, created_at)
             VALUES ($id, 'benchstaff', 'benchstaff', 'benchstaff', '0001', 'benchstaff', 1, $hash, 0);
-            INSERT INTO sessions (id, user_id, token_hash, created_at, last_used_at) VALUES ($id, $id, $token, 0, 0);
+            INSERT INTO sessions (id, user_id, token_hash, created_at, last_used_at) VALUES ($id, $id, $token, $now, $now);
             """;
+        // A session made now: one made at time 0 is long past Sessions:AbsoluteDays and refused.
+        insert.Parameters.AddWithValue("$now", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         insert.Parameters.AddWithValue("$id", (long)id);
         insert.Parameters.AddWithValue("$hash", passwordHash);
         insert.Parameters.AddWithValue("$token", Rpc.Server.Security.TokenService.Hash(Token(id)));

@@ -137,6 +137,16 @@ public static class ServerComposition
         services.AddRpcService<Rpc.Contracts.Roles.IDiscordRolesApi, DiscordRolesService>();
         services.AddSingleton<RoleExpirySweeper>();
         services.AddHostedService<PeriodicSweeper<RoleExpirySweeper>>();
+
+        // Issue 15: accounts staff can run.
+        services.AddSingleton<PasswordResets>();
+        services.AddRpcService<IAdminModerationApi, AdminModerationService>();
+        services.AddRpcService<IAccountRecoveryApi, AccountRecoveryService>();
+        services.AddRpcService<IBotsApi, BotsService>();
+        services.AddOptions<MfaOptions>().Bind(configuration.GetSection(MfaOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<LoginSessions>();
+        services.AddSingleton<StaffMfaPolicy>();
+        services.AddRpcService<IMfaApi, MfaService>();
         services.AddSingleton(sp => new RpcMethodTable(sp.GetServices<RpcService>()));
         services.AddSingleton(sp => new Dispatch.OpenRpc.OpenRpcDocument(sp.GetRequiredService<RpcMethodTable>(), $"{ServerOptions.DefaultAddress}:{ServerOptions.DefaultPort}"));
         services.AddSingleton(sp => new Lazy<Dispatch.OpenRpc.OpenRpcDocument>(sp.GetRequiredService<Dispatch.OpenRpc.OpenRpcDocument>));

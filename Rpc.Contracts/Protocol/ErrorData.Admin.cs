@@ -18,6 +18,9 @@ public static partial class ErrorData
     /// <summary>admin.users.update: a flag value that <see cref="Users.UserFlag"/> does not define.</summary>
     public static string UnknownUserFlag(int value) => $"unknown user flag {value}; known flags: 0 (Staff), 1 (Developer), 10 (Bot), 11 (System)";
 
+    /// <summary>admin.users.update: the flags sent would add or remove Staff.</summary>
+    public const string StaffFlagUnchangeable = "the Staff flag (0) cannot be added or removed through the admin API; send it as the user has it, and use ./run.sh manage make-staff or remove-staff <username>";
+
     /// <summary>admin.users.create: the email is not plausible.</summary>
     public const string EmailInvalid = "email must look like name@domain and be at most 254 characters";
 

@@ -15,8 +15,9 @@ public sealed record Session
     /// <summary>
     /// When the session expires unless used again: the earlier of its last use plus <c>Sessions:IdleDays</c>
     /// (30) and its login plus <c>Sessions:AbsoluteDays</c> (365). An expired token gets <c>invalid or revoked token</c>.
+    /// Null for a bot's token, which lasts until it is reset or revoked.
     /// </summary>
-    public required DateTimeOffset ExpiresAt { get; init; }
+    public DateTimeOffset? ExpiresAt { get; init; }
 
     /// <summary>The address the login came from, when known.</summary>
     public string? ClientAddress { get; init; }

@@ -32,6 +32,10 @@ public sealed record User
     /// </summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public Discord.DiscordAccount? Discord { get; init; }
+
+    /// <summary><c>users.self</c> only: whether the caller has two-factor login on. Absent from every other user object.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? MfaEnabled { get; init; }
 }
 
 /// <summary>
@@ -79,6 +83,18 @@ public sealed record AuthResult
     /// <summary>The authenticated user's id.</summary>
     public required long UserId { get; init; }
 
-    /// <summary>The session token: send it as the request's <c>auth</c> member or as <c>Authorization: Bearer</c>.</summary>
-    public required string Token { get; init; }
+    /// <summary>
+    /// The session token: send it as the request's <c>auth</c> member or as <c>Authorization: Bearer</c>.
+    /// Absent when <see cref="MfaRequired"/> is true.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Token { get; init; }
+
+    /// <summary>True when the account has two-factor login on: no token yet; send <see cref="Ticket"/> and a code to <c>users.auth.mfa</c>. Absent otherwise.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? MfaRequired { get; init; }
+
+    /// <summary>With <see cref="MfaRequired"/>: the single-use ticket for <c>users.auth.mfa</c>, valid 5 minutes.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Ticket { get; init; }
 }

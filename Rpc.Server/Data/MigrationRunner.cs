@@ -31,6 +31,7 @@ public sealed class MigrationRunner(DbConnectionFactory connections, TimeProvide
                 logger.LogWarning("{Count} existing accounts have usernames that look like older accounts' names; they keep them, without a claim on the look-alike", lookalikes);
             }
         },
+        [16] = (connection, transaction, _, cancellationToken) => UsernameSearchIndex.CreateAsync(connection, transaction, cancellationToken),
     };
 
     public static IReadOnlyList<(int Version, string Name, string Sql)> Embedded()

@@ -22,6 +22,7 @@ public sealed record NewSession
     public required long CreatedAt { get; init; }
     public string? ClientAddress { get; init; }
     public string? UserAgent { get; init; }
+    public bool NeverExpires { get; init; }
 }
 
 /// <summary>A session as its user may see it: never the token or its hash.</summary>
@@ -32,19 +33,22 @@ public sealed record SessionRow
     public long LastUsedAt { get; init; }
     public string? ClientAddress { get; init; }
     public string? UserAgent { get; init; }
+    public bool NeverExpires { get; init; }
 }
 
 /// <summary>The <c>sessions</c> aggregate: one row per login, found by the SHA-256 of its token.</summary>
 public sealed class SessionRepository(DbConnectionFactory connections)
 {
+    /// <summary>A session <c>s</c> not expired at the cut-offs <c>@IdleCutoff</c>, <c>@AbsoluteCutoff</c>; a bot's token never expires.</summary>
+    public const string Unexpired = "(s.never_expires OR (s.last_used_at > @IdleCutoff AND s.created_at > @AbsoluteCutoff))";
+
     /// <summary>The live (not revoked, not expired) session with this token hash, of a live user.</summary>
     public async Task<ActiveSession?> FindActiveAsync(string tokenHash, SessionCutoffs cutoffs, CancellationToken cancellationToken)
     {
-        const string sql = """
+        const string sql = $"""
             SELECT s.id, s.user_id, s.token_hash, s.last_used_at, u.flags
             FROM sessions s JOIN users u ON u.id = s.user_id
-            WHERE s.token_hash = @tokenHash AND s.revoked_at IS NULL AND u.deleted_at IS NULL
-              AND s.last_used_at > @IdleCutoff AND s.created_at > @AbsoluteCutoff
+            WHERE s.token_hash = @tokenHash AND s.revoked_at IS NULL AND u.deleted_at IS NULL AND {Unexpired}
             """;
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
         return await connection.QuerySingleOrDefaultAsync<ActiveSession>(
@@ -55,7 +59,8 @@ public sealed class SessionRepository(DbConnectionFactory connections)
     /// Inserts a login's session only if <paramref name="verifiedHash"/>, the password hash the login
     /// checked, is still the user's; writes <paramref name="rehash"/> in its place when given; and
     /// revokes the user's oldest live sessions beyond <paramref name="maxLive"/>. Returns the ids of the
-    /// sessions revoked, or null (nothing written) when the password changed since it was read.
+    /// sessions revoked, or null (nothing written) when the password changed since it was read or the
+    /// account is disabled.
     /// </summary>
     public async Task<IReadOnlyList<long>?> InsertForCredentialAsync(NewSession session, string verifiedHash, string? rehash, int maxLive, SessionCutoffs cutoffs, CancellationToken cancellationToken)
     {
@@ -63,26 +68,28 @@ public sealed class SessionRepository(DbConnectionFactory connections)
         // password change committed meanwhile makes the WHERE match nothing (PostgreSQL re-reads the row
         // after the lock), and one that comes later waits for this commit and then revokes this session.
         // SQLite's BEGIN IMMEDIATE serializes the two transactions outright.
-        const string claim = """
+        // A disable committed meanwhile also makes it match nothing: no login outlives a disable.
+        const string claim = $"""
             UPDATE users SET password_hash = @newHash
             WHERE id = @userId AND password_hash = @verifiedHash AND deleted_at IS NULL
+              AND NOT EXISTS (SELECT 1 FROM user_suspensions WHERE user_id = @userId AND {AccountStateRepository.InForce})
             """;
         const string insert = """
-            INSERT INTO sessions (id, user_id, token_hash, created_at, last_used_at, client_address, user_agent)
-            VALUES (@Id, @UserId, @TokenHash, @CreatedAt, @CreatedAt, @ClientAddress, @UserAgent)
+            INSERT INTO sessions (id, user_id, token_hash, created_at, last_used_at, client_address, user_agent, never_expires)
+            VALUES (@Id, @UserId, @TokenHash, @CreatedAt, @CreatedAt, @ClientAddress, @UserAgent, @NeverExpires)
             """;
-        const string trim = """
+        const string trim = $"""
             UPDATE sessions SET revoked_at = @now
             WHERE user_id = @userId AND revoked_at IS NULL AND id NOT IN (
-                SELECT id FROM sessions
-                WHERE user_id = @userId AND revoked_at IS NULL AND last_used_at > @IdleCutoff AND created_at > @AbsoluteCutoff
-                ORDER BY id DESC LIMIT @maxLive)
+                SELECT s.id FROM sessions s
+                WHERE s.user_id = @userId AND s.revoked_at IS NULL AND {Unexpired}
+                ORDER BY s.id DESC LIMIT @maxLive)
             RETURNING id
             """;
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
         var userId = session.UserId;
-        if (await connection.ExecuteAsync(new CommandDefinition(claim, new { userId, verifiedHash, newHash = rehash ?? verifiedHash }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false) == 0)
+        if (await connection.ExecuteAsync(new CommandDefinition(claim, new { userId, verifiedHash, newHash = rehash ?? verifiedHash, now = session.CreatedAt }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false) == 0)
         {
             return null;
         }
@@ -94,11 +101,19 @@ public sealed class SessionRepository(DbConnectionFactory connections)
         return revoked;
     }
 
+    /// <summary>Inserts a session in the caller's transaction (a bot's token, beside the bot it belongs to).</summary>
+    public static Task InsertAsync(DbConnection connection, DbTransaction transaction, NewSession session, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition(
+            """
+            INSERT INTO sessions (id, user_id, token_hash, created_at, last_used_at, client_address, user_agent, never_expires)
+            VALUES (@Id, @UserId, @TokenHash, @CreatedAt, @CreatedAt, @ClientAddress, @UserAgent, @NeverExpires)
+            """, session, transaction, cancellationToken: cancellationToken));
+
     /// <summary>Deletes every session expired at the cut-offs; returns the (user, session) of those that were still live.</summary>
     public async Task<IReadOnlyList<(long UserId, long SessionId)>> PurgeExpiredAsync(SessionCutoffs cutoffs, CancellationToken cancellationToken)
     {
         const string sql = """
-            DELETE FROM sessions WHERE last_used_at <= @IdleCutoff OR created_at <= @AbsoluteCutoff
+            DELETE FROM sessions WHERE NOT never_expires AND (last_used_at <= @IdleCutoff OR created_at <= @AbsoluteCutoff)
             RETURNING user_id, id, revoked_at
             """;
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -124,11 +139,11 @@ public sealed class SessionRepository(DbConnectionFactory connections)
     /// <summary>A user's live sessions in id order, after the cursor.</summary>
     public async Task<IReadOnlyList<SessionRow>> ListActiveAsync(long userId, long? after, int limit, SessionCutoffs cutoffs, CancellationToken cancellationToken)
     {
-        const string sql = """
-            SELECT id, created_at, last_used_at, client_address, user_agent FROM sessions
-            WHERE user_id = @userId AND revoked_at IS NULL AND last_used_at > @IdleCutoff AND created_at > @AbsoluteCutoff
-              AND (@after IS NULL OR id > @after)
-            ORDER BY id LIMIT @limit
+        const string sql = $"""
+            SELECT s.id, s.created_at, s.last_used_at, s.client_address, s.user_agent, s.never_expires FROM sessions s
+            WHERE s.user_id = @userId AND s.revoked_at IS NULL AND {Unexpired}
+              AND (@after IS NULL OR s.id > @after)
+            ORDER BY s.id LIMIT @limit
             """;
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
         return (await connection.QueryAsync<SessionRow>(new CommandDefinition(

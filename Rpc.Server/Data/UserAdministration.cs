@@ -20,26 +20,42 @@ public static class UserAdministration
             $"SELECT {UserRepository.Columns} FROM users WHERE username_claim = @usernameKey", new { usernameKey }, transaction, cancellationToken: cancellationToken));
 
     /// <summary>
-    /// Users whose key starts with <paramref name="namePrefix"/> and/or whose discriminator is
-    /// <paramref name="discriminator"/>, ordered by id. No plan reads the whole table: a discriminator
-    /// is an equality on (discriminator, id), already in id order; a prefix with few matches is a range
-    /// on (username_key, id) whose ids are sorted from the index alone before the page's rows are
-    /// read; a prefix with many matches walks the primary key in id order and stops after the page
-    /// (substr keeps the planner off the name index there). Measured on 1M users (SQLite 3.40): every
-    /// page-0 plan under 10 ms, the worst (a sort of 50,000 ids) about 10 ms.
+    /// Users whose key contains <paramref name="name"/> (a substring of 3 or more characters, answered
+    /// by <see cref="UsernameSearchIndex"/>; 1 or 2 characters match as a prefix) and/or whose
+    /// discriminator is <paramref name="discriminator"/>, ordered by id. No plan reads the whole table:
+    /// a discriminator is an equality on (discriminator, id), already in id order; a substring is a
+    /// trigram index read in id order; a short prefix with few matches is a range on (username_key, id)
+    /// whose ids are sorted from the index alone before the page's rows are read, and one with many
+    /// matches walks the primary key in id order and stops after the page (substr keeps the planner off
+    /// the name index there).
     /// </summary>
-    public static async Task<IReadOnlyList<UserRow>> SearchAsync(DbConnection connection, string? namePrefix, string? discriminator, int offset, int count, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<UserRow>> SearchAsync(DbConnection connection, string? name, string? discriminator, int offset, int count, CancellationToken cancellationToken)
     {
-        var upper = namePrefix is null ? null : namePrefix + char.ConvertFromUtf32(0x10FFFF);
-        var prefixLength = namePrefix?.EnumerateRunes().Count() ?? 0;
-        var parameters = new { namePrefix, upper, prefixLength, discriminator, offset, count, cap = SortedMatchLimit };
+        var nameLength = name?.EnumerateRunes().Count() ?? 0;
+        var substring = nameLength >= UsernameSearchIndex.MinSubstringLength;
+        var parameters = new
+        {
+            namePrefix = name,
+            upper = name is null ? null : name + char.ConvertFromUtf32(0x10FFFF),
+            prefixLength = nameLength,
+            pattern = name is null ? null : UsernameSearchIndex.ContainsPattern(name),
+            phrase = name is null ? null : UsernameSearchIndex.Phrase(name),
+            discriminator,
+            offset,
+            count,
+            cap = SortedMatchLimit,
+        };
         string sql;
         if (discriminator is not null)
         {
-            var where = namePrefix is null
-                ? "discriminator = @discriminator"
+            var where = name is null ? "discriminator = @discriminator"
+                : substring ? @"discriminator = @discriminator AND username_key LIKE @pattern ESCAPE '\'"
                 : "discriminator = @discriminator AND substr(username_key, 1, @prefixLength) = @namePrefix";
             sql = $"SELECT {UserRepository.Columns} FROM users WHERE {where} ORDER BY id LIMIT @count OFFSET @offset";
+        }
+        else if (substring)
+        {
+            sql = $"SELECT {UserRepository.Columns} FROM users WHERE id IN ({UsernameSearchIndex.PageOfIdsSql(connection)}) ORDER BY id";
         }
         else
         {

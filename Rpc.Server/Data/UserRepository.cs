@@ -208,9 +208,10 @@ public sealed class UserRepository(DbConnectionFactory connections)
     /// its lock, so a login that checked the old hash cannot add a session after this commits
     /// (<see cref="SessionRepository.InsertForCredentialAsync"/>).
     /// </summary>
-    public static Task UpdatePasswordHashAsync(DbConnection connection, DbTransaction transaction, long id, string passwordHash, CancellationToken cancellationToken) =>
+    /// <summary>Sets a live user's password hash; 0 when the user is deleted.</summary>
+    public static Task<int> UpdatePasswordHashAsync(DbConnection connection, DbTransaction transaction, long id, string passwordHash, CancellationToken cancellationToken) =>
         connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE users SET password_hash = @passwordHash WHERE id = @id", new { id, passwordHash }, transaction, cancellationToken: cancellationToken));
+            "UPDATE users SET password_hash = @passwordHash WHERE id = @id AND deleted_at IS NULL", new { id, passwordHash }, transaction, cancellationToken: cancellationToken));
 
     public async Task<IReadOnlyList<UserRow>> FindLiveManyAsync(IReadOnlyCollection<long> ids, CancellationToken cancellationToken)
     {

@@ -19,6 +19,7 @@ public sealed class RpcDispatcher(
     RpcErrorWriter errors,
     ITransientErrors transientErrors,
     SecurityLog security,
+    StaffMfaPolicy staffMfa,
     ILogger<RpcDispatcher> logger)
 {
     /// <summary>Dispatches <paramref name="request"/>; returns false when nothing was written (a notification).</summary>
@@ -158,6 +159,8 @@ public sealed class RpcDispatcher(
             {
                 throw RpcException.App(ErrorData.StaffOnly);
             }
+
+            await staffMfa.EnsureAsync(methodName, context.Caller, cancellationToken).ConfigureAwait(false);
         }
 
         var args = ParameterBinder.Bind(method, parameters);

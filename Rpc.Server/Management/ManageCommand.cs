@@ -20,6 +20,8 @@ public static class ManageCommand
           remove-staff <username>   take the Staff flag away
           make-invite [max_uses]    create an instance invite (default 1 use; -1 unlimited, 0 disabled)
           list-staff                list the staff users
+          reset-password <username> print a single-use password reset code (24 h) for users.resetPassword,
+                                    for staff locked out of their own account
           backup <path>             write a consistent copy of the database while servers keep running
                                     (SQLite: VACUUM INTO; PostgreSQL: pg_dump --format=custom)
           restore <path>            replace the database with a backup; refused while a server uses it
@@ -63,6 +65,7 @@ public static class ManageCommand
             ("remove-staff", 1) => () => SetStaffAsync(services, rest[0], false, output, error),
             ("list-staff", 0) => () => ListStaffAsync(services, output),
             ("make-invite", <= 1) => () => MakeInviteAsync(services, rest.FirstOrDefault(), output, error),
+            ("reset-password", 1) => () => ResetPasswordAsync(services, rest[0], output, error),
             _ => null,
         };
         if (run is null)
@@ -139,6 +142,29 @@ public static class ManageCommand
             var uses = invite.MaxUses switch { -1 => "unlimited uses", 0 => "disabled", 1 => "1 use", var n => $"{n} uses" };
             output.WriteLine($"created invite {invite.Code} ({uses})");
             output.WriteLine($"register at: /invite_register.html?code={invite.Code}");
+            return 0;
+        }
+        catch (Errors.ServiceException e)
+        {
+            error.WriteLine($"manage: {e.ErrorData}");
+            return 1;
+        }
+    }
+
+    private static async Task<int> ResetPasswordAsync(IServiceProvider services, string username, TextWriter output, TextWriter error)
+    {
+        var user = await services.GetRequiredService<StaffRoster>().FindAsync(username, CancellationToken.None).ConfigureAwait(false);
+        if (user is null)
+        {
+            error.WriteLine($"manage: no user named '{username}'");
+            return 1;
+        }
+
+        try
+        {
+            var reset = await services.GetRequiredService<PasswordResets>().IssueAsync(user.Id, null, CancellationToken.None).ConfigureAwait(false);
+            output.WriteLine($"password reset code for {Describe(user)}: {reset.Code}");
+            output.WriteLine($"valid until {reset.ExpiresAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC, once; spend it with users.resetPassword {{code, password}}");
             return 0;
         }
         catch (Errors.ServiceException e)

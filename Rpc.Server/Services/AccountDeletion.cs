@@ -31,11 +31,14 @@ public sealed class AccountDeletion(
 
     private readonly IUserDeletionStep[] deletionSteps = deletionSteps.ToArray();
 
-    /// <summary>Deletes <paramref name="userId"/> on behalf of <paramref name="actorId"/>; a staff account is refused with <paramref name="staffRefusal"/>.</summary>
+    /// <summary>
+    /// Deletes <paramref name="userId"/> on behalf of <paramref name="actorId"/>, and in the same
+    /// transaction every bot it owns; a staff account is refused with <paramref name="staffRefusal"/>.
+    /// </summary>
     public async Task<UserDeleteResult> DeleteAsync(long userId, long actorId, string staffRefusal, CancellationToken cancellationToken)
     {
         // A random name can collide with another deleted user's (same hex and discriminator); the
-        // unique index refuses it and the whole delete is tried again with a new name.
+        // unique index refuses it and the whole delete is tried again with new names.
         for (var attempt = 1; ; attempt++)
         {
             var now = clock.NowMilliseconds();
@@ -53,26 +56,24 @@ public sealed class AccountDeletion(
                 throw ServiceException.Refused(staffRefusal);
             }
 
-            var name = DeletedUsernamePrefix + RandomNumberGenerator.GetHexString(8, lowercase: true);
-            if (!await UserAdministration.TrySoftDeleteAsync(connection, transaction, userId, name, AccountRules.KeyOf(name), LockedPasswordHash, now, cancellationToken).ConfigureAwait(false))
+            var messages = new List<BusMessage>();
+            var deleted = new List<UserDeleteResult>();
+            var done = await TrySoftDeleteAsync(connection, transaction, before, actorId, now, messages, deleted, cancellationToken).ConfigureAwait(false);
+            foreach (var bot in await BotRepository.ListLiveAsync(connection, transaction, userId, cancellationToken).ConfigureAwait(false))
+            {
+                done = done && await TrySoftDeleteAsync(connection, transaction, bot, actorId, now, messages, deleted, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (!done)
             {
                 if (attempt < 5)
                 {
                     continue;
                 }
 
-                throw new InvalidOperationException($"no free deleted-user name for {userId} after {attempt} attempts");
+                throw new InvalidOperationException($"no free deleted-user name for {userId} or its bots after {attempt} attempts");
             }
 
-            var messages = new List<BusMessage>();
-            foreach (var step in deletionSteps)
-            {
-                messages.AddRange(await step.RunAsync(connection, transaction, userId, now, cancellationToken).ConfigureAwait(false));
-            }
-
-            var after = await UserAdministration.FindByIdAsync(connection, transaction, userId, cancellationToken).ConfigureAwait(false);
-            var result = new UserDeleteResult { Old = UserMapper.ToUser(before), New = UserMapper.ToUser(after!) };
-            await audit.RecordAsync(connection, transaction, actorId, "user.delete", "user", userId.ToString(CultureInfo.InvariantCulture), result.Old, result.New, cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             checks.Invalidate();
 
@@ -81,8 +82,36 @@ public sealed class AccountDeletion(
                 events.Publish(message);
             }
 
-            events.Publish(new DispatchEvent(GatewayEvents.UserUpdate, result.New, new EventAudience.UserAndObservers(userId)));
-            return result;
+            foreach (var result in deleted)
+            {
+                events.Publish(new DispatchEvent(GatewayEvents.UserUpdate, result.New, new EventAudience.UserAndObservers(result.New.Id)));
+            }
+
+            return deleted[0];
         }
+    }
+
+    /// <summary>Soft-deletes one account in the caller's transaction and runs every deletion step for it; false when its new name collided.</summary>
+    private async Task<bool> TrySoftDeleteAsync(
+        System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction, UserRow before, long actorId, long now,
+        List<BusMessage> messages, List<UserDeleteResult> deleted, CancellationToken cancellationToken)
+    {
+        var userId = before.Id;
+        var name = DeletedUsernamePrefix + RandomNumberGenerator.GetHexString(8, lowercase: true);
+        if (!await UserAdministration.TrySoftDeleteAsync(connection, transaction, userId, name, AccountRules.KeyOf(name), LockedPasswordHash, now, cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        foreach (var step in deletionSteps)
+        {
+            messages.AddRange(await step.RunAsync(connection, transaction, userId, now, cancellationToken).ConfigureAwait(false));
+        }
+
+        var after = await UserAdministration.FindByIdAsync(connection, transaction, userId, cancellationToken).ConfigureAwait(false);
+        var result = new UserDeleteResult { Old = UserMapper.ToUser(before), New = UserMapper.ToUser(after!) };
+        await audit.RecordAsync(connection, transaction, actorId, "user.delete", "user", userId.ToString(CultureInfo.InvariantCulture), result.Old, result.New, cancellationToken).ConfigureAwait(false);
+        deleted.Add(result);
+        return true;
     }
 }

@@ -29,6 +29,9 @@ public sealed record AccountRequest
 
     /// <summary>The password hashes left to the request's message; the account's hash is one of them.</summary>
     public required HashAllowance Hashes { get; init; }
+
+    /// <summary>A bot account: the Bot flag and no password (<see cref="Password"/> is ignored, no hash is made).</summary>
+    public bool Bot { get; init; }
 }
 
 /// <summary>
@@ -48,6 +51,10 @@ public sealed class AccountRegistration(
     TimeProvider clock)
 {
     private const int InsertAttempts = 5;
+    private const long BotFlag = 1L << (int)UserFlag.Bot;
+
+    /// <summary>A bot's password hash: not a PHC string, so no password ever verifies against it.</summary>
+    public const string NoPasswordHash = "!bot";
 
     /// <summary>
     /// Creates the account; <paramref name="alsoInTransaction"/> runs in the same transaction after
@@ -56,7 +63,11 @@ public sealed class AccountRegistration(
     public async Task<User> CreateAsync(AccountRequest request, Func<DbConnection, DbTransaction, User, Task>? alsoInTransaction, CancellationToken cancellationToken)
     {
         var normalized = AccountRules.NormalizeUsername(request.Username);
-        AccountRules.ValidatePassword(request.Password);
+        if (!request.Bot)
+        {
+            AccountRules.ValidatePassword(request.Password);
+        }
+
         var key = AccountRules.KeyOf(normalized);
         var skeleton = UsernameConfusables.Skeleton(key);
 
@@ -91,7 +102,11 @@ public sealed class AccountRegistration(
             }
         }
 
-        request.Hashes.Take();
+        if (!request.Bot)
+        {
+            request.Hashes.Take();
+        }
+
         if (request.SelfRegistration)
         {
             // Counted where the work starts (the hash and the row), so rejected input costs the caller nothing.
@@ -106,7 +121,8 @@ public sealed class AccountRegistration(
             UsernameSkeleton = skeleton,
             DisplayName = normalized,
             Email = request.Email,
-            PasswordHash = await hasher.HashAsync(request.Password, request.Hashes.AddressKey, cancellationToken).ConfigureAwait(false),
+            Flags = request.Bot ? BotFlag : 0,
+            PasswordHash = request.Bot ? NoPasswordHash : await hasher.HashAsync(request.Password, request.Hashes.AddressKey, cancellationToken).ConfigureAwait(false),
             CreatedAt = clock.NowMilliseconds(),
         };
         for (var attempt = 0; attempt < InsertAttempts; attempt++)

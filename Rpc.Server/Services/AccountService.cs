@@ -19,7 +19,6 @@ public sealed class AccountService(
     AccountRegistration accounts,
     IOptions<RegistrationOptions> registration,
     PasswordHasher hasher,
-    SnowflakeGenerator ids,
     Authenticator authenticator,
     ServiceCallAccessor call,
     IEventBus bus,
@@ -27,7 +26,8 @@ public sealed class AccountService(
     TimeProvider clock,
     DiscordAccountRepository discordAccounts,
     UsernameCheckCache checks,
-    IOptions<SessionLimitsOptions> sessionOptions) : IAccountsApi
+    LoginSessions logins,
+    MfaService mfa) : IAccountsApi
 {
     public Task<User> CreateAsync(string username, string password, string? invite = null, CancellationToken cancellationToken = default)
     {
@@ -57,6 +57,11 @@ public sealed class AccountService(
         // The account is found first so that the limits count the account reached, whatever spelling
         // reached it (fullwidth or mathematical letters, name#1234, any case); unknown names count under what was sent.
         var user = await AccountLookup.FindByNameAsync(users, username, registry.UniqueUsernames, ErrorData.UsernameAmbiguous, cancellationToken).ConfigureAwait(false);
+        if (user is not null && user.PasswordHash == AccountRegistration.NoPasswordHash)
+        {
+            throw ServiceException.Refused(ErrorData.BotPasswordLogin);
+        }
+
         var attempt = rateLimiter.BeginLogin(
             user is null ? LoginRateLimiter.UnknownAccountKey(AccountRules.TryKey(username) ?? username) : LoginRateLimiter.AccountKey(user.Id),
             origin.ClientAddress);
@@ -71,31 +76,21 @@ public sealed class AccountService(
             ? await hasher.HashAsync(password, hashes.AddressKey, cancellationToken).ConfigureAwait(false)
             : null;
 
-        var token = TokenService.NewToken();
-        var now = clock.NowMilliseconds();
-        var session = new NewSession
+        if (await mfa.IsOnAsync(user.Id, cancellationToken).ConfigureAwait(false))
         {
-            Id = ids.Next(),
-            UserId = user.Id,
-            TokenHash = TokenService.Hash(token),
-            CreatedAt = now,
-            ClientAddress = origin.ClientAddress,
-            UserAgent = origin.UserAgent,
-        };
+            // The password was right: the second step counts its own attempts.
+            if (await logins.RefusalAsync(user.Id, cancellationToken).ConfigureAwait(false) is { } refusal)
+            {
+                throw ServiceException.Refused(refusal);
+            }
 
-        // Tied to the hash that was verified: a password change that committed since then wins, and
-        // this login neither gets a session nor writes its rehash of the old password back.
-        var o = sessionOptions.Value;
-        var displaced = await sessions.InsertForCredentialAsync(session, user.PasswordHash, rehashed, o.MaxPerUser, o.CutoffsAt(now), cancellationToken).ConfigureAwait(false)
-            ?? throw ServiceException.Refused(ErrorData.InvalidPassword);
-        attempt.Succeeded();
-        foreach (var sessionId in displaced)
-        {
-            bus.Publish(CloseConnections.Revoked(user.Id, sessionId));
+            attempt.Succeeded();
+            return await mfa.IssueTicketAsync(user, cancellationToken).ConfigureAwait(false);
         }
 
-        origin.SignIn(token, new Caller(user.Id, session.Id, user.Flags));
-        return new AuthResult { UserId = user.Id, Token = token };
+        var result = await logins.StartAsync(user, user.PasswordHash, rehashed, origin, cancellationToken).ConfigureAwait(false);
+        attempt.Succeeded();
+        return result;
     }
 
     public Task<bool> CheckAsync(string username, CancellationToken cancellationToken = default) =>
@@ -124,7 +119,8 @@ public sealed class AccountService(
     {
         var user = await LoadAsync(call.Current.RequireCaller().UserId, cancellationToken).ConfigureAwait(false);
         var discord = await discordAccounts.FindByUserAsync(user.Id, cancellationToken).ConfigureAwait(false);
-        return discord is null ? user : user with { Discord = RoleMapper.ToDiscordAccount(discord) };
+        var mfaEnabled = await mfa.IsOnAsync(user.Id, cancellationToken).ConfigureAwait(false);
+        return user with { Discord = discord is null ? null : RoleMapper.ToDiscordAccount(discord), MfaEnabled = mfaEnabled };
     }
 
     public async Task<User> IdentifyAsync(string token, CancellationToken cancellationToken = default)

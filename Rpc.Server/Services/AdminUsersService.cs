@@ -102,6 +102,11 @@ public sealed class AdminUsersService(
             throw ServiceException.Refused(ErrorData.UserDeleted(userId));
         }
 
+        if (flags.Contains(UserFlag.Staff) != ((before.Flags & UserMapper.BitsOf([UserFlag.Staff])) != 0))
+        {
+            throw ServiceException.Refused(ErrorData.StaffFlagUnchangeable);
+        }
+
         await UserAdministration.SetFlagsExceptStaffAsync(connection, transaction, userId, UserMapper.BitsOf(flags), cancellationToken).ConfigureAwait(false);
         var after = (await UserAdministration.FindByIdAsync(connection, transaction, userId, cancellationToken).ConfigureAwait(false))!;
         var user = UserMapper.ToUser(after);

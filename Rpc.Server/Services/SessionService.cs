@@ -31,7 +31,7 @@ public sealed class SessionService(
             Id = s.Id,
             CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(s.CreatedAt),
             LastUsedAt = DateTimeOffset.FromUnixTimeMilliseconds(s.LastUsedAt),
-            ExpiresAt = DateTimeOffset.FromUnixTimeMilliseconds(o.ExpiresAt(s.CreatedAt, s.LastUsedAt)),
+            ExpiresAt = s.NeverExpires ? null : DateTimeOffset.FromUnixTimeMilliseconds(o.ExpiresAt(s.CreatedAt, s.LastUsedAt)),
             ClientAddress = s.ClientAddress,
             UserAgent = s.UserAgent,
             Current = s.Id == caller.SessionId,

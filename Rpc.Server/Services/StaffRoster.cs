@@ -53,6 +53,19 @@ public sealed class StaffRoster(DbConnectionFactory connections, AuditLog audit)
         return (StaffChange.Changed, after);
     }
 
+    /// <summary>The live user with this username (any case), or null.</summary>
+    public async Task<User?> FindAsync(string username, CancellationToken cancellationToken)
+    {
+        if (AccountRules.TryKey(username) is not { } key)
+        {
+            return null;
+        }
+
+        await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var row = await UserAdministration.FindByUsernameAsync(connection, null, key, cancellationToken).ConfigureAwait(false);
+        return row is null ? null : UserMapper.ToUser(row);
+    }
+
     public async Task<IReadOnlyList<User>> ListAsync(CancellationToken cancellationToken)
     {
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);

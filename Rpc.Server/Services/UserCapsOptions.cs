@@ -22,4 +22,8 @@ public sealed class UserCapsOptions
     /// <summary>New DMs one user may open in any hour (<c>users.createDm</c> that creates a channel). Default 50.</summary>
     [Range(1, 100_000)]
     public int DmsOpenedPerHour { get; set; } = 50;
+
+    /// <summary>Bot accounts one user may own (<c>users.bots.create</c>). Default 25.</summary>
+    [Range(0, 10_000)]
+    public int BotsPerOwner { get; set; } = 25;
 }

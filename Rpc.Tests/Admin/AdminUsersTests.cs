@@ -96,22 +96,55 @@ public sealed class AdminUsersTests
     }
 
     [Test]
-    public async Task Search_ByPrefix_IsCaseInsensitive_OrderedById_AndPages()
+    public async Task Search_BySubstring_IsCaseInsensitive_OrderedById_AndPages()
     {
-        var prefix = "sp" + Guid.NewGuid().ToString("N")[..8];
+        var middle = "sp" + Guid.NewGuid().ToString("N")[..8];
         var ids = new List<string>();
-        foreach (var suffix in new[] { "a", "B", "c", "d", "e" })
+        foreach (var name in new[] { middle + "a", "x" + middle, middle + "B", "x" + middle + "y", middle + "d" })
         {
-            var user = await server.ResultAsync("users.create", new { username = prefix + suffix, password = "password one" });
+            var user = await server.ResultAsync("users.create", new { username = name, password = "password one" });
             ids.Add(user.GetProperty("id").GetString()!);
         }
 
-        await server.ResultAsync("users.create", new { username = "x" + prefix, password = "password one" });
-        var first = await server.ResultAsync("admin.users.search", new { username = prefix.ToUpperInvariant(), per_page = 3 }, staff.Token);
-        var second = await server.ResultAsync("admin.users.search", new { username = prefix, page = 1, per_page = 3 }, staff.Token);
+        await server.ResultAsync("users.create", new { username = middle[..5] + "-" + middle[5..], password = "password one" });
+        var first = await server.ResultAsync("admin.users.search", new { username = middle.ToUpperInvariant(), per_page = 3 }, staff.Token);
+        var second = await server.ResultAsync("admin.users.search", new { username = middle, page = 1, per_page = 3 }, staff.Token);
         var found = first.EnumerateArray().Concat(second.EnumerateArray()).Select(u => u.GetProperty("id").GetString()).ToList();
         Assert.That(found, Is.EqualTo(ids));
         Assert.That(first.GetArrayLength(), Is.EqualTo(3));
+    }
+
+    [Test]
+    public async Task Search_LikeWildcardsAndQuotes_AreMatchedLiterally()
+    {
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        var underscore = await server.ResultAsync("users.create", new { username = $"q{tag}_z", password = "password one" });
+        await server.ResultAsync("users.create", new { username = $"q{tag}xz", password = "password one" });
+        var found = await server.ResultAsync("admin.users.search", new { username = $"{tag}_z" }, staff.Token);
+        Assert.That(found.EnumerateArray().Select(u => u.GetProperty("id").GetString()), Is.EqualTo(new[] { underscore.GetProperty("id").GetString() }));
+
+        foreach (var odd in new[] { "\"a\"", "%%%", "a\\b", "\"OR\"", "a\\_" })
+        {
+            var none = await server.ResultAsync("admin.users.search", new { username = odd }, staff.Token);
+            Assert.That(none.ValueKind, Is.EqualTo(JsonValueKind.Array), odd);
+            Assert.That(await server.ResultAsync("admin.users.search", new { username = odd, discriminator = "0001" }, staff.Token), Has.Property("ValueKind").EqualTo(JsonValueKind.Array), odd);
+        }
+    }
+
+    [Test]
+    public async Task Search_FollowsRenamesAndDeletions()
+    {
+        var user = await server.NewUserAsync("ren");
+        var renamed = "rn" + Guid.NewGuid().ToString("N")[..10];
+        await server.ResultAsync("users.update", new { username = renamed }, user.Token);
+        var byNew = await server.ResultAsync("admin.users.search", new { username = renamed[2..] }, staff.Token);
+        Assert.That(byNew.EnumerateArray().Select(u => u.GetProperty("id").GetString()), Is.EqualTo(new[] { user.Id }));
+        var byOld = await server.ResultAsync("admin.users.search", new { username = user.Username[1..] }, staff.Token);
+        Assert.That(byOld.GetArrayLength(), Is.Zero);
+
+        await server.ResultAsync("admin.users.delete", new { user_id = user.Id }, staff.Token);
+        var afterDelete = await server.ResultAsync("admin.users.search", new { username = renamed[2..] }, staff.Token);
+        Assert.That(afterDelete.GetArrayLength(), Is.Zero);
     }
 
     [Test]
@@ -132,9 +165,9 @@ public sealed class AdminUsersTests
     }
 
     [Test]
-    public async Task Search_ManyMatchesOfACommonPrefix_StillOrderedById()
+    public async Task Search_ManyMatchesOfOneSubstring_StillOrderedById()
     {
-        // More matches than the sorted plan takes, so the id-order walk answers: its pages must be in id order too.
+        // More matches than a prefix's sorted plan takes: the trigram index's pages must be in id order too.
         var total = Rpc.Server.Data.UserAdministration.SortedMatchLimit + 50;
         var prefix = "bulk" + Guid.NewGuid().ToString("N")[..6];
         await using (var connection = await server.OpenDatabaseAsync())
@@ -240,11 +273,11 @@ public sealed class AdminUsersTests
     }
 
     [Test]
-    public async Task Update_SetsFlags_KeepsStaffAsItWas_PublishesUserUpdate_AndIsAudited()
+    public async Task Update_SetsFlags_PublishesUserUpdate_AndIsAudited()
     {
         var user = await server.NewUserAsync();
-        var updated = await server.ResultAsync("admin.users.update", new { user_id = user.Id, flags = new[] { 0, 1, 10 } }, staff.Token);
-        Assert.That(updated.GetProperty("flags").EnumerateArray().Select(f => f.GetInt32()), Is.EqualTo(new[] { 1, 10 }), "Staff must not be granted");
+        var updated = await server.ResultAsync("admin.users.update", new { user_id = user.Id, flags = new[] { 1, 10 } }, staff.Token);
+        Assert.That(updated.GetProperty("flags").EnumerateArray().Select(f => f.GetInt32()), Is.EqualTo(new[] { 1, 10 }));
         var self = await server.ResultAsync("users.self", token: user.Token);
         Assert.That(self.GetProperty("flags").EnumerateArray().Select(f => f.GetInt32()), Is.EqualTo(new[] { 1, 10 }));
 
@@ -256,10 +289,24 @@ public sealed class AdminUsersTests
         Assert.That(audit.GetProperty("before").GetProperty("flags").GetArrayLength(), Is.Zero);
         Assert.That(audit.GetProperty("after").GetProperty("flags").GetArrayLength(), Is.EqualTo(2));
 
+    }
+
+    [Test]
+    public async Task Update_AddingOrRemovingStaff_IsRefused_AndChangesNothing()
+    {
+        var user = await server.NewUserAsync();
+        var grant = await server.ErrorAsync("admin.users.update", new { user_id = user.Id, flags = new[] { 0, 1 } }, staff.Token);
+        Assert.That(grant.GetProperty("data").GetString(), Is.EqualTo(ErrorData.StaffFlagUnchangeable));
+        var self = await server.ResultAsync("users.self", token: user.Token);
+        Assert.That(self.GetProperty("flags").GetArrayLength(), Is.Zero);
+
         var otherStaff = await server.NewStaffAsync();
-        var kept = await server.ResultAsync("admin.users.update", new { user_id = otherStaff.Id, flags = Array.Empty<int>() }, staff.Token);
-        Assert.That(kept.GetProperty("flags").EnumerateArray().Select(f => f.GetInt32()), Is.EqualTo(new[] { 0 }), "Staff must not be removed");
+        var removal = await server.ErrorAsync("admin.users.update", new { user_id = otherStaff.Id, flags = new[] { 1 } }, staff.Token);
+        Assert.That(removal.GetProperty("data").GetString(), Is.EqualTo(ErrorData.StaffFlagUnchangeable));
         await server.ResultAsync("admin.invites.list", new { }, otherStaff.Token);
+
+        var kept = await server.ResultAsync("admin.users.update", new { user_id = otherStaff.Id, flags = new[] { 0, 1 } }, staff.Token);
+        Assert.That(kept.GetProperty("flags").EnumerateArray().Select(f => f.GetInt32()), Is.EqualTo(new[] { 0, 1 }));
     }
 
     [Test]

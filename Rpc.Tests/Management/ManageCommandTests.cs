@@ -108,6 +108,22 @@ public sealed class ManageCommandTests
     }
 
     [Test]
+    public async Task ResetPassword_PrintsACodeThatSetsTheStaffUsersPassword()
+    {
+        var user = await server.NewStaffAsync();
+        var made = await ManageAsync("reset-password", user.Username);
+        Assert.That(made.Exit, Is.Zero, made.Err);
+        var code = System.Text.RegularExpressions.Regex.Match(made.Out, "password reset code for .*: ([A-Z2-9]{4}(-[A-Z2-9]{4}){3})").Groups[1].Value;
+        Assert.That(code, Is.Not.Empty, made.Out);
+        await server.ResultAsync("users.resetPassword", new { code, password = "recovered password" });
+        await server.ResultAsync("users.auth", new { username = user.Username, password = "recovered password" });
+
+        var unknown = await ManageAsync("reset-password", "nobody" + Guid.NewGuid().ToString("N")[..8]);
+        Assert.That(unknown.Exit, Is.EqualTo(1));
+        Assert.That(unknown.Err, Does.Contain("no user named"));
+    }
+
+    [Test]
     public async Task Errors_UnknownUser_BadMaxUses_UnknownCommand_ExitNonZero()
     {
         var unknown = await ManageAsync("make-staff", "nobody" + Guid.NewGuid().ToString("N")[..8]);

@@ -29,7 +29,14 @@ export function api(client) {
       "users": {
         "create": (params) => client.request({ method: "admin.users.create", params: params ?? {} }),
         "delete": (params) => client.request({ method: "admin.users.delete", params: params ?? {} }),
+        "disable": (params) => client.request({ method: "admin.users.disable", params: params ?? {} }),
+        "enable": (params) => client.request({ method: "admin.users.enable", params: params ?? {} }),
+        "get": (params) => client.request({ method: "admin.users.get", params: params ?? {} }),
+        "resetPassword": (params) => client.request({ method: "admin.users.resetPassword", params: params ?? {} }),
         "search": (params) => client.request({ method: "admin.users.search", params: params ?? {} }),
+        "sessions": {
+          "revoke": (params) => client.request({ method: "admin.users.sessions.revoke", params: params ?? {} }),
+        },
         "update": (params) => client.request({ method: "admin.users.update", params: params ?? {} }),
       },
       "voice": {
@@ -70,7 +77,15 @@ export function api(client) {
       "update": (params) => client.request({ method: "guilds.update", params: params ?? {} }),
     },
     "users": {
-      "auth": (params) => client.request({ method: "users.auth", params: params ?? {} }),
+      "auth": Object.assign((params) => client.request({ method: "users.auth", params: params ?? {} }), {
+        "mfa": (params) => client.request({ method: "users.auth.mfa", params: params ?? {} }),
+      }),
+      "bots": {
+        "create": (params) => client.request({ method: "users.bots.create", params: params ?? {} }),
+        "delete": (params) => client.request({ method: "users.bots.delete", params: params ?? {} }),
+        "list": (params) => client.request({ method: "users.bots.list", params: params ?? {} }),
+        "resetToken": (params) => client.request({ method: "users.bots.resetToken", params: params ?? {} }),
+      },
       "changePassword": (params) => client.request({ method: "users.changePassword", params: params ?? {} }),
       "channels": (params) => client.request({ method: "users.channels", params: params ?? {} }),
       "check": (params) => client.request({ method: "users.check", params: params ?? {} }),
@@ -93,12 +108,18 @@ export function api(client) {
       "leaveGuild": (params) => client.request({ method: "users.leaveGuild", params: params ?? {} }),
       "linkDiscord": (params) => client.request({ method: "users.linkDiscord", params: params ?? {} }),
       "logout": (params) => client.request({ method: "users.logout", params: params ?? {} }),
+      "mfa": {
+        "confirm": (params) => client.request({ method: "users.mfa.confirm", params: params ?? {} }),
+        "disable": (params) => client.request({ method: "users.mfa.disable", params: params ?? {} }),
+        "enable": (params) => client.request({ method: "users.mfa.enable", params: params ?? {} }),
+      },
       "presence": (params) => client.request({ method: "users.presence", params: params ?? {} }),
       "relationships": Object.assign((params) => client.request({ method: "users.relationships", params: params ?? {} }), {
         "add": (params) => client.request({ method: "users.relationships.add", params: params ?? {} }),
         "block": (params) => client.request({ method: "users.relationships.block", params: params ?? {} }),
         "remove": (params) => client.request({ method: "users.relationships.remove", params: params ?? {} }),
       }),
+      "resetPassword": (params) => client.request({ method: "users.resetPassword", params: params ?? {} }),
       "self": (params) => client.request({ method: "users.self", params: params ?? {} }),
       "sessions": Object.assign((params) => client.request({ method: "users.sessions", params: params ?? {} }), {
         "revoke": (params) => client.request({ method: "users.sessions.revoke", params: params ?? {} }),
