@@ -37,6 +37,7 @@ public static class ServerComposition
         services.AddOptions<SessionLimitsOptions>().Bind(configuration.GetSection(SessionLimitsOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RoleExpiryOptions>().Bind(configuration.GetSection(RoleExpiryOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PresenceOptions>().Bind(configuration.GetSection(PresenceOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<LargeGuildOptions>().Bind(configuration.GetSection(LargeGuildOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<UserCapsOptions>().Bind(configuration.GetSection(UserCapsOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddSingleton(TimeProvider.System);
@@ -70,6 +71,7 @@ public static class ServerComposition
             services.AddSingleton<IEventBus>(sp => sp.GetRequiredService<InProcessEventBus>());
         }
         services.AddSingleton<AudienceResolver>();
+        services.AddSingleton<GuildSubscriptions>();
         services.AddSingleton<ISessionStartReads, SessionStartReads>();
         services.AddSingleton<ReadyEventBuilder>();
         services.AddSingleton<GatewayHub>();

@@ -140,4 +140,23 @@ public interface IGatewayApi
     [JsonRpcMethod("gateway.staffEvents")]
     [RpcAccess(RpcAccess.Staff)]
     Task<bool> StaffEventsAsync(bool enabled, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Subscribes this connection's gateway session to a guild's presence changes. A large guild (more members than
+    /// <c>Gateway:LargeThreshold</c>, 250 by default; <c>large</c> in READY) sends PRESENCE_UPDATE of its members only
+    /// to the sessions subscribed to it, as Discord's member-list subscriptions do; a small guild sends them to every
+    /// member, subscribed or not. The caller must be a member. The subscription lasts as long as the gateway session
+    /// (a resume keeps it) and ends when the caller leaves the guild or calls <c>gateway.guildUnsubscribe</c>.
+    /// At most <c>Gateway:MaxGuildSubscriptions</c> (100) per session. Returns false when the session already subscribed.
+    /// </summary>
+    /// <param name="guildId">A guild the caller is a member of.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    [JsonRpcMethod("gateway.guildSubscribe")]
+    Task<bool> GuildSubscribeAsync(long guildId, CancellationToken cancellationToken = default);
+
+    /// <summary>Ends this connection's gateway session's subscription to a guild's presence changes; returns false when it had none.</summary>
+    /// <param name="guildId">The guild.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    [JsonRpcMethod("gateway.guildUnsubscribe")]
+    Task<bool> GuildUnsubscribeAsync(long guildId, CancellationToken cancellationToken = default);
 }

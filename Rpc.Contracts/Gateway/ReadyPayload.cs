@@ -13,13 +13,16 @@ public sealed record ReadyPayload
     /// <summary>The user, with its own real presence.</summary>
     public required User User { get; init; }
 
-    /// <summary>Every guild the user is a member of.</summary>
+    /// <summary>Every guild the user is a member of, each with its <c>member_count</c> and whether it is <c>large</c>.</summary>
     public required IReadOnlyList<Guild> Guilds { get; init; }
 
     /// <summary>Every DM and group DM of the user.</summary>
     public required IReadOnlyList<Channel> PrivateChannels { get; init; }
 
-    /// <summary>The status of every user the user observes (guild mates and friends, no block either way) who is not OFFLINE, as the user may see it.</summary>
+    /// <summary>
+    /// The status of every user the user observes (guild mates and friends, no block either way) who is not OFFLINE,
+    /// as the user may see it: of a large guild, only its online members (page through the rest with <c>guilds.members</c>).
+    /// </summary>
     public required IReadOnlyList<PresenceUpdate> Presences { get; init; }
 
     /// <summary>The user's relationships, as <c>users.relationships</c> lists them.</summary>

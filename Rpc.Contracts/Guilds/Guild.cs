@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Rpc.Contracts.Users;
 
 namespace Rpc.Contracts.Guilds;
@@ -31,6 +32,25 @@ public sealed record Guild
 
     /// <summary>How many members the guild has, the owner included.</summary>
     public required int MemberCount { get; init; }
+
+    /// <summary>
+    /// READY only (as Discord's <c>large</c>): whether the guild has more members than <c>Gateway:LargeThreshold</c>.
+    /// A large guild's presence changes reach only the sessions subscribed to it (<c>gateway.guildSubscribe</c>), and
+    /// READY's presences list only its members who are not OFFLINE; <c>guilds.members</c> pages through all of them.
+    /// Absent from every other guild object.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? Large { get; init; }
+}
+
+/// <summary>A member of a guild, as <c>guilds.members</c> lists them.</summary>
+public sealed record GuildMember
+{
+    /// <summary>The member, with its presence as the caller may see it.</summary>
+    public required User User { get; init; }
+
+    /// <summary>When the member joined the guild.</summary>
+    public required DateTimeOffset JoinedAt { get; init; }
 }
 
 /// <summary>An invite to a guild, from <c>guilds.invites.create</c>.</summary>

@@ -39,4 +39,16 @@ public interface IGuildsApi
     /// <param name="cancellationToken">Cancels the call.</param>
     [JsonRpcMethod("guilds.update")]
     Task<Guild> UpdateAsync(long guildId, string? name = null, string? region = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Lists a guild's members in user id order, a page at a time: <paramref name="limit"/> members (default 50, at
+    /// most 100) with ids greater than <paramref name="after"/>. Each page is one read through the guild's member
+    /// index, whatever the guild's size. Each member's presence is as the caller may see it (none across a block).
+    /// </summary>
+    /// <param name="guildId">A guild the caller is a member of.</param>
+    /// <param name="limit">Members per page, 1 to 100; default 50.</param>
+    /// <param name="after">A user id: the page starts after it; null for the first page.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    [JsonRpcMethod("guilds.members")]
+    Task<IReadOnlyList<GuildMember>> MembersAsync(long guildId, int? limit = null, long? after = null, CancellationToken cancellationToken = default);
 }

@@ -19,4 +19,10 @@ public static partial class ErrorData
 
     /// <summary>users.identify, users.auth, gateway.resume on a WebSocket that already has a gateway session; the connection stays as it was.</summary>
     public const string AlreadyIdentified = "this connection already has a gateway session: open a new WebSocket to identify or resume another";
+
+    /// <summary>gateway.guildSubscribe, gateway.guildUnsubscribe: the WebSocket has no gateway session yet; the client calls users.identify (or users.auth) on it first.</summary>
+    public const string GatewaySessionRequired = "this connection has no gateway session: call users.identify on it first";
+
+    /// <summary>gateway.guildSubscribe: the gateway session already subscribes to the most guilds one may (<c>Gateway:MaxGuildSubscriptions</c>); nothing changed.</summary>
+    public static string TooManyGuildSubscriptions(int max) => $"this gateway session already subscribes to {max} guilds, the most one may: unsubscribe from one first";
 }

@@ -141,6 +141,22 @@ public sealed class GuildRepository(DbConnectionFactory connections)
         return (await connection.QueryAsync<GuildRow>(new CommandDefinition(sql, new { userId, after, limit }, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
     }
 
+    /// <summary>
+    /// A page of a guild's members in user id order after the cursor, with when each joined: one range read of
+    /// the primary key (guild_id, user_id), so a page costs the same in a guild of any size.
+    /// </summary>
+    public async Task<IReadOnlyList<(UserRow User, long JoinedAt)>> ListMembersAsync(long guildId, long? after, int limit, CancellationToken cancellationToken)
+    {
+        var sql = $"""
+            SELECT {UserRepository.Columns}, m.joined_at FROM guild_members m JOIN users ON users.id = m.user_id
+            WHERE m.guild_id = @guildId AND (@after IS NULL OR m.user_id > @after)
+            ORDER BY m.user_id LIMIT @limit
+            """;
+        await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return (await connection.QueryAsync<UserRow, long, (UserRow, long)>(new CommandDefinition(sql, new { guildId, after, limit }, cancellationToken: cancellationToken),
+            (user, joinedAt) => (user, joinedAt), splitOn: "joined_at").ConfigureAwait(false)).AsList();
+    }
+
     /// <summary>Inserts an invite; false when its code is already in use.</summary>
     public async Task<bool> TryInsertInviteAsync(InviteRow invite, CancellationToken cancellationToken)
     {

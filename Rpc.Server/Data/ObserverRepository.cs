@@ -31,6 +31,67 @@ public sealed class ObserverRepository(DbConnectionFactory connections)
         return (await connection.QueryAsync<long>(new CommandDefinition(sql, new { userId }, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
     }
 
+    /// <summary>
+    /// Who gets <paramref name="userId"/>'s presence changes: its observers through guilds of at most
+    /// <paramref name="largeThreshold"/> members and its friends (blocks either way excepted), the guilds of it
+    /// with more members (whose presence goes only to the sessions subscribed to them), and the users on either
+    /// side of a block with it (who get nothing, subscribed or not). One round trip; each guild of the user is
+    /// counted through the primary key's index.
+    /// </summary>
+    public async Task<PresenceAudience> PresenceAudienceAsync(long userId, int largeThreshold, CancellationToken cancellationToken)
+    {
+        const string sql = """
+            WITH mine AS (
+                SELECT m.guild_id, (SELECT COUNT(*) FROM guild_members c WHERE c.guild_id = m.guild_id) AS members
+                FROM guild_members m WHERE m.user_id = @userId)
+            SELECT 1 AS kind, guild_id AS id FROM mine WHERE members > @largeThreshold
+            UNION ALL
+            SELECT 2, other_id FROM relationships WHERE user_id = @userId AND type = 2
+            UNION ALL
+            SELECT 2, user_id FROM relationships WHERE other_id = @userId AND type = 2
+            UNION ALL
+            SELECT 0, x.user_id FROM (
+                SELECT o.user_id FROM mine JOIN guild_members o ON o.guild_id = mine.guild_id
+                WHERE mine.members <= @largeThreshold AND o.user_id <> @userId
+                UNION
+                SELECT other_id FROM relationships WHERE user_id = @userId AND type = 1) x
+            """;
+        await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var observers = new HashSet<long>();
+        var largeGuilds = new List<long>();
+        var blocked = new HashSet<long>();
+        foreach (var (kind, id) in await connection.QueryAsync<(long, long)>(new CommandDefinition(sql, new { userId, largeThreshold }, cancellationToken: cancellationToken)).ConfigureAwait(false))
+        {
+            switch (kind)
+            {
+                case 0:
+                    observers.Add(id);
+                    break;
+                case 1:
+                    largeGuilds.Add(id);
+                    break;
+                default:
+                    blocked.Add(id);
+                    break;
+            }
+        }
+
+        observers.ExceptWith(blocked);
+        return new PresenceAudience(observers, largeGuilds, blocked);
+    }
+
+    /// <summary>The users <paramref name="userId"/> blocks and those who block it.</summary>
+    public async Task<HashSet<long>> BlockedEitherWayAsync(long userId, CancellationToken cancellationToken)
+    {
+        const string sql = """
+            SELECT other_id FROM relationships WHERE user_id = @userId AND type = 2
+            UNION
+            SELECT user_id FROM relationships WHERE other_id = @userId AND type = 2
+            """;
+        await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return (await connection.QueryAsync<long>(new CommandDefinition(sql, new { userId }, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToHashSet();
+    }
+
     /// <summary>Which of <paramref name="others"/> observe <paramref name="userId"/> (and so are seen by it).</summary>
     public async Task<HashSet<long>> ObserversAmongAsync(long userId, IReadOnlyCollection<long> others, CancellationToken cancellationToken)
     {
@@ -55,3 +116,9 @@ public sealed class ObserverRepository(DbConnectionFactory connections)
     public async Task<bool> ObservesAsync(long viewerId, long userId, CancellationToken cancellationToken) =>
         (await ObserversAmongAsync(userId, [viewerId], cancellationToken).ConfigureAwait(false)).Contains(viewerId);
 }
+
+/// <summary>Who gets a user's presence changes (<see cref="ObserverRepository.PresenceAudienceAsync"/>).</summary>
+/// <param name="Observers">Observers through small guilds and friendships, blocks excepted.</param>
+/// <param name="LargeGuilds">The user's large guilds: their subscribed sessions get the change too.</param>
+/// <param name="Blocked">Users on either side of a block with the user: never sent the change.</param>
+public sealed record PresenceAudience(IReadOnlySet<long> Observers, IReadOnlyList<long> LargeGuilds, IReadOnlySet<long> Blocked);

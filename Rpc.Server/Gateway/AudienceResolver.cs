@@ -1,12 +1,21 @@
 using Dapper;
+using Microsoft.Extensions.Options;
 using Rpc.Server.Data;
 using Rpc.Server.Events;
+using Rpc.Server.Services;
 
 namespace Rpc.Server.Gateway;
 
 /// <summary>Turns an event's audience into the ids of the users who receive it.</summary>
-public sealed class AudienceResolver(DbConnectionFactory connections, ObserverRepository observers)
+public sealed class AudienceResolver(DbConnectionFactory connections, ObserverRepository observers, IOptions<LargeGuildOptions> largeGuilds)
 {
+    /// <summary>
+    /// Who gets a presence change of <paramref name="userId"/> (the <see cref="EventAudience.Observers"/> audience):
+    /// its observers through small guilds and friendships, and its large guilds, whose subscribed sessions get it.
+    /// </summary>
+    public Task<PresenceAudience> ResolvePresenceAsync(long userId, CancellationToken cancellationToken) =>
+        observers.PresenceAudienceAsync(userId, largeGuilds.Value.LargeThreshold, cancellationToken);
+
     public async Task<IReadOnlyCollection<long>> ResolveAsync(EventAudience audience, CancellationToken cancellationToken)
     {
         switch (audience)
@@ -14,7 +23,8 @@ public sealed class AudienceResolver(DbConnectionFactory connections, ObserverRe
             case EventAudience.Users users:
                 return users.UserIds;
             case EventAudience.Observers subject:
-                return await observers.ObserversOfAsync(subject.UserId, cancellationToken).ConfigureAwait(false);
+                // The users only; the gateway adds the sessions subscribed to the user's large guilds.
+                return (await ResolvePresenceAsync(subject.UserId, cancellationToken).ConfigureAwait(false)).Observers.ToArray();
             case EventAudience.UserAndObservers subject:
                 return [subject.UserId, .. await observers.ObserversOfAsync(subject.UserId, cancellationToken).ConfigureAwait(false)];
             case EventAudience.GuildMembers guild:

@@ -1,7 +1,10 @@
 using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using Rpc.Contracts.Gateway;
+using Rpc.Contracts.Guilds;
 using Rpc.Server.Security;
 using Rpc.Server.Services;
 using Rpc.Server.Events;
@@ -21,15 +24,17 @@ public sealed class GatewayHub : BackgroundService, IEventSink
     private readonly Dictionary<long, List<GatewaySession>> sessionsByUser = [];
     private readonly object registryGate = new();
     private readonly AudienceResolver audiences;
+    private readonly GuildSubscriptions subscriptions;
     private readonly ReadyEventBuilder ready;
     private readonly PresenceService presence;
     private readonly GatewayOptions options;
     private readonly TimeProvider clock;
     private readonly ILogger<GatewayHub> logger;
 
-    public GatewayHub(AudienceResolver audiences, ReadyEventBuilder ready, PresenceService presence, IOptions<GatewayOptions> options, TimeProvider clock, ILogger<GatewayHub> logger)
+    public GatewayHub(AudienceResolver audiences, GuildSubscriptions subscriptions, ReadyEventBuilder ready, PresenceService presence, IOptions<GatewayOptions> options, TimeProvider clock, ILogger<GatewayHub> logger)
     {
         this.audiences = audiences;
+        this.subscriptions = subscriptions;
         this.ready = ready;
         this.presence = presence;
         this.options = options.Value;
@@ -142,6 +147,24 @@ public sealed class GatewayHub : BackgroundService, IEventSink
         }
     }
 
+    /// <summary>
+    /// Subscribes <paramref name="session"/> to a guild's presence changes (at most <paramref name="max"/> guilds);
+    /// a session that ended meanwhile keeps nothing.
+    /// </summary>
+    public SubscribeOutcome Subscribe(GatewaySession session, long guildId, int max)
+    {
+        var outcome = subscriptions.Add(session, guildId, max);
+        if (!sessions.ContainsKey(session.Id))
+        {
+            subscriptions.RemoveAll(session);
+        }
+
+        return outcome;
+    }
+
+    /// <summary>Ends <paramref name="session"/>'s subscription to a guild; false when it had none.</summary>
+    public bool Unsubscribe(GatewaySession session, long guildId) => subscriptions.Remove(session, guildId);
+
     /// <summary>Ends a session for good (expiry): it can no longer be resumed.</summary>
     public void End(GatewaySession session)
     {
@@ -175,16 +198,65 @@ public sealed class GatewayHub : BackgroundService, IEventSink
     {
         // Serialized once: every receiver's outbox and replay buffer share this frame.
         var frame = new EventFrame(dispatch.Name, dispatch.Payload);
+        if (dispatch.Audience is EventAudience.Observers observed)
+        {
+            foreach (var session in await PresenceSessionsAsync(observed.UserId, cancellationToken).ConfigureAwait(false))
+            {
+                session.Deliver(frame);
+            }
+
+            return;
+        }
+
         var userIds = await audiences.ResolveAsync(dispatch.Audience, cancellationToken).ConfigureAwait(false);
         var staffOnly = dispatch.Audience is EventAudience.Staff;
-        foreach (var session in SessionsOf(userIds))
+        var receivers = SessionsOf(userIds);
+        foreach (var session in receivers)
         {
             if (!staffOnly || session.StaffEvents)
             {
                 session.Deliver(frame);
             }
         }
+
+        // A user who left a guild no longer gets its presence changes: GUILD_DELETE goes to it on every way out
+        // but account deletion, which ends its sessions anyway.
+        if (dispatch.Name == GatewayEvents.GuildDelete && DeletedGuildId(dispatch.Payload) is { } guildId)
+        {
+            foreach (var session in receivers)
+            {
+                subscriptions.Remove(session, guildId);
+            }
+        }
     }
+
+    /// <summary>
+    /// The sessions a presence change of <paramref name="userId"/> goes to: its observers' through small guilds
+    /// and friendships, and those subscribed to its large guilds, except its own (they get the real status
+    /// separately) and those of users on either side of a block with it. Each session once.
+    /// </summary>
+    private async Task<HashSet<GatewaySession>> PresenceSessionsAsync(long userId, CancellationToken cancellationToken)
+    {
+        var audience = await audiences.ResolvePresenceAsync(userId, cancellationToken).ConfigureAwait(false);
+        var receivers = new HashSet<GatewaySession>(SessionsOf(audience.Observers));
+        if (audience.LargeGuilds.Count > 0)
+        {
+            subscriptions.AddSubscribersOf(audience.LargeGuilds, receivers);
+            receivers.RemoveWhere(session => session.UserId == userId || audience.Blocked.Contains(session.UserId));
+        }
+
+        return receivers;
+    }
+
+    /// <summary>The guild id of a GUILD_DELETE payload: the object on this server, its JSON when it came from another.</summary>
+    private static long? DeletedGuildId(object payload) => payload switch
+    {
+        GuildDeleted deleted => deleted.Id,
+        JsonElement { ValueKind: JsonValueKind.Object } json when json.TryGetProperty("id", out var id) =>
+            id.ValueKind == JsonValueKind.String && long.TryParse(id.GetString(), NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed
+            : id.ValueKind == JsonValueKind.Number && id.TryGetInt64(out var number) ? number : null,
+        _ => null,
+    };
 
     private void Close(CloseConnections close)
     {
@@ -219,6 +291,8 @@ public sealed class GatewayHub : BackgroundService, IEventSink
         {
             return false;
         }
+
+        subscriptions.RemoveAll(session);
 
         lock (registryGate)
         {

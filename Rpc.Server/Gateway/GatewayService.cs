@@ -2,15 +2,22 @@ using Rpc.Contracts.Gateway;
 using Rpc.Contracts.Protocol;
 using Rpc.Server.Dispatch;
 using Rpc.Server.Errors;
+using Rpc.Server.Data;
 using Rpc.Server.Security;
+using Rpc.Server.Services;
 
 namespace Rpc.Server.Gateway;
 
 /// <summary>
-/// The <c>gateway.*</c> methods: resuming a session and staff event subscriptions. They act on the
+/// The <c>gateway.*</c> methods: resuming a session, staff event and guild subscriptions. They act on the
 /// connection they came on, so they live with the gateway, above Dispatch, and not among the services.
 /// </summary>
-public sealed class GatewayService(CallContextAccessor callContext, Authenticator authenticator, GatewayHub gateway) : IGatewayApi
+public sealed class GatewayService(
+    CallContextAccessor callContext,
+    Authenticator authenticator,
+    GatewayHub gateway,
+    GuildRepository guilds,
+    Microsoft.Extensions.Options.IOptions<LargeGuildOptions> largeGuilds) : IGatewayApi
 {
     /// <summary>
     /// Checks the call's token itself (the method is open to anyone) so that a revoked token gets its
@@ -47,6 +54,36 @@ public sealed class GatewayService(CallContextAccessor callContext, Authenticato
     public Task<bool> StaffEventsAsync(bool enabled, CancellationToken cancellationToken = default) =>
         Task.FromResult(ControlOf(callContext.Current).SetStaffEvents(enabled));
 
+    /// <summary>
+    /// Subscribes first and checks the membership after: a leave that commits before the check fails it, and
+    /// one that commits after it sends a GUILD_DELETE that ends the subscription, so none outlives the membership.
+    /// </summary>
+    public async Task<bool> GuildSubscribeAsync(long guildId, CancellationToken cancellationToken = default)
+    {
+        var session = SessionOf(callContext.Current);
+        var max = largeGuilds.Value.MaxGuildSubscriptions;
+        var outcome = gateway.Subscribe(session, guildId, max);
+        if (await guilds.FindForMemberAsync(guildId, session.UserId, cancellationToken).ConfigureAwait(false) is null)
+        {
+            gateway.Unsubscribe(session, guildId);
+            throw ServiceException.Refused(ErrorData.UnknownGuild);
+        }
+
+        return outcome switch
+        {
+            SubscribeOutcome.LimitReached => throw ServiceException.Refused(ErrorData.TooManyGuildSubscriptions(max)),
+            SubscribeOutcome.Added => true,
+            _ => false,
+        };
+    }
+
+    public Task<bool> GuildUnsubscribeAsync(long guildId, CancellationToken cancellationToken = default) =>
+        Task.FromResult(gateway.Unsubscribe(SessionOf(callContext.Current), guildId));
+
+    /// <summary>The gateway session of the call's WebSocket connection; refused over HTTP and before the connection identified.</summary>
+    private static GatewaySession SessionOf(CallContext context) =>
+        ControlOf(context).Session ?? throw ServiceException.Refused(ErrorData.GatewaySessionRequired);
+
     /// <summary>The gateway side of the call's WebSocket connection; over HTTP the methods are refused.</summary>
     private static IGatewayControl ControlOf(CallContext context) =>
         context.Origin.Connection as IGatewayControl ?? throw ServiceException.Refused(ErrorData.WebSocketOnly);
@@ -72,6 +109,9 @@ public interface IGatewayControl
 
     /// <summary>Turns staff events on or off for this connection's gateway session; returns the new setting.</summary>
     bool SetStaffEvents(bool enabled);
+
+    /// <summary>This connection's gateway session; null until it identifies or resumes.</summary>
+    GatewaySession? Session { get; }
 }
 
 /// <summary>What <see cref="IGatewayControl.Resume"/> did: null outcome when the connection already has a gateway session.</summary>

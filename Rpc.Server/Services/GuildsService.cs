@@ -10,7 +10,7 @@ using Rpc.Contracts.Gateway;
 
 namespace Rpc.Server.Services;
 
-/// <summary>The <c>guilds.*</c> methods: creating guilds, inviting to them and joining them.</summary>
+/// <summary>The <c>guilds.*</c> methods: creating guilds, inviting to them, joining them and listing their members.</summary>
 public sealed class GuildsService(
     GuildRepository guilds,
     UserRepository users,
@@ -18,6 +18,8 @@ public sealed class GuildsService(
     ServiceCallAccessor call,
     IEventBus bus,
     DbConnectionFactory connections,
+    ObserverRepository observers,
+    PresenceService presence,
     Microsoft.Extensions.Options.IOptions<UserCapsOptions> caps,
     TimeProvider clock) : IGuildsApi
 {
@@ -186,5 +188,24 @@ public sealed class GuildsService(
         }
 
         return guild;
+    }
+
+    public async Task<IReadOnlyList<GuildMember>> MembersAsync(long guildId, int? limit = null, long? after = null, CancellationToken cancellationToken = default)
+    {
+        var userId = call.Current.RequireCaller().UserId;
+        var pageSize = Paging.Limit(limit);
+        if (await guilds.FindForMemberAsync(guildId, userId, cancellationToken).ConfigureAwait(false) is null)
+        {
+            throw ServiceException.Refused(ErrorData.UnknownGuild);
+        }
+
+        var page = await guilds.ListMembersAsync(guildId, after, pageSize, cancellationToken).ConfigureAwait(false);
+        // Guild mates observe each other but across a block: one read of the caller's blocks covers the page.
+        var blocked = await observers.BlockedEitherWayAsync(userId, cancellationToken).ConfigureAwait(false);
+        return page.Select(member => new GuildMember
+        {
+            User = UserMapper.ToUser(member.User, blocked.Contains(member.User.Id) ? null : PresenceService.Project(userId, member.User.Id, presence.GetStatus(member.User.Id))),
+            JoinedAt = DateTimeOffset.FromUnixTimeMilliseconds(member.JoinedAt),
+        }).ToArray();
     }
 }

@@ -27,7 +27,8 @@ public sealed class SessionStartReads(
     ChannelRepository channels,
     ChannelViews channelViews,
     RelationshipsService relationships,
-    PresenceService presence) : ISessionStartReads
+    PresenceService presence,
+    Microsoft.Extensions.Options.IOptions<LargeGuildOptions> largeGuilds) : ISessionStartReads
 {
     public async Task<SessionStart> ReadAsync(long userId, CancellationToken cancellationToken)
     {
@@ -48,7 +49,7 @@ public sealed class SessionStartReads(
         while (true)
         {
             var page = await guilds.ListForMemberAsync(userId, after, Paging.MaxLimit, cancellationToken).ConfigureAwait(false);
-            all.AddRange(page.Select(GuildMapper.ToGuild));
+            all.AddRange(page.Select(row => GuildMapper.ToGuild(row) with { Large = largeGuilds.Value.IsLarge(row.MemberCount) }));
             if (page.Count < Paging.MaxLimit)
             {
                 return all;

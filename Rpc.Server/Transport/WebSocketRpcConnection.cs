@@ -129,6 +129,8 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection,
         return new ResumeAttempt(outcome, replayed);
     }
 
+    public GatewaySession? Session => authenticated?.Session;
+
     public bool SetStaffEvents(bool enabled)
     {
         if (authenticated?.Session is not { } session)

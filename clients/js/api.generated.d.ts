@@ -312,6 +312,8 @@ export type Guild = {
   emoji_limit: number;
   /** How many members the guild has, the owner included. */
   member_count: number;
+  /** READY only (as Discord's `large`): whether the guild has more members than `Gateway:LargeThreshold`. A large guild's presence changes reach only the sessions subscribed to it (`gateway.guildSubscribe`), and READY's presences list only its members who are not OFFLINE; `guilds.members` pages through all of them. Absent from every other guild object. */
+  large?: boolean | null;
 };
 
 /** The payload of GUILD_DELETE: the guild the receiving user is no longer in. */
@@ -323,6 +325,13 @@ export type GuildDeleted = {
 export type GuildFeatureList = {
   /** The guild's features, in the order of `All`. */
   features: Array<string>;
+};
+
+/** A member of a guild, as `guilds.members` lists them. */
+export type GuildMember = {
+  user: User;
+  /** When the member joined the guild. */
+  joined_at: string;
 };
 
 /** The payload of GUILD_MEMBER_ADD and GUILD_MEMBER_REMOVE. */
@@ -390,11 +399,11 @@ export type ReadyPayload = {
   /** The gateway session's id, for `gateway.resume`. */
   session_id: string;
   user: User;
-  /** Every guild the user is a member of. */
+  /** Every guild the user is a member of, each with its `member_count` and whether it is `large`. */
   guilds: Array<Guild>;
   /** Every DM and group DM of the user. */
   private_channels: Array<Channel>;
-  /** The status of every user the user observes (guild mates and friends, no block either way) who is not OFFLINE, as the user may see it. */
+  /** The status of every user the user observes (guild mates and friends, no block either way) who is not OFFLINE, as the user may see it: of a large guild, only its online members (page through the rest with `guilds.members`). */
   presences: Array<PresenceUpdate>;
   /** The user's relationships, as `users.relationships` lists them. */
   relationships: Array<Relationship>;
@@ -835,6 +844,18 @@ export type DiscordUsersParams = {
   after?: string | number | null;
 };
 
+/** Params of `gateway.guildSubscribe`. */
+export type GatewayGuildSubscribeParams = {
+  /** A guild the caller is a member of. */
+  guild_id: string | number;
+};
+
+/** Params of `gateway.guildUnsubscribe`. */
+export type GatewayGuildUnsubscribeParams = {
+  /** The guild. */
+  guild_id: string | number;
+};
+
 /** Params of `gateway.resume`. */
 export type GatewayResumeParams = {
   /** The `session_id` of the READY event. */
@@ -877,6 +898,16 @@ export type GuildsInvitesCreateParams = {
 export type GuildsJoinParams = {
   /** The invite's code. */
   code: string;
+};
+
+/** Params of `guilds.members`. */
+export type GuildsMembersParams = {
+  /** A guild the caller is a member of. */
+  guild_id: string | number;
+  /** Members per page, 1 to 100; default 50. */
+  limit?: number | null;
+  /** A user id: the page starts after it; null for the first page. */
+  after?: string | number | null;
 };
 
 /** Params of `guilds.update`. */
@@ -1284,6 +1315,10 @@ export type Api = {
     "users": (params?: DiscordUsersParams) => Promise<Array<DiscordUserEntry>>;
   };
   "gateway": {
+    /** Subscribes this connection's gateway session to a guild's presence changes (user) */
+    "guildSubscribe": (params: GatewayGuildSubscribeParams) => Promise<boolean>;
+    /** Ends this connection's gateway session's subscription to a guild's presence changes; returns false when it had none (user) */
+    "guildUnsubscribe": (params: GatewayGuildUnsubscribeParams) => Promise<boolean>;
     /** Resumes a gateway session on a new connection after a disconnect: the events after `seq` are sent again, in order, then RESUMED, then live events continue with the next numbers (anonymous) */
     "resume": (params: GatewayResumeParams) => Promise<ResumeResult>;
     /** Subscribes this connection to staff events (role changes for a role-sync bot); returns the new setting (staff) */
@@ -1300,6 +1335,8 @@ export type Api = {
     };
     /** Joins the guild an invite leads to; joining a guild the caller is already in returns it and uses nothing (user) */
     "join": (params: GuildsJoinParams) => Promise<Guild>;
+    /** Lists a guild's members in user id order, a page at a time: `limit` members (default 50, at most 100) with ids greater than `after` (user) */
+    "members": (params: GuildsMembersParams) => Promise<Array<GuildMember>>;
     /** Renames a guild the caller owns and/or changes its voice region; dispatches GUILD_UPDATE to its members when something changed (user) */
     "update": (params: GuildsUpdateParams) => Promise<Guild>;
   };

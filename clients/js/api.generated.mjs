@@ -64,6 +64,8 @@ export function api(client) {
       "users": (params) => client.request({ method: "discord.users", params: params ?? {} }),
     },
     "gateway": {
+      "guildSubscribe": (params) => client.request({ method: "gateway.guildSubscribe", params: params ?? {} }),
+      "guildUnsubscribe": (params) => client.request({ method: "gateway.guildUnsubscribe", params: params ?? {} }),
       "resume": (params) => client.request({ method: "gateway.resume", params: params ?? {} }),
       "staffEvents": (params) => client.request({ method: "gateway.staffEvents", params: params ?? {} }),
     },
@@ -74,6 +76,7 @@ export function api(client) {
         "create": (params) => client.request({ method: "guilds.invites.create", params: params ?? {} }),
       },
       "join": (params) => client.request({ method: "guilds.join", params: params ?? {} }),
+      "members": (params) => client.request({ method: "guilds.members", params: params ?? {} }),
       "update": (params) => client.request({ method: "guilds.update", params: params ?? {} }),
     },
     "users": {
