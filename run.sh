@@ -96,14 +96,16 @@ case "$command" in
     # ./run.sh bench gateway [--connections N] [--members-first]: the gateway rows, written to bench/gateway-results.md
     # ./run.sh bench postgres [--seconds N] [--users N]: the PostgreSQL rows, written to bench/postgres-results.md
     # ./run.sh bench abuse [--seconds N]: the rows under attack (issue #11), written to bench/abuse-results.md
+    # ./run.sh bench cluster [--per-server N] [--members N] [--subscribers N] [--identify-concurrency N]: three servers
+    # on a throwaway PostgreSQL (issue #17), written to bench/cluster-results.md
     # (Rpc.Bench's Program dispatches on the first argument). 10,000 WebSockets need that many descriptors.
-    [ "${1:-}" = gateway ] && ulimit -n 20000 2>/dev/null || true
+    { [ "${1:-}" = gateway ] || [ "${1:-}" = cluster ]; } && { ulimit -n 40000 2>/dev/null || ulimit -n 20000 2>/dev/null || true; }
     build
     mkdir -p bench
     exec dotnet Rpc.Bench/bin/Release/net10.0/Rpc.Bench.dll "$@"
     ;;
   *)
-    echo "usage: ./run.sh [serve [--port N] [--db PATH] | test [dotnet test args] | docs | manage COMMAND [ARGS] [--db PATH] | publish [DIR] | ws [URL] [FRAME...] | bench [--no-scale] [--seconds N] | bench gateway [--connections N] | bench postgres | bench abuse]" >&2
+    echo "usage: ./run.sh [serve [--port N] [--db PATH] | test [dotnet test args] | docs | manage COMMAND [ARGS] [--db PATH] | publish [DIR] | ws [URL] [FRAME...] | bench [--no-scale] [--seconds N] | bench gateway [--connections N] | bench postgres | bench abuse | bench cluster [--per-server N] [--members N]]" >&2
     exit 2
     ;;
 esac

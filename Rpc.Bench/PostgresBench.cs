@@ -111,7 +111,8 @@ public static class PostgresBench
             notes, settings.Output);
     }
 
-    private static async Task ScriptAsync(string root, string action, string cluster)
+    /// <summary>Runs <c>scripts/postgres.sh ACTION CLUSTER</c> (start or stop a throwaway PostgreSQL).</summary>
+    internal static async Task ScriptAsync(string root, string action, string cluster)
     {
         using var process = Process.Start(new ProcessStartInfo(Path.Combine(root, "scripts", "postgres.sh"), [action, cluster]) { UseShellExecute = false })!;
         await process.WaitForExitAsync();
@@ -121,7 +122,8 @@ public static class PostgresBench
         }
     }
 
-    private static async Task<string> CreateDatabaseAsync(string server, string name)
+    /// <summary>Creates database <paramref name="name"/> (C collation) on <paramref name="server"/>; returns its connection string.</summary>
+    internal static async Task<string> CreateDatabaseAsync(string server, string name)
     {
         await using (var connection = new NpgsqlConnection(server))
         {

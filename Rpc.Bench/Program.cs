@@ -18,6 +18,11 @@ if (args is ["abuse", ..])
     return await AbuseBench.RunAsync(args.Contains("--out") ? settings : settings with { Output = Path.Combine("bench", "abuse-results.md") });
 }
 
+if (args is ["cluster", ..])
+{
+    return await ClusterBench.RunAsync(ClusterSettings.Parse(args[1..]));
+}
+
 if (args is ["postgres", ..])
 {
     var settings = BenchSettings.Parse(args[1..]);
