@@ -13,16 +13,17 @@ namespace Rpc.Server.Cluster;
 /// renewal it also drops the servers whose lease lapsed, so the users they held go offline unless held elsewhere,
 /// and deletes their rows. A server whose own lease lapsed (the database was out of reach) claims its users again.
 /// A server that starts reads the live servers' rows before its bus replays the last lease period's changes.
-/// Leases are stamped with each server's clock: servers of one cluster keep their clocks in step (NTP).
+/// Leases are stamped with each server's wall clock (<see cref="TimeProvider.System"/>, not the injected one that tests
+/// move: a lease is about a process being alive): servers of one cluster keep their clocks in step (NTP).
 /// </summary>
 public sealed class PresenceLeases(
     DbConnectionFactory connections,
     PresenceService presence,
     ClusterNode node,
     IOptions<ClusterOptions> options,
-    TimeProvider clock,
     ILogger<PresenceLeases> logger) : BackgroundService
 {
+    private static readonly TimeProvider clock = TimeProvider.System;
     private readonly TimeSpan lease = TimeSpan.FromSeconds(options.Value.LeaseSeconds);
     private readonly string self = node.Id.ToString();
 

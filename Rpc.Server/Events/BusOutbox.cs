@@ -26,10 +26,13 @@ public sealed record OutboxRow(long Position, string Node, string Body);
 /// transaction lock; SQLite: its one writer) and numbers its rows after the last committed one, so positions
 /// commit in order and a reader that has seen position n has seen every earlier one. On PostgreSQL the
 /// append also sends NOTIFY on <see cref="ChannelName"/> with the stream's number, delivered at commit: the
-/// readers' wake-up, never the message itself.
+/// readers' wake-up, never the message itself. Rows are stamped with the wall clock (<see cref="TimeProvider.System"/>),
+/// not the injected one: their age is about processes and retention, which a test's fake clock must not move.
 /// </summary>
-public sealed class BusOutbox(DbConnectionFactory connections, TimeProvider clock)
+public sealed class BusOutbox(DbConnectionFactory connections)
 {
+    private static readonly TimeProvider clock = TimeProvider.System;
+
     public const string ChannelName = "rpc_bus";
 
     // Not the write lock of SqlDialect: appends must not wait behind the services' transactions.

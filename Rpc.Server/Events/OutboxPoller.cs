@@ -8,8 +8,10 @@ namespace Rpc.Server.Events;
 /// <c>Cluster:OutboxPollInterval</c> for what <c>./run.sh manage</c> wrote there (staff changes…) and hands it
 /// to this server's sinks, so the command's events reach the running server's connections.
 /// </summary>
-public sealed class OutboxPoller(BusOutbox outbox, InProcessEventBus local, ClusterNode node, IOptions<ClusterOptions> options, TimeProvider clock, ILogger<OutboxPoller> logger) : BackgroundService
+public sealed class OutboxPoller(BusOutbox outbox, InProcessEventBus local, ClusterNode node, IOptions<ClusterOptions> options, ILogger<OutboxPoller> logger) : BackgroundService
 {
+    // The wall clock: a test's fake clock jumping a day must not fire a day of polls.
+    private static readonly TimeProvider clock = TimeProvider.System;
     private readonly OutboxReader events = new(outbox, local, node.Id, BusStream.Events, logger);
     private readonly OutboxReader closes = new(outbox, local, node.Id, BusStream.Closes, logger);
 

@@ -26,9 +26,10 @@ public sealed class PostgresEventBus(
     DbConnectionFactory connections,
     ClusterNode node,
     IOptions<ClusterOptions> options,
-    TimeProvider clock,
     ILogger<PostgresEventBus> logger) : BackgroundService, IEventBus
 {
+    // Polls, retries and retention run on the wall clock: a test's fake clock jumping a day must not fire a day of polls.
+    private static readonly TimeProvider clock = TimeProvider.System;
     private const int MaxQueued = 100_000;
     private const int MaxBatch = 1000;
     private static readonly TimeSpan ReconnectDelay = TimeSpan.FromSeconds(1);
