@@ -70,10 +70,12 @@ public sealed class ClusterTests
         Assert.That(await NextPresenceAsync(bobOnC, alice.Id), Is.EqualTo("ONLINE"));
         await WaitForRowsAsync(alice.Id, 2);
 
-        // B's connection ends; after B's grace period (1 s) B no longer holds alice, A still does.
+        // B's connection ends; after B's grace period (1 s) B no longer holds alice, A still does. A second observer
+        // on C watches for an update that must not come (a receive that times out aborts its socket).
+        await using var watchOnC = await GatewayClient.IdentifyAsync(c.WebSocketUri, bob.Token);
         await aliceOnB.DisposeAsync();
         await WaitForRowsAsync(alice.Id, 1);
-        Assert.That(await HasPresenceAsync(bobOnC, alice.Id, TimeSpan.FromSeconds(2)), Is.False, "alice stayed ONLINE for observers on C");
+        Assert.That(await HasPresenceAsync(watchOnC, alice.Id, TimeSpan.FromSeconds(2)), Is.False, "alice stayed ONLINE for observers on C");
         Assert.That(await c.PresenceAsync(alice.Id, bob.Token), Is.EqualTo("ONLINE"), "users.get on C");
         Assert.That(await b.PresenceAsync(alice.Id, bob.Token), Is.EqualTo("ONLINE"), "users.get on B, which no longer holds her");
 
