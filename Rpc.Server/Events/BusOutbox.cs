@@ -84,13 +84,19 @@ public sealed class BusOutbox(DbConnectionFactory connections)
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The messages of <paramref name="stream"/> after <paramref name="after"/>, oldest first, at most <paramref name="limit"/>.</summary>
-    public async Task<IReadOnlyList<OutboxRow>> ReadAsync(BusStream stream, long after, int limit, CancellationToken cancellationToken)
+    /// <summary>
+    /// The messages of <paramref name="stream"/> after <paramref name="after"/>, oldest first, at most <paramref name="limit"/>;
+    /// those of <paramref name="self"/> come without their body (the reader already delivered them).
+    /// </summary>
+    public async Task<IReadOnlyList<OutboxRow>> ReadAsync(BusStream stream, long after, int limit, string self, CancellationToken cancellationToken)
     {
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
         return (await connection.QueryAsync<OutboxRow>(new CommandDefinition(
-            "SELECT position AS Position, node AS Node, body AS Body FROM bus_outbox WHERE stream = @stream AND position > @after ORDER BY position LIMIT @limit",
-            new { stream = (int)stream, after, limit }, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
+            """
+            SELECT position AS Position, node AS Node, CASE WHEN node = @self THEN '' ELSE body END AS Body
+            FROM bus_outbox WHERE stream = @stream AND position > @after ORDER BY position LIMIT @limit
+            """,
+            new { stream = (int)stream, after, limit, self }, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
     }
 
     /// <summary>The last position written (0 when the outbox is empty): where a server that starts reads on from.</summary>
@@ -143,10 +149,10 @@ public sealed class OutboxReader(BusOutbox outbox, InProcessEventBus local, Guid
         var selfText = self.ToString();
         while (true)
         {
-            var rows = await outbox.ReadAsync(stream, Position, BatchSize, cancellationToken).ConfigureAwait(false);
+            var rows = await outbox.ReadAsync(stream, Position, BatchSize, selfText, cancellationToken).ConfigureAwait(false);
             foreach (var row in rows)
             {
-                if (!string.Equals(row.Node, selfText, StringComparison.OrdinalIgnoreCase))
+                if (!string.Equals(row.Node, selfText, StringComparison.Ordinal))
                 {
                     try
                     {
