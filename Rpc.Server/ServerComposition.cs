@@ -13,7 +13,6 @@ using Rpc.Server.Security;
 using Rpc.Server.Services;
 using Rpc.Server.Transport;
 using Rpc.Server.Events;
-using Rpc.Server.Cluster;
 
 namespace Rpc.Server;
 

@@ -17,8 +17,15 @@ public enum BusStream
     Closes = 1,
 }
 
-/// <summary>One message of the outbox.</summary>
-public sealed record OutboxRow(long Position, string Node, string Body);
+/// <summary>One message of the outbox (a class, not a positional record: SQLite types an expression column of an empty result as a blob).</summary>
+public sealed class OutboxRow
+{
+    public long Position { get; init; }
+
+    public string Node { get; init; } = string.Empty;
+
+    public string Body { get; init; } = string.Empty;
+}
 
 /// <summary>
 /// The durable, ordered bus between servers (table <c>bus_outbox</c>, migration 0017): messages appended with

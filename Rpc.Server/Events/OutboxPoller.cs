@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using Rpc.Server.Cluster;
 
 namespace Rpc.Server.Events;
 
@@ -40,8 +39,9 @@ public sealed class OutboxPoller(BusOutbox outbox, InProcessEventBus local, Clus
                         await outbox.TrimAsync(clock.GetUtcNow() - options.Value.OutboxRetention, stoppingToken).ConfigureAwait(false);
                     }
                 }
-                catch (System.Data.Common.DbException e)
+                catch (Exception e) when (e is not OperationCanceledException)
                 {
+                    // Never let the poller stop the server (a failed BackgroundService stops the host).
                     logger.LogWarning(e, "Bus: the outbox could not be read; trying again");
                 }
             }

@@ -2,7 +2,6 @@ using System.Threading.Channels;
 using Dapper;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using Rpc.Server.Cluster;
 using Rpc.Server.Data;
 
 namespace Rpc.Server.Events;
@@ -140,8 +139,9 @@ public sealed class PostgresEventBus(
             {
                 return;
             }
-            catch (Exception e) when (e is NpgsqlException or InvalidOperationException or IOException or TimeoutException)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
+                // Never let the bus stop the server (a failed BackgroundService stops the host).
                 logger.LogWarning(e, "Bus: the outbox could not be read; trying again");
                 await Task.Delay(ReconnectDelay, clock, cancellationToken).ConfigureAwait(false);
             }
@@ -168,7 +168,7 @@ public sealed class PostgresEventBus(
             {
                 return;
             }
-            catch (Exception e) when (e is NpgsqlException or InvalidOperationException or IOException or TimeoutException)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
                 logger.LogError(e, "Bus: {Count} messages could not be written to the outbox; trying again", batch.Count);
                 await Task.Delay(ReconnectDelay, clock, cancellationToken).ConfigureAwait(false);
@@ -188,7 +188,7 @@ public sealed class PostgresEventBus(
                 {
                     await outbox.TrimAsync(clock.GetUtcNow() - retention, cancellationToken).ConfigureAwait(false);
                 }
-                catch (Exception e) when (e is NpgsqlException or InvalidOperationException or IOException or TimeoutException)
+                catch (Exception e) when (e is not OperationCanceledException)
                 {
                     logger.LogWarning(e, "Bus: old outbox messages could not be trimmed");
                 }

@@ -5,7 +5,6 @@ using Rpc.Contracts.Gateway;
 using Rpc.Server.Security;
 using Rpc.Server.Services;
 using Rpc.Server.Events;
-using Rpc.Server.Cluster;
 
 namespace Rpc.Server.Gateway;
 

@@ -7,7 +7,7 @@ using Rpc.Server.Services;
 namespace Rpc.Server.Gateway;
 
 /// <summary>Builds the READY event of a new gateway session from what the services read for it (<see cref="ISessionStartReads"/>).</summary>
-public sealed class ReadyEventBuilder(ISessionStartReads reads, Microsoft.Extensions.Options.IOptions<Cluster.ClusterOptions> cluster)
+public sealed class ReadyEventBuilder(ISessionStartReads reads, Microsoft.Extensions.Options.IOptions<Events.ClusterOptions> cluster)
 {
     public async Task<EventFrame> BuildAsync(GatewaySession session, CancellationToken cancellationToken)
     {

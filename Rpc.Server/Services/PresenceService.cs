@@ -8,7 +8,6 @@ using Rpc.Server.Security;
 using Rpc.Server.Errors;
 using Rpc.Server.Events;
 using Rpc.Contracts.Gateway;
-using Rpc.Server.Cluster;
 
 namespace Rpc.Server.Services;
 
@@ -27,7 +26,7 @@ namespace Rpc.Server.Services;
 /// With several servers on one database (<see cref="ClusterNode.Clustered"/>) the state is the cluster's: a
 /// server sends the others <see cref="PresenceState"/> when it starts or stops holding a user present and
 /// <see cref="PresenceChosen"/> when a user chooses a status, and counts a user online while it or any other
-/// live server holds it (<see cref="Cluster.PresenceLeases"/> drops a server whose lease lapsed). Each server
+/// live server holds it (<see cref="PresenceLeases"/> drops a server whose lease lapsed). Each server
 /// publishes PRESENCE_UPDATE to its own connections only, from its view of the cluster, so every connection gets
 /// each change once whichever server it is on.
 /// </para>

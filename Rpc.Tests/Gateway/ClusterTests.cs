@@ -14,7 +14,7 @@ namespace Rpc.Tests.Gateway;
 /// Three real server processes on one PostgreSQL database (the PostgreSQL run of the suite only), behaving as one
 /// server: presence held on any of them, no event lost when a server's LISTEN connection drops, a resume on the
 /// wrong server refused so the client identifies, <c>manage</c> reaching all of them, and a server killed under load.
-/// Short lease (3 s) and grace period (1 s) keep the waits short; every wait is a wait-until with a generous limit.
+/// A short lease (6 s: a server stalled that long by a loaded machine would drop out) and grace period (1 s) keep the waits short; every wait is a wait-until with a generous limit.
 /// </summary>
 [NonParallelizable]
 public sealed class ClusterTests
@@ -139,7 +139,8 @@ public sealed class ClusterTests
         var user = await a.NewUserAsync();
         var onA = await GatewayClient.IdentifyAsync(a.WebSocketUri, user.Token);
         var sessionId = onA.SessionId;
-        await onA.Ws.Socket.CloseOutputAsync(System.Net.WebSockets.WebSocketCloseStatus.EndpointUnavailable, "moving", CancellationToken.None);
+        // Any code but 1000/1001 keeps the session resumable.
+        await onA.Ws.Socket.CloseOutputAsync((System.Net.WebSockets.WebSocketCloseStatus)4000, "moving", CancellationToken.None);
         await onA.DisposeAsync();
 
         await using var onB = await GatewayClient.ConnectAsync(b.WebSocketUri);
@@ -332,7 +333,7 @@ public sealed class ClusterTests
             {
                 ["Database__Provider"] = "postgres",
                 ["Database__ConnectionString"] = new NpgsqlConnectionStringBuilder(connectionString) { ApplicationName = name }.ConnectionString,
-                ["Cluster__LeaseSeconds"] = "3",
+                ["Cluster__LeaseSeconds"] = "6",
                 ["Gateway__PresenceGracePeriod"] = "00:00:01",
                 ["Gateway__PresenceCoalesceWindow"] = "00:00:00",
                 ["Logging__LogLevel__Default"] = "Warning",

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace Rpc.Server.Cluster;
+namespace Rpc.Server.Events;
 
 /// <summary>Several servers on one PostgreSQL database (configuration section <c>Cluster</c>); see README, "Several servers".</summary>
 public sealed class ClusterOptions

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace Rpc.Server.Cluster;
+namespace Rpc.Server.Events;
 
 /// <summary>
 /// This server process among those sharing the database: a new identity at every start, so a restarted

@@ -2,9 +2,9 @@ using System.Data.Common;
 using Dapper;
 using Microsoft.Extensions.Options;
 using Rpc.Server.Data;
-using Rpc.Server.Services;
+using Rpc.Server.Events;
 
-namespace Rpc.Server.Cluster;
+namespace Rpc.Server.Services;
 
 /// <summary>
 /// This server's part in the cluster's presence (PostgreSQL only): its lease in <c>cluster_nodes</c>, renewed
@@ -42,10 +42,10 @@ public sealed class PresenceLeases(
             {
                 if (chosen is { } status)
                 {
-                    presence.Deliver(new Events.PresenceChosen(userId, (Rpc.Contracts.Users.PresenceStatus)status));
+                    presence.Deliver(new PresenceChosen(userId, (Rpc.Contracts.Users.PresenceStatus)status));
                 }
 
-                presence.Deliver(new Events.PresenceState(Guid.Parse(other), userId, 1, true));
+                presence.Deliver(new PresenceState(Guid.Parse(other), userId, 1, true));
             }
         }
 
@@ -63,8 +63,9 @@ public sealed class PresenceLeases(
                 {
                     await TickAsync(stoppingToken).ConfigureAwait(false);
                 }
-                catch (Exception e) when (e is DbException or InvalidOperationException or IOException or TimeoutException)
+                catch (Exception e) when (e is not OperationCanceledException)
                 {
+                    // Never let the lease stop the server (a failed BackgroundService stops the host).
                     logger.LogWarning(e, "Cluster: the presence lease could not be renewed; trying again");
                 }
             }
