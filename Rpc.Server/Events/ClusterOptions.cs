@@ -29,6 +29,6 @@ public sealed class ClusterOptions
     /// This server's own WebSocket address, sent in READY as <c>resume_gateway_url</c> so that a client behind a
     /// load balancer resumes on the server that holds its session. Default none (READY carries null).
     /// </summary>
-    [Url]
+    [RegularExpression(@"^wss?://\S+$", ErrorMessage = "Cluster:ResumeGatewayUrl must be a ws:// or wss:// address")]
     public string? ResumeGatewayUrl { get; set; }
 }
