@@ -16,7 +16,7 @@ namespace Rpc.Bench;
 /// <c>./run.sh bench postgres</c>: the server on a throwaway PostgreSQL cluster (<c>scripts/postgres.sh</c>) with
 /// the bench users copied in directly, beside the same server on SQLite with the same users. Rows:
 /// <c>users.check</c> throughput with the answer cache off on both, its p99 at 1,000/s on PostgreSQL, and how
-/// long an event published on one server takes to reach a gateway connection on another (LISTEN/NOTIFY).
+/// long an event published on one server takes to reach a gateway connection on another (the bus outbox, woken by NOTIFY).
 /// </summary>
 public static class PostgresBench
 {

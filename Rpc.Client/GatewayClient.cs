@@ -13,7 +13,9 @@ namespace Rpc.Client;
 /// connection drops or the server restarts (1006, 1012, 1011, 1001, 4008) it reconnects after a jittered
 /// exponential backoff and resumes, so no sequence number is skipped; it identifies again when the resume
 /// is refused or the window has passed, and stops on 4004 (session revoked), 4005 (account deleted) and 4007
-/// (resumed elsewhere).
+/// (resumed elsewhere). A resume goes to READY's <c>resume_gateway_url</c> when the server named one (a cluster
+/// behind a load balancer); a resume that lands on another server of the cluster is refused (then 4010) and the
+/// client identifies again on a new connection.
 /// </summary>
 public sealed class GatewayClient(GatewayClientOptions options)
 {
@@ -23,6 +25,7 @@ public sealed class GatewayClient(GatewayClientOptions options)
 
     private readonly Random random = new();
     private DateTimeOffset? droppedAt;
+    private Uri? resumeUri;
     private int attempt;
 
     /// <summary>Raised for every event, once and in sequence order (replays of events already raised are skipped).</summary>
@@ -65,7 +68,7 @@ public sealed class GatewayClient(GatewayClientOptions options)
             int closeCode;
             try
             {
-                await socket.ConnectAsync(options.WebSocketUri, cancellationToken).ConfigureAwait(false);
+                await socket.ConnectAsync(SessionId is not null && resumeUri is not null ? resumeUri : options.WebSocketUri, cancellationToken).ConfigureAwait(false);
                 var stop = await RunConnectionAsync(socket, cancellationToken).ConfigureAwait(false);
                 if (stop is not null)
                 {
@@ -174,6 +177,16 @@ public sealed class GatewayClient(GatewayClientOptions options)
                 return Stop(null, $"the token was refused: {data}");
             }
 
+            if (data is ErrorData.ResumeOtherServer)
+            {
+                // Another server holds the session: the server closes this connection (4010); identify on the next.
+                StateChanged?.Invoke(new GatewayStateChange(GatewayTransition.ResumeRefused));
+                SessionId = null;
+                LastSequence = 0;
+                resumeUri = null;
+                continue;
+            }
+
             if (data is ErrorData.ResumeUnknownSession or ErrorData.ResumeEventsGone or ErrorData.ResumeSeqAhead)
             {
                 // The connection has no session after a refusal: start a new one on it.
@@ -196,6 +209,7 @@ public sealed class GatewayClient(GatewayClientOptions options)
         if (e.Name == GatewayEvents.Ready)
         {
             SessionId = e.Data.GetProperty("session_id").GetString();
+            resumeUri = e.Data.TryGetProperty("resume_gateway_url", out var url) && url.ValueKind == JsonValueKind.String ? new Uri(url.GetString()!) : null;
             LastSequence = 0;
         }
         else if (e.Sequence <= LastSequence)

@@ -54,14 +54,23 @@ public static class ServerComposition
         services.AddSingleton<UsernameCheckCache>();
         services.AddSingleton<IEventSink>(sp => sp.GetRequiredService<UsernameCheckCache>());
         services.AddSingleton<PresenceService>();
+        services.AddSingleton<IEventSink>(sp => sp.GetRequiredService<PresenceService>());
 
         services.AddSingleton<AuditLog>();
         services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(GatewayOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<InProcessEventBus>();
         services.AddHostedService<EventSinkSubscriptions>();
-        if (configuration.GetSection(DatabaseOptions.Section)[nameof(DatabaseOptions.Provider)] == "postgres")
+        var clustered = configuration.GetSection(DatabaseOptions.Section)[nameof(DatabaseOptions.Provider)] == "postgres";
+        services.AddOptions<ClusterOptions>().Bind(configuration.GetSection(ClusterOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(new ClusterNode { Clustered = clustered });
+        services.AddSingleton<BusOutbox>();
+        if (clustered)
         {
-            // Several servers may share the database: events and connection closes reach all of them.
+            // Several servers may share the database: events and connection closes reach all of them through the
+            // outbox, and presence is the cluster's. The leases start first: the bus replays recent presence changes
+            // over the snapshot they read.
+            services.AddSingleton<PresenceLeases>();
+            services.AddHostedService(sp => sp.GetRequiredService<PresenceLeases>());
             services.AddSingleton<PostgresEventBus>();
             services.AddSingleton<IEventBus>(sp => sp.GetRequiredService<PostgresEventBus>());
             services.AddHostedService(sp => sp.GetRequiredService<PostgresEventBus>());
@@ -69,6 +78,7 @@ public static class ServerComposition
         else
         {
             services.AddSingleton<IEventBus>(sp => sp.GetRequiredService<InProcessEventBus>());
+            services.AddHostedService<OutboxPoller>();
         }
         services.AddSingleton<AudienceResolver>();
         services.AddSingleton<GuildSubscriptions>();

@@ -29,6 +29,12 @@ public static class GatewayCloseCodes
 
     /// <summary>The connection did not authenticate and sent no request for <c>Connections:AnonymousIdleSeconds</c>.</summary>
     public const int IdleTimeout = 4009;
+
+    /// <summary>
+    /// A <c>gateway.resume</c> named a session another server of the cluster holds (or held before it stopped): identify
+    /// again on a new connection (or resume at READY's <c>resume_gateway_url</c>). Sent after the error reply.
+    /// </summary>
+    public const int SessionNotHere = 4010;
 }
 
 /// <summary>Names of the events the gateway pushes as <c>gateway.event</c> notifications.</summary>

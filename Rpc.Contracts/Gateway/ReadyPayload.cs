@@ -10,6 +10,12 @@ public sealed record ReadyPayload
     /// <summary>The gateway session's id, for <c>gateway.resume</c>.</summary>
     public required string SessionId { get; init; }
 
+    /// <summary>
+    /// The WebSocket address of the server that holds the session, where <c>gateway.resume</c> must go (the server's
+    /// <c>Cluster:ResumeGatewayUrl</c>); null when the server names none: resume at the address you connected to.
+    /// </summary>
+    public string? ResumeGatewayUrl { get; init; }
+
     /// <summary>The user, with its own real presence.</summary>
     public required User User { get; init; }
 

@@ -8,6 +8,12 @@ public static partial class ErrorData
     /// <summary>gateway.resume: the session is unknown, expired or ended, or another user's; the client identifies again.</summary>
     public const string ResumeUnknownSession = "unknown or expired gateway session: identify again and start over from READY";
 
+    /// <summary>
+    /// gateway.resume: the session belongs to another server of the cluster (or to one that stopped); the connection
+    /// is then closed with <see cref="Gateway.GatewayCloseCodes.SessionNotHere"/> and the client identifies again.
+    /// </summary>
+    public const string ResumeOtherServer = "this gateway session is held by another server: resume at READY's resume_gateway_url, or identify again and start over from READY";
+
     /// <summary>gateway.resume: seq is beyond the session's last event; the session is kept and a resume with a correct seq works.</summary>
     public const string ResumeSeqAhead = "seq is ahead of this gateway session's last event: resume again with the s of the last event received; the session is kept";
 

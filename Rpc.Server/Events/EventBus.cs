@@ -39,6 +39,8 @@ public abstract record EventAudience
 [JsonDerivedType(typeof(UsernamesChanged), "usernames_changed")]
 [JsonDerivedType(typeof(LoginCharge), "login_charge")]
 [JsonDerivedType(typeof(CreateCharge), "create_charge")]
+[JsonDerivedType(typeof(PresenceState), "presence_state")]
+[JsonDerivedType(typeof(PresenceChosen), "presence_chosen")]
 public abstract record BusMessage;
 
 /// <summary>An event to push to connections: JSON-RPC notification <c>gateway.event</c> with <c>{t, s, d}</c>.</summary>
@@ -72,6 +74,15 @@ public sealed record LoginCharge(Guid Origin, string Pair, string Account, strin
 
 /// <summary>An account creation counted on the server <paramref name="Origin"/>, mirrored by the others.</summary>
 public sealed record CreateCharge(Guid Origin, string Address) : BusMessage;
+
+/// <summary>
+/// Whether the server <paramref name="Node"/> holds gateway connections of the user (or keeps it present through
+/// the grace period after its last one closed): the other servers count the user online while any live server does.
+/// </summary>
+public sealed record PresenceState(Guid Node, long UserId, int Connections, bool Present) : BusMessage;
+
+/// <summary>The user chose this status (<c>users.presence</c>) on another server.</summary>
+public sealed record PresenceChosen(long UserId, Rpc.Contracts.Users.PresenceStatus Status) : BusMessage;
 
 /// <summary>
 /// Where services publish what the gateway must push or do. The in-process bus delivers to the sinks

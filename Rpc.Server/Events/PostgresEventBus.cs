@@ -1,7 +1,6 @@
-using System.Text;
-using System.Text.Json;
 using System.Threading.Channels;
 using Dapper;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using Rpc.Server.Data;
 
@@ -9,41 +8,40 @@ namespace Rpc.Server.Events;
 
 /// <summary>
 /// The bus when several servers share one PostgreSQL database. A message goes to this server's sinks at
-/// once, as <see cref="InProcessEventBus"/> delivers it, and to the other servers through NOTIFY on
-/// <see cref="ChannelName"/>; what they send arrives through LISTEN and goes to this server's sinks, so a
-/// user's connections get its events and its logout closes them whichever server they are on. Messages
-/// over NOTIFY's 8000-byte limit travel through the <c>bus_overflow</c> table. A server that loses its
-/// listening connection reconnects and misses what was sent meanwhile, as a gateway client does across a
-/// disconnect. The server starts only once it listens.
-/// Connection closes (logout, revocation, deletion) take a path of their own: their own channel
-/// <see cref="CloseChannelName"/>, their own unbounded queues and loops, so they never wait behind events
-/// and are never dropped when events are; one that cannot be sent is tried again until it is.
+/// once, as <see cref="InProcessEventBus"/> delivers it, and is appended, in batches, to the durable ordered
+/// outbox (<see cref="BusOutbox"/>); every server reads the outbox on from the last position it delivered
+/// and hands the other servers' messages to its sinks, so each reaches every server once and in order. NOTIFY
+/// on <see cref="BusOutbox.ChannelName"/> wakes the readers; a poll every <c>Cluster:OutboxPollInterval</c>
+/// and a read at every (re)connection of the LISTEN connection cover what a lost notification would miss, so
+/// a server whose listening connection was down delivers everything sent meanwhile. The server starts only
+/// once it listens. Old messages are trimmed after <c>Cluster:OutboxRetention</c>.
+/// Connection closes (logout, revocation, deletion) take a stream of their own with their own queues and
+/// loops, so they never wait behind events and are never dropped when events are; one that cannot be
+/// written is tried again until it is.
 /// </summary>
 public sealed class PostgresEventBus(
     InProcessEventBus local,
+    BusOutbox outbox,
     DbConnectionFactory connections,
-    SnowflakeGenerator ids,
-    TimeProvider clock,
+    ClusterNode node,
+    IOptions<ClusterOptions> options,
     ILogger<PostgresEventBus> logger) : BackgroundService, IEventBus
 {
-    public const string ChannelName = "rpc_bus";
-    public const string CloseChannelName = "rpc_bus_close";
-    private const int MaxNotifyBytes = 7900;
+    // Polls, retries and retention run on the wall clock: a test's fake clock jumping a day must not fire a day of polls.
+    private static readonly TimeProvider clock = TimeProvider.System;
     private const int MaxQueued = 100_000;
-    private static readonly TimeSpan OverflowLifetime = TimeSpan.FromMinutes(1);
+    private const int MaxBatch = 1000;
     private static readonly TimeSpan ReconnectDelay = TimeSpan.FromSeconds(1);
-    private readonly Guid node = Guid.NewGuid();
     private readonly TaskCompletionSource listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    // Bounded both ways: a server that cannot keep up with the others drops their oldest messages (and says
-    // so) rather than grow without limit, as a slow gateway client is dropped rather than waited for.
-    private readonly Channel<string> incoming = Channel.CreateBounded<string>(
-        new BoundedChannelOptions(MaxQueued) { SingleReader = true, FullMode = BoundedChannelFullMode.DropOldest },
-        _ => logger.LogWarning("Bus: {Count} messages from other servers wait; the oldest is dropped", MaxQueued));
+    // Bounded: a server that cannot write as fast as it publishes drops messages (and says so) rather than grow
+    // without limit, as a slow gateway client is dropped rather than waited for.
     private readonly Channel<BusMessage> outgoing = Channel.CreateBounded<BusMessage>(new BoundedChannelOptions(MaxQueued) { SingleReader = true });
     // Unbounded: closes are few (one per logout or revocation) and must not be lost.
-    private readonly Channel<string> incomingCloses = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Channel<CloseConnections> outgoingCloses = Channel.CreateUnbounded<CloseConnections>(new UnboundedChannelOptions { SingleReader = true });
-    private long lastOverflowCleanup;
+    private readonly Channel<BusMessage> outgoingCloses = Channel.CreateUnbounded<BusMessage>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<bool> eventsWake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly Channel<bool> closesWake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly OutboxReader events = new(outbox, local, node.Id, BusStream.Events, logger);
+    private readonly OutboxReader closes = new(outbox, local, node.Id, BusStream.Closes, logger);
     private volatile bool isListening;
 
     /// <summary>Whether the LISTEN connection is up (readiness: <c>/readyz</c>'s <c>bus</c> check).</summary>
@@ -52,9 +50,9 @@ public sealed class PostgresEventBus(
     public void Publish(BusMessage message)
     {
         local.Publish(message);
-        if (message is CloseConnections close)
+        if (message is CloseConnections)
         {
-            outgoingCloses.Writer.TryWrite(close);
+            outgoingCloses.Writer.TryWrite(message);
         }
         else if (!outgoing.Writer.TryWrite(message))
         {
@@ -62,14 +60,30 @@ public sealed class PostgresEventBus(
         }
     }
 
+    /// <summary>
+    /// Reads on from now, after replaying the presence changes of the last lease period (other servers write
+    /// theirs to <c>presence_connections</c> only at each lease renewal), then starts the loops and waits until
+    /// the server listens.
+    /// </summary>
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
+        var start = await outbox.PositionBeforeAsync(clock.GetUtcNow() - TimeSpan.FromSeconds(options.Value.LeaseSeconds), cancellationToken).ConfigureAwait(false);
+        events.Position = start;
+        closes.Position = start;
+        await events.CatchUpAsync(cancellationToken, m => m is PresenceState).ConfigureAwait(false);
+        closes.Position = Math.Max(closes.Position, events.Position);
         await base.StartAsync(cancellationToken).ConfigureAwait(false);
         await listening.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(ListenAsync(stoppingToken), ReceiveAsync(incoming, stoppingToken), ReceiveAsync(incomingCloses, stoppingToken), SendAsync(stoppingToken), SendClosesAsync(stoppingToken));
+        Task.WhenAll(
+            ListenAsync(stoppingToken),
+            ReadAsync(events, eventsWake, stoppingToken),
+            ReadAsync(closes, closesWake, stoppingToken),
+            SendAsync(outgoing, BusStream.Events, stoppingToken),
+            SendAsync(outgoingCloses, BusStream.Closes, stoppingToken),
+            TrimAsync(stoppingToken));
 
     private async Task ListenAsync(CancellationToken cancellationToken)
     {
@@ -78,10 +92,13 @@ public sealed class PostgresEventBus(
             try
             {
                 await using var connection = (NpgsqlConnection)await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
-                connection.Notification += (_, e) => (e.Channel == CloseChannelName ? incomingCloses : incoming).Writer.TryWrite(e.Payload);
-                await connection.ExecuteAsync($"LISTEN {ChannelName}; LISTEN {CloseChannelName}").ConfigureAwait(false);
-                listening.TrySetResult();
+                connection.Notification += (_, e) => (e.Payload == "1" ? closesWake : eventsWake).Writer.TryWrite(true);
+                await connection.ExecuteAsync($"LISTEN {BusOutbox.ChannelName}").ConfigureAwait(false);
                 isListening = true;
+                listening.TrySetResult();
+                // Whatever was appended while nobody listened is read now.
+                eventsWake.Writer.TryWrite(true);
+                closesWake.Writer.TryWrite(true);
                 while (true)
                 {
                     await connection.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -100,119 +117,85 @@ public sealed class PostgresEventBus(
         }
     }
 
-    private async Task ReceiveAsync(Channel<string> queue, CancellationToken cancellationToken)
+    /// <summary>Reads the stream on each wake-up and at every poll interval.</summary>
+    private async Task ReadAsync(OutboxReader reader, Channel<bool> wake, CancellationToken cancellationToken)
     {
-        await foreach (var text in queue.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        while (!cancellationToken.IsCancellationRequested)
         {
             try
             {
-                if (await ResolveAsync(text, cancellationToken).ConfigureAwait(false) is { } body)
+                await reader.CatchUpAsync(cancellationToken).ConfigureAwait(false);
+                using var poll = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                poll.CancelAfter(options.Value.OutboxPollInterval);
+                try
                 {
-                    var (sender, message) = BusMessageCodec.Decode(body);
-                    if (sender != node)
-                    {
-                        local.Publish(message);
-                    }
+                    await wake.Reader.ReadAsync(poll.Token).ConfigureAwait(false);
                 }
-            }
-            catch (Exception e) when (e is JsonException or NotSupportedException or FormatException or InvalidOperationException or KeyNotFoundException or NpgsqlException)
-            {
-                logger.LogError(e, "Bus: a message from another server could not be read");
-            }
-        }
-    }
-
-    /// <summary>The message text of a notification: itself, or the overflow row it names; null for this server's own.</summary>
-    private async Task<string?> ResolveAsync(string text, CancellationToken cancellationToken)
-    {
-        using var document = JsonDocument.Parse(text);
-        var root = document.RootElement;
-        if (root.GetProperty("node").GetGuid() == node)
-        {
-            return null;
-        }
-
-        if (!root.TryGetProperty("overflow", out var reference))
-        {
-            return text;
-        }
-
-        await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
-        return await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
-            "SELECT body FROM bus_overflow WHERE id = @id", new { id = reference.GetInt64() }, cancellationToken: cancellationToken)).ConfigureAwait(false)
-            ?? throw new InvalidOperationException($"overflow message {reference.GetInt64()} is gone");
-    }
-
-    private async Task SendAsync(CancellationToken cancellationToken)
-    {
-        while (await outgoing.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            try
-            {
-                await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
-                while (outgoing.Reader.TryRead(out var message))
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
-                    await NotifyAsync(connection, ChannelName, BusMessageCodec.Encode(message, node), cancellationToken).ConfigureAwait(false);
                 }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 return;
             }
-            catch (Exception e) when (e is NpgsqlException or InvalidOperationException or IOException)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
-                logger.LogError(e, "Bus: messages could not be sent to the other servers");
+                // Never let the bus stop the server (a failed BackgroundService stops the host).
+                logger.LogWarning(e, "Bus: the outbox could not be read; trying again");
                 await Task.Delay(ReconnectDelay, clock, cancellationToken).ConfigureAwait(false);
             }
         }
     }
 
-    /// <summary>Sends each close to the other servers, in order; one that fails is tried again (after a pause) before the next.</summary>
-    private async Task SendClosesAsync(CancellationToken cancellationToken)
+    /// <summary>Appends the queued messages in batches, in order; a batch that fails is tried again (after a pause) before the next.</summary>
+    private async Task SendAsync(Channel<BusMessage> queue, BusStream stream, CancellationToken cancellationToken)
     {
-        CloseConnections? unsent = null;
-        while (unsent is not null || await outgoingCloses.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        var batch = new List<string>();
+        while (batch.Count > 0 || await queue.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
         {
+            while (batch.Count < MaxBatch && queue.Reader.TryRead(out var message))
+            {
+                batch.Add(BusMessageCodec.Encode(message, node.Id));
+            }
+
             try
             {
-                await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
-                while (unsent is not null || outgoingCloses.Reader.TryRead(out unsent))
-                {
-                    await NotifyAsync(connection, CloseChannelName, BusMessageCodec.Encode(unsent, node), cancellationToken).ConfigureAwait(false);
-                    unsent = null;
-                }
+                await outbox.AppendAsync(stream, node.Id, batch, cancellationToken).ConfigureAwait(false);
+                batch.Clear();
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 return;
             }
-            catch (Exception e) when (e is NpgsqlException or InvalidOperationException or IOException)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
-                logger.LogError(e, "Bus: a connection close could not be sent to the other servers; trying again");
+                logger.LogError(e, "Bus: {Count} messages could not be written to the outbox; trying again", batch.Count);
                 await Task.Delay(ReconnectDelay, clock, cancellationToken).ConfigureAwait(false);
             }
         }
     }
 
-    private async Task NotifyAsync(System.Data.Common.DbConnection connection, string channel, string text, CancellationToken cancellationToken)
+    private async Task TrimAsync(CancellationToken cancellationToken)
     {
-        if (Encoding.UTF8.GetByteCount(text) > MaxNotifyBytes)
+        var retention = options.Value.OutboxRetention;
+        using var timer = new PeriodicTimer(TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(5).Ticks, retention.Ticks / 10)), clock);
+        try
         {
-            var id = ids.Next();
-            var now = clock.NowMilliseconds();
-            await connection.ExecuteAsync(new CommandDefinition(
-                "INSERT INTO bus_overflow (id, body, created_at) VALUES (@id, @text, @now)", new { id, text, now }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            if (now - Interlocked.Read(ref lastOverflowCleanup) > OverflowLifetime.TotalMilliseconds)
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
             {
-                Interlocked.Exchange(ref lastOverflowCleanup, now);
-                await connection.ExecuteAsync(new CommandDefinition(
-                    "DELETE FROM bus_overflow WHERE created_at < @before", new { before = now - (long)OverflowLifetime.TotalMilliseconds }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                try
+                {
+                    await outbox.TrimAsync(clock.GetUtcNow() - retention, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    logger.LogWarning(e, "Bus: old outbox messages could not be trimmed");
+                }
             }
-
-            text = $$"""{"node":"{{node}}","overflow":{{id}}}""";
         }
-
-        await connection.ExecuteAsync(new CommandDefinition(
-            "SELECT pg_notify(@channel, @text)", new { channel, text }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        catch (OperationCanceledException)
+        {
+        }
     }
 }

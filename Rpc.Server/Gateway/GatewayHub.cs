@@ -30,9 +30,12 @@ public sealed class GatewayHub : BackgroundService, IEventSink
     private readonly GatewayOptions options;
     private readonly TimeProvider clock;
     private readonly ILogger<GatewayHub> logger;
+    private readonly ClusterNode node;
+    private const int SessionIdLength = 22;
 
-    public GatewayHub(AudienceResolver audiences, GuildSubscriptions subscriptions, ReadyEventBuilder ready, PresenceService presence, IOptions<GatewayOptions> options, TimeProvider clock, ILogger<GatewayHub> logger)
+    public GatewayHub(AudienceResolver audiences, GuildSubscriptions subscriptions, ReadyEventBuilder ready, PresenceService presence, IOptions<GatewayOptions> options, TimeProvider clock, ILogger<GatewayHub> logger, ClusterNode node)
     {
+        this.node = node;
         this.audiences = audiences;
         this.subscriptions = subscriptions;
         this.ready = ready;
@@ -74,7 +77,8 @@ public sealed class GatewayHub : BackgroundService, IEventSink
     /// <returns>The session; null when it was ended (its token revoked) before READY went out.</returns>
     public async Task<GatewaySession?> StartAsync(IGatewayConnection connection, string token, Caller caller, CancellationToken cancellationToken)
     {
-        var session = new GatewaySession(TokenService.NewToken()[..22], token, caller, options.ReplayBufferSize, options.ReplayBufferBytes, clock);
+        // The id starts with this server's tag, so another server of the cluster can tell a resume it is not its own.
+        var session = new GatewaySession(node.Tag + TokenService.NewToken()[..(SessionIdLength - node.Tag.Length)], token, caller, options.ReplayBufferSize, options.ReplayBufferBytes, clock);
         Register(session);
         presence.ConnectionOpened(caller.UserId);
         EventFrame readyFrame;
@@ -97,6 +101,13 @@ public sealed class GatewayHub : BackgroundService, IEventSink
 
         return session;
     }
+
+    /// <summary>
+    /// Whether <paramref name="sessionId"/> has the shape of a session id of another server of the cluster (or of one that
+    /// stopped): session ids start with the tag of the server that holds them. Never on SQLite, where one server serves.
+    /// </summary>
+    public bool HeldElsewhere(string sessionId) =>
+        node.Clustered && sessionId.Length == SessionIdLength && !sessionId.StartsWith(node.Tag, StringComparison.Ordinal);
 
     /// <summary>The live session <paramref name="sessionId"/> of <paramref name="userId"/>; null when it is unknown, another user's, or past its resume window.</summary>
     public GatewaySession? Find(string sessionId, long userId) =>

@@ -34,6 +34,14 @@ public sealed class GatewayService(
         }
 
         var caller = await AuthenticateAsync(context.Token ?? throw ServiceException.Refused(ErrorData.AuthenticationRequired), cancellationToken).ConfigureAwait(false);
+        if (gateway.HeldElsewhere(sessionId))
+        {
+            // Sessions live in the memory of the server that started them (README, "Several servers"): the client
+            // identifies again, on a new connection, after reading this reply.
+            (context.Origin.Connection as IGatewayConnection)?.Close(GatewayCloseCodes.SessionNotHere, "the gateway session is held by another server: identify again", discardQueued: false);
+            throw ServiceException.Refused(ErrorData.ResumeOtherServer);
+        }
+
         var session = gateway.Find(sessionId, caller.UserId) ?? throw ServiceException.Refused(ErrorData.ResumeUnknownSession);
         if (session.Token != context.Token)
         {

@@ -7,7 +7,7 @@ using Rpc.Server.Services;
 namespace Rpc.Server.Gateway;
 
 /// <summary>Builds the READY event of a new gateway session from what the services read for it (<see cref="ISessionStartReads"/>).</summary>
-public sealed class ReadyEventBuilder(ISessionStartReads reads)
+public sealed class ReadyEventBuilder(ISessionStartReads reads, Microsoft.Extensions.Options.IOptions<Events.ClusterOptions> cluster)
 {
     public async Task<EventFrame> BuildAsync(GatewaySession session, CancellationToken cancellationToken)
     {
@@ -15,6 +15,7 @@ public sealed class ReadyEventBuilder(ISessionStartReads reads)
         return new EventFrame(GatewayEvents.Ready, new ReadyPayload
         {
             SessionId = session.Id,
+            ResumeGatewayUrl = cluster.Value.ResumeGatewayUrl,
             User = start.User,
             Guilds = start.Guilds,
             PrivateChannels = start.PrivateChannels,

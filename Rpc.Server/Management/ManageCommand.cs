@@ -1,5 +1,6 @@
 using System.Globalization;
 using Rpc.Server.Data;
+using Rpc.Server.Events;
 using Rpc.Server.Services;
 
 namespace Rpc.Server.Management;
@@ -7,7 +8,9 @@ namespace Rpc.Server.Management;
 /// <summary>
 /// <c>Rpc.Server manage &lt;command&gt;</c> (<c>./run.sh manage …</c>): instance bootstrap without the API,
 /// against the database the server is configured with (<c>appsettings.json</c>, environment variables,
-/// <c>--db</c>). Changes go straight to the database, so a running server sees them at its next call.
+/// <c>--db</c>). Changes go straight to the database, so a running server sees them at its next call, and
+/// their events (USER_UPDATE of a staff change…) go through the bus outbox to the running servers' connections
+/// (PostgreSQL: woken by NOTIFY; SQLite: within <c>Cluster:OutboxPollInterval</c>).
 /// Exit codes: 0 done, 1 refused (unknown user…), 2 usage error.
 /// </summary>
 public static class ManageCommand
@@ -48,6 +51,9 @@ public static class ManageCommand
             o.MinLevel = LogLevel.Warning;
         });
         builder.Services.AddRpcServer(builder.Configuration);
+        // The command's events wait for its end, then go to the outbox in one append (no hosted service runs here).
+        builder.Services.AddSingleton<OutboxEventBus>();
+        builder.Services.AddSingleton<IEventBus>(sp => sp.GetRequiredService<OutboxEventBus>());
         using var host = builder.Build();
         var services = host.Services;
 
@@ -77,7 +83,14 @@ public static class ManageCommand
 
         await services.GetRequiredService<MigrationRunner>().ApplyAsync(CancellationToken.None).ConfigureAwait(false);
         output.WriteLine($"database: {services.GetRequiredService<DbConnectionFactory>().Description}");
-        return await run().ConfigureAwait(false);
+        var exitCode = await run().ConfigureAwait(false);
+        var published = await services.GetRequiredService<OutboxEventBus>().FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        if (published > 0)
+        {
+            output.WriteLine($"sent {published} event(s) to the running servers");
+        }
+
+        return exitCode;
     }
 
     private static async Task<int> CopyDatabaseAsync(IServiceProvider services, string command, string path, TextWriter output, TextWriter error)

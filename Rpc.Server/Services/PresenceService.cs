@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Collections.Immutable;
 using Microsoft.Extensions.Options;
 using Rpc.Contracts.Users;
 using Rpc.Contracts.Protocol;
@@ -21,12 +22,28 @@ namespace Rpc.Server.Services;
 /// opening and closing) reaches the observers as one update with the latest state: at most one to them per
 /// user each <see cref="PresenceOptions.PresenceCoalesceWindow"/>, the first at once, the last at the window's
 /// end. The user's own sessions get every change at once (they are few, the observers may be thousands).
+/// <para>
+/// With several servers on one database (<see cref="ClusterNode.Clustered"/>) the state is the cluster's: a
+/// server sends the others <see cref="PresenceState"/> when it starts or stops holding a user present and
+/// <see cref="PresenceChosen"/> when a user chooses a status, and counts a user online while it or any other
+/// live server holds it (<see cref="PresenceLeases"/> drops a server whose lease lapsed). Each server
+/// publishes PRESENCE_UPDATE to its own connections only, from its view of the cluster, so every connection gets
+/// each change once whichever server it is on.
+/// </para>
 /// </summary>
-public sealed class PresenceService(ObserverRepository observers, IEventBus bus, IOptions<PresenceOptions> gateway, IOptions<RateLimitOptions> rateLimits, TimeProvider clock)
+public sealed class PresenceService(
+    ObserverRepository observers,
+    InProcessEventBus localBus,
+    IEventBus bus,
+    ClusterNode node,
+    IOptions<PresenceOptions> gateway,
+    IOptions<RateLimitOptions> rateLimits,
+    TimeProvider clock) : IEventSink
 {
     private readonly ConcurrentDictionary<long, Entry> entries = new();
     private readonly ConcurrentDictionary<long, ITimer> lingering = new();
     private readonly ConcurrentDictionary<long, Publication> publications = new();
+    private readonly ConcurrentDictionary<long, byte> unwritten = new();
     private readonly TokenBucketLimiter changes = new(rateLimits.Value.PresencePerUser, rateLimits.Value.MaxTrackedKeys, clock);
     private readonly TimeSpan coalesceWindow = gateway.Value.PresenceCoalesceWindow;
 
@@ -53,7 +70,15 @@ public sealed class PresenceService(ObserverRepository observers, IEventBus bus,
             changes.Take(key);
         }
 
-        return Update(userId, entry => entry with { Chosen = status, EverConnected = entry.Connections > 0 }).Effective!.Value;
+        var before = entries.GetValueOrDefault(userId);
+        var after = Update(userId, entry => entry with { Chosen = status, EverConnected = entry.Connections > 0 || entry.Remote.Count > 0 });
+        if (node.Clustered && before?.Chosen != status)
+        {
+            unwritten[userId] = 0;
+            bus.Publish(new PresenceChosen(userId, status));
+        }
+
+        return after.Effective!.Value;
     }
 
     /// <summary>A gateway connection of the user opened; the first one makes the user present with its chosen status.</summary>
@@ -65,6 +90,7 @@ public sealed class PresenceService(ObserverRepository observers, IEventBus bus,
         }
 
         Update(userId, entry => entry with { Connections = entry.Connections + 1, EverConnected = true, Lingering = false });
+        Claim(userId);
     }
 
     /// <summary>A gateway connection of the user closed; when it was the last, the user goes offline after the grace period.</summary>
@@ -81,6 +107,8 @@ public sealed class PresenceService(ObserverRepository observers, IEventBus bus,
 
             lingering[userId] = timer;
         }
+
+        Claim(userId);
     }
 
     private void GraceElapsed(long userId)
@@ -91,6 +119,106 @@ public sealed class PresenceService(ObserverRepository observers, IEventBus bus,
         }
 
         Update(userId, entry => entry with { Lingering = false });
+        Claim(userId);
+    }
+
+    public void Deliver(BusMessage message)
+    {
+        switch (message)
+        {
+            case PresenceState state when state.Node != node.Id:
+                Update(state.UserId, entry => entry with
+                {
+                    Remote = state.Present ? entry.Remote.Add(state.Node) : entry.Remote.Remove(state.Node),
+                    EverConnected = entry.EverConnected || state.Present,
+                });
+                break;
+            case PresenceChosen chosen:
+                Update(chosen.UserId, entry => entry with { Chosen = chosen.Status, EverConnected = entry.Connections > 0 || entry.Remote.Count > 0 });
+                break;
+        }
+    }
+
+    /// <summary>The other servers this one counts users present on.</summary>
+    public IReadOnlySet<Guid> RemoteNodes()
+    {
+        var nodes = new HashSet<Guid>();
+        foreach (var entry in entries.Values)
+        {
+            nodes.UnionWith(entry.Remote);
+        }
+
+        return nodes;
+    }
+
+    /// <summary>A server's lease lapsed: the users it held count only where else they are.</summary>
+    public void DropNode(Guid gone)
+    {
+        foreach (var (userId, entry) in entries)
+        {
+            if (entry.Remote.Contains(gone))
+            {
+                Update(userId, e => e with { Remote = e.Remote.Remove(gone) });
+            }
+        }
+    }
+
+    /// <summary>What this server holds of the users whose state changed since the last call (all of them with <paramref name="all"/>), for <c>presence_connections</c>.</summary>
+    public IReadOnlyList<PresenceClaim> TakeUnwritten(bool all)
+    {
+        var claims = new List<PresenceClaim>();
+        foreach (var userId in all ? entries.Keys : unwritten.Keys)
+        {
+            unwritten.TryRemove(userId, out _);
+            if (entries.TryGetValue(userId, out var entry))
+            {
+                claims.Add(new PresenceClaim(userId, entry.Connections, entry.LocallyPresent, entry.Chosen));
+            }
+        }
+
+        return claims;
+    }
+
+    /// <summary>
+    /// Sends the other servers every user this one holds present again: after its lease lapsed they dropped them.
+    /// </summary>
+    public void ClaimAgain()
+    {
+        foreach (var userId in entries.Keys)
+        {
+            var publication = publications.GetOrAdd(userId, _ => new Publication());
+            lock (publication)
+            {
+                publication.Claimed = false;
+            }
+
+            Claim(userId);
+        }
+    }
+
+    /// <summary>
+    /// Tells the other servers whether this one holds the user present, when that changed since it last told them.
+    /// Under the user's lock and from the current state, so the last message sent is the latest state.
+    /// </summary>
+    private void Claim(long userId)
+    {
+        if (!node.Clustered)
+        {
+            return;
+        }
+
+        unwritten[userId] = 0;
+        var publication = publications.GetOrAdd(userId, _ => new Publication());
+        lock (publication)
+        {
+            var entry = entries.GetValueOrDefault(userId);
+            var present = entry?.LocallyPresent ?? false;
+            if (publication.Claimed != present)
+            {
+                bus.Publish(new PresenceState(node.Id, userId, entry?.Connections ?? 0, present));
+                publication.Claimed = present;
+            }
+        }
     }
 
     /// <summary>What <paramref name="viewerId"/> may see of <paramref name="userId"/>'s presence: null unless it observes the user (guild mate or friend, no block).</summary>
@@ -190,7 +318,7 @@ public sealed class PresenceService(ObserverRepository observers, IEventBus bus,
     {
         if (GetStatus(userId) is { } status && publication.Own != status)
         {
-            bus.Publish(new DispatchEvent(GatewayEvents.PresenceUpdate, new PresenceUpdate { UserId = userId, Status = status }, new EventAudience.Users([userId])));
+            localBus.Publish(new DispatchEvent(GatewayEvents.PresenceUpdate, new PresenceUpdate { UserId = userId, Status = status }, new EventAudience.Users([userId])));
             publication.Own = status;
         }
     }
@@ -206,7 +334,7 @@ public sealed class PresenceService(ObserverRepository observers, IEventBus bus,
         var seen = Project(0, userId, status)!.Value;
         if (publication.Seen != seen)
         {
-            bus.Publish(new DispatchEvent(GatewayEvents.PresenceUpdate, new PresenceUpdate { UserId = userId, Status = seen }, new EventAudience.Observers(userId)));
+            localBus.Publish(new DispatchEvent(GatewayEvents.PresenceUpdate, new PresenceUpdate { UserId = userId, Status = seen }, new EventAudience.Observers(userId)));
             publication.Seen = seen;
             publication.LastAt = clock.GetUtcNow();
         }
@@ -222,20 +350,37 @@ public sealed class PresenceService(ObserverRepository observers, IEventBus bus,
         public DateTimeOffset? LastAt { get; set; }
 
         public ITimer? Timer { get; set; }
+
+        /// <summary>Whether the other servers were last told this one holds the user present.</summary>
+        public bool Claimed { get; set; }
     }
 
-    /// <summary>A user's presence state: the status it chose (null until it chooses) and its open gateway connections.</summary>
+    /// <summary>
+    /// A user's presence state: the status it chose (null until it chooses), its open gateway connections here, and
+    /// the other servers that hold it present.
+    /// </summary>
     private sealed record Entry(PresenceStatus? Chosen, int Connections, bool EverConnected, bool Lingering = false)
     {
         public static readonly Entry Initial = new(null, 0, false);
+
+        public ImmutableHashSet<Guid> Remote { get; init; } = [];
+
+        /// <summary>Whether this server holds the user present: connections, or the grace period after the last.</summary>
+        public bool LocallyPresent => Connections > 0 || Lingering;
+
+        /// <summary>Whether any server holds the user present.</summary>
+        public bool Present => LocallyPresent || Remote.Count > 0;
 
         /// <summary>
         /// Without gateway connections the chosen status stands as set over HTTP; once the user has
         /// connected, the last connection closing shows it OFFLINE until it connects again.
         /// </summary>
         public PresenceStatus? Effective =>
-            Connections > 0 || Lingering ? Chosen ?? PresenceStatus.Online
+            Present ? Chosen ?? PresenceStatus.Online
             : EverConnected ? PresenceStatus.Offline
             : Chosen;
     }
 }
+
+/// <summary>What a server holds of a user's presence: its connections there, whether it holds the user present, the status the user chose.</summary>
+public sealed record PresenceClaim(long UserId, int Connections, bool Present, PresenceStatus? Chosen);

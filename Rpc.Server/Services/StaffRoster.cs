@@ -2,6 +2,8 @@ using System.Globalization;
 using Rpc.Contracts.Users;
 using Rpc.Server.Audit;
 using Rpc.Server.Data;
+using Rpc.Server.Events;
+using Rpc.Contracts.Gateway;
 
 namespace Rpc.Server.Services;
 
@@ -20,9 +22,10 @@ public enum StaffChange
 
 /// <summary>
 /// Grants and removes the Staff flag: the bootstrap the <c>manage</c> command line offers, since the
-/// admin API itself never changes it (seed 003). Audited with the system (null) as the actor.
+/// admin API itself never changes it (seed 003). Audited with the system (null) as the actor; the user and its
+/// observers get USER_UPDATE, as for any flag change.
 /// </summary>
-public sealed class StaffRoster(DbConnectionFactory connections, AuditLog audit)
+public sealed class StaffRoster(DbConnectionFactory connections, AuditLog audit, IEventBus events)
 {
     public async Task<(StaffChange Change, User? User)> SetStaffAsync(string username, bool staff, CancellationToken cancellationToken)
     {
@@ -50,6 +53,7 @@ public sealed class StaffRoster(DbConnectionFactory connections, AuditLog audit)
             connection, transaction, null, staff ? "user.staff.grant" : "user.staff.revoke", "user",
             before.Id.ToString(CultureInfo.InvariantCulture), UserMapper.ToUser(before), after, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        events.Publish(new DispatchEvent(GatewayEvents.UserUpdate, after, new EventAudience.UserAndObservers(before.Id)));
         return (StaffChange.Changed, after);
     }
 

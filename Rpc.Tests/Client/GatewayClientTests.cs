@@ -152,4 +152,30 @@ public sealed class GatewayClientTests
         Assert.That(stopped.CloseCode, Is.EqualTo(GatewayCloseCodes.SessionRevoked));
         Assert.That(recorder.Count(GatewayTransition.Disconnected), Is.Zero, "no reconnect after 4004");
     }
+
+    [Test]
+    public async Task ResumeGatewayUrl_InReady_IsWhereTheClientResumes()
+    {
+        // Two relays to one server: the client connects through the first; READY names the second, the server's own address.
+        await using var front = new TcpProxy(0);
+        await using var direct = new TcpProxy(0);
+        await using var server = await RpcTestServer.StartAsync(new Dictionary<string, string?> { ["Cluster:ResumeGatewayUrl"] = direct.WebSocketUri.ToString() });
+        front.TargetPort = direct.TargetPort = server.BaseUri.Port;
+        var user = await server.NewUserAsync();
+        var recorder = new Recorder();
+        var client = recorder.Attach(NewClient(front, user.Token));
+        using var stop = new CancellationTokenSource();
+        var run = client.RunAsync(stop.Token);
+        await WaitUntilAsync(() => recorder.Count(GatewayTransition.Identified) == 1, "READY", recorder);
+        var ready = recorder.Events.First(e => e.Name == GatewayEvents.Ready);
+        Assert.That(ready.Data.GetProperty("resume_gateway_url").GetString(), Is.EqualTo(direct.WebSocketUri.ToString()));
+
+        // The first relay now leads nowhere: only a resume at resume_gateway_url can succeed.
+        front.TargetPort = 1;
+        front.DropAll();
+        await WaitUntilAsync(() => recorder.Count(GatewayTransition.Resumed) == 1, "RESUMED through resume_gateway_url", recorder);
+        Assert.That(recorder.Count(GatewayTransition.Identified), Is.EqualTo(1), "resumed, not identified again");
+        await stop.CancelAsync();
+        await run.WaitAsync(TimeSpan.FromSeconds(30));
+    }
 }

@@ -19,9 +19,12 @@ public sealed class GatewayClient : IAsyncDisposable
     public string SessionId => Ready.GetProperty("d").GetProperty("session_id").GetString()!;
 
     /// <summary>Connects, identifies with <paramref name="token"/> and reads READY.</summary>
-    public static async Task<GatewayClient> IdentifyAsync(RpcTestServer server, string token)
+    public static Task<GatewayClient> IdentifyAsync(RpcTestServer server, string token) => IdentifyAsync(server.WebSocketUri, token);
+
+    /// <summary>Connects to <paramref name="webSocketUri"/> (a server process, a proxy), identifies with <paramref name="token"/> and reads READY.</summary>
+    public static async Task<GatewayClient> IdentifyAsync(Uri webSocketUri, string token)
     {
-        var client = new GatewayClient(await WsClient.ConnectAsync(server.WebSocketUri));
+        var client = new GatewayClient(await WsClient.ConnectAsync(webSocketUri));
         var reply = await client.CallAsync("users.identify", new { token });
         Assert.That(reply.TryGetProperty("result", out _), Is.True, reply.ToString());
         client.Ready = await client.NextEventAsync();
@@ -30,6 +33,8 @@ public sealed class GatewayClient : IAsyncDisposable
     }
 
     public static async Task<GatewayClient> ConnectAsync(RpcTestServer server) => new(await WsClient.ConnectAsync(server.WebSocketUri));
+
+    public static async Task<GatewayClient> ConnectAsync(Uri webSocketUri) => new(await WsClient.ConnectAsync(webSocketUri));
 
     /// <summary>Sends a request and returns its reply, keeping any events that arrive meanwhile.</summary>
     public async Task<JsonElement> CallAsync(string method, object? parameters = null, string? auth = null)

@@ -1,7 +1,4 @@
-using System.Diagnostics;
-using Microsoft.Extensions.Options;
 using Rpc.Contracts.Protocol;
-using Rpc.Server.Data;
 using Rpc.Tests.Infrastructure;
 
 namespace Rpc.Tests.Management;
@@ -21,44 +18,22 @@ public sealed class ManageCommandTests
     [OneTimeTearDown]
     public async Task StopAsync() => await server.DisposeAsync();
 
-    private static string ServerDll()
+    private Task<(int Exit, string Out, string Err)> ManageAsync(params string[] args) => ManageProcess.RunAsync(ManageProcess.TargetOf(server), args);
+
+    [Test]
+    public async Task MakeStaff_ReachesTheUsersGatewayOnTheRunningServer()
     {
-        // The test runs from Rpc.Tests/bin/<Configuration>/<tfm>/; the server's own build sits beside it.
-        var testOutput = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var framework = testOutput.Name;
-        var configuration = testOutput.Parent!.Name;
-        var root = testOutput.Parent!.Parent!.Parent!.Parent!.FullName;
-        var dll = Path.Combine(root, "Rpc.Server", "bin", configuration, framework, "Rpc.Server.dll");
-        Assert.That(File.Exists(dll), Is.True, dll);
-        return dll;
-    }
+        var user = await server.NewUserAsync("cli");
+        await using var gateway = await GatewayClient.IdentifyAsync(server, user.Token);
 
-    private async Task<(int Exit, string Out, string Err)> ManageAsync(params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(ServerDll());
-        start.ArgumentList.Add("manage");
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        var database = server.Get<IOptions<DatabaseOptions>>().Value;
-        string[] target = database.Provider == "postgres"
-            ? ["--Database:Provider", "postgres", "--Database:ConnectionString", database.ConnectionString!]
-            : ["--db", server.DatabasePath];
-        foreach (var arg in target)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await output, await error);
+        var made = await ManageAsync("make-staff", user.Username);
+        Assert.That(made.Exit, Is.Zero, made.Err);
+        Assert.That(made.Out, Does.Contain("sent 1 event(s) to the running servers"));
+        // SQLite: the server polls the outbox every Cluster:OutboxPollInterval (1 s); PostgreSQL: NOTIFY wakes it.
+        var update = (await gateway.NextEventAsync("USER_UPDATE", TimeSpan.FromSeconds(20))).GetProperty("d");
+        Assert.That(update.GetProperty("id").GetString(), Is.EqualTo(user.Id));
+        Assert.That(update.GetProperty("flags").EnumerateArray().Select(f => f.GetInt32()), Does.Contain(0), "the Staff flag");
+        Assert.That(await gateway.HasEventAsync("USER_UPDATE", TimeSpan.FromSeconds(2)), Is.False, "delivered once");
     }
 
     [Test]

@@ -398,6 +398,8 @@ export type PresenceUpdate = {
 export type ReadyPayload = {
   /** The gateway session's id, for `gateway.resume`. */
   session_id: string;
+  /** The WebSocket address of the server that holds the session, where `gateway.resume` must go (the server's `Cluster:ResumeGatewayUrl`); null when the server names none: resume at the address you connected to. */
+  resume_gateway_url?: string | null;
   user: User;
   /** Every guild the user is a member of, each with its `member_count` and whether it is `large`. */
   guilds: Array<Guild>;
