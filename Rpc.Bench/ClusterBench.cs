@@ -354,22 +354,24 @@ public static class ClusterBench
         await socket.SendAsync(Encoding.UTF8.GetBytes(request), WebSocketMessageType.Text, true, cancellationToken).ConfigureAwait(false);
         var marker = Encoding.UTF8.GetBytes(replyMarker);
         var buffer = new byte[16 * 1024];
+        var scratch = new byte[16 * 1024];
         while (true)
         {
             // Only a message's first 16 KiB are kept: a reply is short, READY can be long.
-            var length = 0;
-            ValueWebSocketReceiveResult result;
-            do
+            var result = await socket.ReceiveAsync(buffer.AsMemory(), cancellationToken).ConfigureAwait(false);
+            var length = result.Count;
+            while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close)
             {
-                result = await socket.ReceiveAsync(buffer.AsMemory(length == buffer.Length ? 0 : length), cancellationToken).ConfigureAwait(false);
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    throw new InvalidOperationException($"the server closed a connection: {socket.CloseStatus} {socket.CloseStatusDescription}");
-                }
-
-                length = length == buffer.Length ? length : length + result.Count;
+                result = length < buffer.Length
+                    ? await socket.ReceiveAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false)
+                    : await socket.ReceiveAsync(scratch.AsMemory(), cancellationToken).ConfigureAwait(false);
+                length = Math.Min(buffer.Length, length + result.Count);
             }
-            while (!result.EndOfMessage);
+
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                throw new InvalidOperationException($"the server closed a connection: {socket.CloseStatus} {socket.CloseStatusDescription}");
+            }
 
             var message = buffer.AsSpan(0, length);
             if (message.IndexOf(marker) >= 0 && message.IndexOf("\"jsonrpc\""u8) >= 0 && message.IndexOf("gateway.event"u8) < 0)
