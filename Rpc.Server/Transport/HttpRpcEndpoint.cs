@@ -12,9 +12,10 @@ namespace Rpc.Server.Transport;
 /// <summary>
 /// <c>POST /rpc</c>: one request or a batch per body. 200 with the reply, 204 when the body held only
 /// notifications; 405, 413 and 415 with a JSON-RPC error body for what HTTP itself refuses. A reply
-/// holding a rate-limit error carries <c>Retry-After</c> (seconds, the longest of a batch).
+/// holding a rate-limit error carries <c>Retry-After</c> (seconds, the longest of a batch). A body waits for its
+/// address's pace (<see cref="AddressPacer"/>) before it runs, or is refused with 429 and <c>Retry-After</c>.
 /// </summary>
-public sealed class HttpRpcEndpoint(RpcProcessor processor, RpcErrorWriter errors, IOptions<RpcLimitsOptions> limits)
+public sealed class HttpRpcEndpoint(RpcProcessor processor, RpcErrorWriter errors, AddressPacer pacer, IOptions<RpcLimitsOptions> limits)
 {
     private readonly int maxBytes = limits.Value.MaxRequestBytes;
 
@@ -41,6 +42,14 @@ public sealed class HttpRpcEndpoint(RpcProcessor processor, RpcErrorWriter error
         {
             await DrainAsync(context).ConfigureAwait(false);
             await RefuseAsync(response, StatusCodes.Status413PayloadTooLarge, $"request body larger than {maxBytes} bytes", origin).ConfigureAwait(false);
+            return;
+        }
+
+        var (accepted, retryAfter) = await pacer.WaitTurnAsync(Security.AddressKey.Of(origin.ClientAddress), body.Length, context.RequestAborted).ConfigureAwait(false);
+        if (!accepted)
+        {
+            response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await RefuseAsync(response, StatusCodes.Status429TooManyRequests, ErrorData.AddressSendsTooMuch(retryAfter), origin).ConfigureAwait(false);
             return;
         }
 
