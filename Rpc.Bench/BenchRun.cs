@@ -248,6 +248,9 @@ public static class BenchRun
         ["RateLimits__LoginPerAddress__Burst"] = "1000000",
         ["RateLimits__LoginPerAccount__Burst"] = "1000000",
         ["RateLimits__LoginPerAccountAndAddress__Burst"] = "1000000",
+        // The load comes from one address, which the per-address pace and hash share are there to hold back.
+        ["Rpc__PacedBytesPerSecondPerAddress"] = "0",
+        ["Passwords__MaxConcurrentHashesPerAddress"] = "1024",
     };
 
     /// <summary>
