@@ -80,6 +80,11 @@ public sealed class WebSocketRpcEndpoint(
                 KeepAliveInterval = heartbeat.Interval,
                 KeepAliveTimeout = heartbeat.Timeout,
             };
+            if (gatewayOptions.Value.SocketSendBufferBytes > 0 && context.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionSocketFeature>()?.Socket is { } tcp)
+            {
+                tcp.SendBufferSize = gatewayOptions.Value.SocketSendBufferBytes;
+            }
+
             using var socket = await context.WebSockets.AcceptWebSocketAsync(accept).ConfigureAwait(false);
             var anonymousIdle = TimeSpan.FromSeconds(connectionLimits.Value.AnonymousIdleSeconds);
             var connection = new WebSocketRpcConnection(socket, context, processor, errors, gateway, limits.Value, gatewayOptions.Value, replyBudget, admission.LoadOf(address), pacer, anonymousIdle, time, logger);
