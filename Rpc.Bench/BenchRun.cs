@@ -189,19 +189,20 @@ public static class BenchRun
                 // inserted directly. A filter of 3+ characters is a substring ("user" is in every bench
                 // name, "45678" in a few dozen); 1 or 2 characters are a prefix ("us" matches all).
                 var staffToken = BenchFixtures.AddStaff(big, settings.ScaleUsers + 1, phc);
-                byte[] Search(string filter, int page) => RawHttpConnection.EncodePost(server.Endpoint, "/rpc",
-                    $$"""{"jsonrpc":"2.0","method":"admin.users.search","auth":"{{staffToken}}","params":{"username":"{{filter}}","page":{{page}},"per_page":50},"id":1}""");
+                byte[] Search(string filter, int page, long after) => RawHttpConnection.EncodePost(server.Endpoint, "/rpc",
+                    $$"""{"jsonrpc":"2.0","method":"admin.users.search","auth":"{{staffToken}}","params":{"username":"{{filter}}","page":{{page}},"per_page":50,"after":{{after}}},"id":1}""");
                 int Matches(Func<string, bool> match) => Enumerable.Range(0, settings.ScaleUsers).Count(i => match(BenchDatabase.Username(i)));
-                foreach (var (filter, page, label, matches, plan) in new[]
+                // Deep pages go on from the last id of the page before (user i has id i + 1): offsets stop at 10,000.
+                foreach (var (filter, page, after, label, matches, plan) in new[]
                 {
-                    ("user", 0, "first page", settings.ScaleUsers, "substring, trigram index"),
-                    ("user", 1000, "page 1,000 (offset 50,000)", settings.ScaleUsers, "substring, trigram index"),
-                    ("user12", 100, "page 100 (offset 5,000)", Matches(n => n.Contains("user12", StringComparison.Ordinal)), "substring, trigram index"),
-                    ("45678", 0, "first page", Matches(n => n.Contains("45678", StringComparison.Ordinal)), "substring, trigram index"),
-                    ("us", 1000, "page 1,000 (offset 50,000)", settings.ScaleUsers, "prefix, id-order walk"),
+                    ("user", 0, 0L, "first page", settings.ScaleUsers, "substring, trigram index"),
+                    ("user", 0, 50_000L, "page 1,001 (after id 50,000)", settings.ScaleUsers, "substring, trigram index"),
+                    ("user12", 100, 0L, "page 100 (offset 5,000)", Matches(n => n.Contains("user12", StringComparison.Ordinal)), "substring, trigram index"),
+                    ("45678", 0, 0L, "first page", Matches(n => n.Contains("45678", StringComparison.Ordinal)), "substring, trigram index"),
+                    ("us", 0, 50_000L, "page 1,001 (after id 50,000)", settings.ScaleUsers, "prefix, id-order walk"),
                 })
                 {
-                    var search = Search(filter, page);
+                    var search = Search(filter, page, after);
                     var sample = await FetchAsync(server.Endpoint, search);
                     if (sample.AsSpan().IndexOf("\"username\":\"user"u8) < 0)
                     {

@@ -712,10 +712,12 @@ export type AdminUsersSearchParams = {
   username?: string | null;
   /** The exact 4-digit discriminator. */
   discriminator?: string | null;
-  /** The page, from 0. */
+  /** The page, from 0, counted after `after`; page × per_page at most 10,000. */
   page?: number;
   /** Users per page, 1 to 50. */
   per_page?: number;
+  /** Only users with a greater id: the last id of the previous page (keyset paging, as fast at any depth). */
+  after?: string | number;
 };
 
 /** Params of `admin.users.sessions.revoke`. */
