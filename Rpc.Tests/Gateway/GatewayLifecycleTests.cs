@@ -164,6 +164,23 @@ public sealed class GatewayLifecycleTests
     }
 
     [Test]
+    public async Task Resume_WithoutAuth_SaysToSendTheTokenAsAuth_NotAsABearerHeader()
+    {
+        var user = await Server.NewUserAsync();
+        var userId = long.Parse(user.Id);
+        var first = await GatewayClient.IdentifyAsync(Server, user.Token);
+        first.Ws.Socket.Abort();
+        await WaitUntilAsync(() => Server.Get<GatewayHub>().AttachedSessionsOf(userId) == 0);
+
+        // A bearer header on the upgrade would start a new session, on which a resume is refused: the error must not suggest it.
+        await using var second = await GatewayClient.ConnectAsync(Server);
+        var missing = await second.CallAsync("gateway.resume", new { session_id = first.SessionId, seq = 1 });
+        Assert.That(Data(missing), Is.EqualTo("gateway.resume needs the session's token as the call's auth member (a bearer header on the upgrade starts a new session instead)"));
+        var ok = await second.CallAsync("gateway.resume", new { session_id = first.SessionId, seq = 1 }, auth: user.Token);
+        Assert.That(ok.TryGetProperty("result", out _), Is.True, ok.ToString());
+    }
+
+    [Test]
     public async Task Resume_WithAnotherTokenOfTheUser_BindsTheConnectionToTheSessionsOwnToken()
     {
         var user = await Server.NewUserAsync();
