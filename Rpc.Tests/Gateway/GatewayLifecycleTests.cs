@@ -88,6 +88,7 @@ public sealed class GatewayLifecycleTests
         var userId = long.Parse(user.Id);
         var first = await GatewayClient.IdentifyAsync(Server, user.Token);
         await first.Ws.Socket.CloseAsync(status, "bye", CancellationToken.None);
+        Assert.That(first.Ws.Socket.CloseStatus, Is.EqualTo(WebSocketCloseStatus.NormalClosure), "the close-code table: the server answers a client's close with 1000");
         await WaitUntilAsync(() => Server.Get<GatewayHub>().AttachedSessionsOf(userId) == 0);
 
         await using var second = await GatewayClient.ConnectAsync(Server);
