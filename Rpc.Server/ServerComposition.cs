@@ -51,6 +51,11 @@ public static class ServerComposition
         services.AddSingleton<ChannelRepository>();
         services.AddSingleton<ObserverRepository>();
         services.AddSingleton<AccountRegistry>();
+        // First of the sinks: a revocation makes cached sessions stale before anything else hears of it.
+        services.AddSingleton<UserChangeStamps>();
+        services.AddSingleton<IEventSink>(sp => sp.GetRequiredService<UserChangeStamps>());
+        services.AddSingleton<SessionCache>();
+        services.AddSingleton<SelfCache>();
         services.AddSingleton<UsernameCheckCache>();
         services.AddSingleton<IEventSink>(sp => sp.GetRequiredService<UsernameCheckCache>());
         services.AddSingleton<PresenceService>();
