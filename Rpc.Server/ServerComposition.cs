@@ -238,6 +238,8 @@ public static class ServerComposition
         app.UseSecurityHeaders();
         app.UseRpcOperations();
         app.Use(app.Services.GetRequiredService<ConnectionAdmission>().RefuseExcessAsync);
+        // Before UseWebSockets: a WebSocket writes its queued frames in one system call (issue #18).
+        app.Use(CoalescingUpgradeFeature.Install);
         app.UseWebSockets();
         // The pages in wwwroot (copied next to the server's binaries), e.g. /invite_register.html.
         app.UseStaticFiles();
