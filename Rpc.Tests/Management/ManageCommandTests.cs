@@ -46,7 +46,10 @@ public sealed class ManageCommandTests
         var made = await ManageAsync("make-staff", user.Username.ToUpperInvariant());
         Assert.That(made.Exit, Is.Zero, made.Err);
         Assert.That(made.Out, Does.Contain($"{user.Username}#").And.Contain($"(id {user.Id}) is now staff"));
-        await server.ResultAsync("admin.invites.list", new { }, user.Token);
+        // The server's cached session learns of it from the outbox (polled every Cluster:OutboxPollInterval on SQLite).
+        await Eventually.WaitUntilAsync(
+            async () => (await server.CallAsync("admin.invites.list", new { }, user.Token)).TryGetProperty("result", out _),
+            TimeSpan.FromSeconds(20), "make-staff never took effect on the running server");
 
         var again = await ManageAsync("make-staff", user.Username);
         Assert.That(again.Exit, Is.Zero);
@@ -64,8 +67,10 @@ public sealed class ManageCommandTests
         var removed = await ManageAsync("remove-staff", user.Username);
         Assert.That(removed.Exit, Is.Zero, removed.Err);
         Assert.That(removed.Out, Does.Contain("is no longer staff"));
-        var refusedAgain = await server.ErrorAsync("admin.invites.list", new { }, user.Token);
-        Assert.That(refusedAgain.GetProperty("data").GetString(), Is.EqualTo(ErrorData.StaffOnly));
+        await Eventually.WaitUntilAsync(
+            async () => (await server.CallAsync("admin.invites.list", new { }, user.Token)).TryGetProperty("error", out var error)
+                && error.GetProperty("data").GetString() == ErrorData.StaffOnly,
+            TimeSpan.FromSeconds(20), "remove-staff never took effect on the running server");
     }
 
     [Test]
