@@ -28,11 +28,16 @@ public sealed partial class ServerProcess : IAsyncDisposable
 
     public double PeakRssMiB => ProcessStats.StatusMiB(Pid, "VmHWM");
 
-    public static async Task<ServerProcess> StartAsync(string dll, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
+    public static Task<ServerProcess> StartAsync(string dll, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null) =>
+        StartProgramAsync("dotnet", [dll, .. args], environment);
+
+    /// <summary>Any program that prints <c>POST http://ADDRESS/rpc</c> once it listens (the Node reference: <c>node bench/ws-reference.mjs</c>).</summary>
+    public static async Task<ServerProcess> StartProgramAsync(string program, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(dll);
-        foreach (var arg in args)
+        var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var arguments = args.ToList();
+        var dll = arguments.FirstOrDefault() ?? program;
+        foreach (var arg in arguments)
         {
             info.ArgumentList.Add(arg);
         }
