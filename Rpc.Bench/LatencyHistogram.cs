@@ -50,12 +50,6 @@ public sealed record LoadResult(double RequestsPerSecond, double P50Ms, double P
 
     public string Cpu() => $"driver {DriverCores:0.00} cores, server {ServerCores:0.00} cores";
 
-    /// <summary>The measured process's CPU time per request, in microseconds (its cores busy over the requests answered).</summary>
-    public double CpuUsPerCall => RequestsPerSecond > 0 ? ServerCores * 1e6 / RequestsPerSecond : double.NaN;
-
-    /// <summary><see cref="CpuUsPerCall"/> as the table shows it.</summary>
-    public string CpuPerCall() => $"{CpuUsPerCall:0.0} µs";
-
     /// <summary>The mean of several rounds of one measurement (errors summed).</summary>
     public static LoadResult Mean(IReadOnlyList<LoadResult> rounds) => new(
         rounds.Average(r => r.RequestsPerSecond), rounds.Average(r => r.P50Ms), rounds.Average(r => r.P99Ms),

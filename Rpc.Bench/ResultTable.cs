@@ -3,11 +3,8 @@ using System.Text;
 
 namespace Rpc.Bench;
 
-/// <summary>
-/// One row of the results: a measurement beside its ceiling, the ratio and the verdict; <paramref name="CpuPerCall"/>
-/// is the measured server's CPU time per call beside the reference's (rows that measure a throughput), else empty.
-/// </summary>
-public sealed record BenchRow(string Name, string Target, string Measured, string Ceiling, double Ratio, bool Pass, string Notes, string CpuPerCall = "");
+/// <summary>One row of the results: a measurement beside its ceiling, the ratio and the verdict.</summary>
+public sealed record BenchRow(string Name, string Target, string Measured, string Ceiling, double Ratio, bool Pass, string Notes);
 
 /// <summary>Collects rows and renders the markdown table.</summary>
 public sealed class ResultTable
@@ -17,7 +14,7 @@ public sealed class ResultTable
     public void Add(BenchRow row)
     {
         rows.Add(row);
-        Console.WriteLine($"  {(row.Pass ? "PASS" : "FAIL")}  {row.Name}: {row.Measured} | CPU/call {row.CpuPerCall} | ceiling {row.Ceiling} | ratio {row.Ratio.ToString("0.00", CultureInfo.InvariantCulture)} | {row.Notes}");
+        Console.WriteLine($"  {(row.Pass ? "PASS" : "FAIL")}  {row.Name}: {row.Measured} | ceiling {row.Ceiling} | ratio {row.Ratio.ToString("0.00", CultureInfo.InvariantCulture)} | {row.Notes}");
     }
 
     public bool AllPass => rows.All(r => r.Pass);
@@ -25,12 +22,11 @@ public sealed class ResultTable
     public string Render()
     {
         var text = new StringBuilder();
-        text.AppendLine("| row | target | measured | server CPU per call (reference) | ceiling / reference | ratio | result | notes |");
-        text.AppendLine("|---|---|---|---|---|---|---|---|");
+        text.AppendLine("| row | target | measured | ceiling / reference | ratio | result | notes |");
+        text.AppendLine("|---|---|---|---|---|---|---|");
         foreach (var r in rows)
         {
-            var cpu = r.CpuPerCall.Length == 0 ? "–" : r.CpuPerCall;
-            text.AppendLine(CultureInfo.InvariantCulture, $"| {r.Name} | {r.Target} | {r.Measured} | {cpu} | {r.Ceiling} | {r.Ratio:0.00} | {(r.Pass ? "PASS" : "FAIL")} | {r.Notes} |");
+            text.AppendLine(CultureInfo.InvariantCulture, $"| {r.Name} | {r.Target} | {r.Measured} | {r.Ceiling} | {r.Ratio:0.00} | {(r.Pass ? "PASS" : "FAIL")} | {r.Notes} |");
         }
 
         return text.ToString();

@@ -81,7 +81,9 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection,
         maxQueuedFrames = gatewayOptions.MaxQueuedFrames;
         maxQueuedBytes = gatewayOptions.MaxQueuedBytes;
         sendTimeout = gatewayOptions.SendTimeout;
-        sendDeadline = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
+        // Real time, not the injected clock: a frame's deadline is the network's, and a test that moves a fake clock on
+        // between a reply reaching the client and this writer disarming its deadline aborted a healthy connection.
+        sendDeadline = new CancellationTokenSource();
         coalescing = context.Features.Get<CoalescingUpgradeFeature>()?.Stream;
         inFlight = new SemaphoreSlim(limits.MaxInFlightPerConnection);
     }
@@ -656,7 +658,6 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection,
             }
         }
 
-        // Disarmed, not TryReset: TryReset leaves a timer of an injected TimeProvider running.
         sendDeadline.CancelAfter(Timeout.InfiniteTimeSpan);
     }
 

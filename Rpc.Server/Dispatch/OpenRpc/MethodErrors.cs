@@ -66,6 +66,7 @@ internal static class MethodErrors
         ["users.bots.resetToken"] = [nameof(ErrorData.BotNotFound), nameof(ErrorData.AccountDisabled), nameof(ErrorData.AccountDisabledUntil)],
         ["users.bots.delete"] = [nameof(ErrorData.BotNotFound)],
         ["admin.users.get"] = [nameof(ErrorData.UserNotFound)],
+        ["admin.users.mfa.disable"] = [nameof(ErrorData.UserNotFound), nameof(ErrorData.UserDeleted), nameof(ErrorData.CannotDisableStaffMfa), nameof(ErrorData.MfaNotOn)],
         ["admin.users.disable"] = [nameof(ErrorData.UserNotFound), nameof(ErrorData.UserDeleted), nameof(ErrorData.CannotDisableStaff), nameof(ErrorData.DisableReasonLength), nameof(ErrorData.DisableUntilFormat), nameof(ErrorData.DisableUntilPast)],
         ["admin.users.enable"] = [nameof(ErrorData.UserNotFound), nameof(ErrorData.UserDeleted), nameof(ErrorData.UserNotDisabled)],
         ["admin.users.sessions.revoke"] = [nameof(ErrorData.UserNotFound), nameof(ErrorData.UserDeleted)],
