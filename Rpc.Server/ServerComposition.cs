@@ -51,6 +51,11 @@ public static class ServerComposition
         services.AddSingleton<ChannelRepository>();
         services.AddSingleton<ObserverRepository>();
         services.AddSingleton<AccountRegistry>();
+        // First of the sinks: a revocation makes cached sessions stale before anything else hears of it.
+        services.AddSingleton<UserChangeStamps>();
+        services.AddSingleton<IEventSink>(sp => sp.GetRequiredService<UserChangeStamps>());
+        services.AddSingleton<SessionCache>();
+        services.AddSingleton<SelfCache>();
         services.AddSingleton<UsernameCheckCache>();
         services.AddSingleton<IEventSink>(sp => sp.GetRequiredService<UsernameCheckCache>());
         services.AddSingleton<PresenceService>();
@@ -233,6 +238,8 @@ public static class ServerComposition
         app.UseSecurityHeaders();
         app.UseRpcOperations();
         app.Use(app.Services.GetRequiredService<ConnectionAdmission>().RefuseExcessAsync);
+        // Before UseWebSockets: a WebSocket writes its queued frames in one system call (issue #18).
+        app.Use(CoalescingUpgradeFeature.Install);
         app.UseWebSockets();
         // The pages in wwwroot (copied next to the server's binaries), e.g. /invite_register.html.
         app.UseStaticFiles();

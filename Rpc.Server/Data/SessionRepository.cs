@@ -10,6 +10,8 @@ public sealed record ActiveSession
     public long UserId { get; init; }
     public string TokenHash { get; init; } = "";
     public long LastUsedAt { get; init; }
+    public long CreatedAt { get; init; }
+    public bool NeverExpires { get; init; }
     public long Flags { get; init; }
 }
 
@@ -46,7 +48,7 @@ public sealed class SessionRepository(DbConnectionFactory connections)
     public async Task<ActiveSession?> FindActiveAsync(string tokenHash, SessionCutoffs cutoffs, CancellationToken cancellationToken)
     {
         const string sql = $"""
-            SELECT s.id, s.user_id, s.token_hash, s.last_used_at, u.flags
+            SELECT s.id, s.user_id, s.token_hash, s.last_used_at, s.created_at, s.never_expires, u.flags
             FROM sessions s JOIN users u ON u.id = s.user_id
             WHERE s.token_hash = @tokenHash AND s.revoked_at IS NULL AND u.deleted_at IS NULL AND {Unexpired}
             """;

@@ -37,6 +37,7 @@ public abstract record EventAudience
 [JsonDerivedType(typeof(DispatchEvent), "event")]
 [JsonDerivedType(typeof(CloseConnections), "close")]
 [JsonDerivedType(typeof(UsernamesChanged), "usernames_changed")]
+[JsonDerivedType(typeof(UserChanged), "user_changed")]
 [JsonDerivedType(typeof(LoginCharge), "login_charge")]
 [JsonDerivedType(typeof(CreateCharge), "create_charge")]
 [JsonDerivedType(typeof(PresenceState), "presence_state")]
@@ -65,6 +66,13 @@ public sealed record CloseConnections(long UserId, long? SessionId, int CloseCod
 
 /// <summary>A username was taken, changed or freed: cached <c>users.check</c> answers are stale, on every server.</summary>
 public sealed record UsernamesChanged : BusMessage;
+
+/// <summary>
+/// Something only the user's own object shows changed (a Discord link, two-factor login): what servers
+/// cached of it is stale. Changes others see publish <c>USER_UPDATE</c>, and ended sessions
+/// <see cref="CloseConnections"/>; the caches drop the user on those too.
+/// </summary>
+public sealed record UserChanged(long UserId) : BusMessage;
 
 /// <summary>
 /// A login attempt reserved (or, with <paramref name="Refund"/>, given back after a right password) on the

@@ -24,6 +24,19 @@ public sealed class SessionLimitsOptions
     [Range(1, 86_400)]
     public int SweepIntervalSeconds { get; set; } = 3600;
 
+    /// <summary>
+    /// How long a resolved session (token to caller) is kept in memory, in seconds; 0 reads the database on
+    /// every call. Every revocation and user change drops it at once on this server and through the bus on
+    /// the others; this bounds what a change that reaches no server (a lost bus message, another process
+    /// without the bus) leaves cached. Default 60.
+    /// </summary>
+    [Range(0, 3600)]
+    public int CacheSeconds { get; set; } = 60;
+
+    /// <summary>Most resolved sessions kept in memory; beyond it the cache starts over. Default 100,000.</summary>
+    [Range(0, 10_000_000)]
+    public int CacheEntries { get; set; } = 100_000;
+
     /// <summary>The cut-offs at <paramref name="now"/>: a live session was used after the first and created after the second.</summary>
     public SessionCutoffs CutoffsAt(long now) => new(now - (long)TimeSpan.FromDays(IdleDays).TotalMilliseconds, now - (long)TimeSpan.FromDays(AbsoluteDays).TotalMilliseconds);
 

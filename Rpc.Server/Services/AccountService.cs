@@ -27,7 +27,8 @@ public sealed class AccountService(
     DiscordAccountRepository discordAccounts,
     UsernameCheckCache checks,
     LoginSessions logins,
-    MfaService mfa) : IAccountsApi
+    MfaService mfa,
+    SelfCache selves) : IAccountsApi
 {
     public Task<User> CreateAsync(string username, string password, string? invite = null, CancellationToken cancellationToken = default)
     {
@@ -117,10 +118,19 @@ public sealed class AccountService(
 
     public async Task<User> SelfAsync(CancellationToken cancellationToken = default)
     {
-        var user = await LoadAsync(call.Current.RequireCaller().UserId, cancellationToken).ConfigureAwait(false);
-        var discord = await discordAccounts.FindByUserAsync(user.Id, cancellationToken).ConfigureAwait(false);
-        var mfaEnabled = await mfa.IsOnAsync(user.Id, cancellationToken).ConfigureAwait(false);
-        return user with { Discord = discord is null ? null : RoleMapper.ToDiscordAccount(discord), MfaEnabled = mfaEnabled };
+        var userId = call.Current.RequireCaller().UserId;
+        var self = await selves.GetOrLoadAsync(userId, (self: this, userId), static (s, c) => s.self.LoadSelfAsync(s.userId, c), cancellationToken).ConfigureAwait(false);
+        return self with { Presence = presence.GetStatus(userId) };
+    }
+
+    /// <summary>The caller's own object without its presence: its row, Discord link and two-factor state.</summary>
+    private async Task<User> LoadSelfAsync(long userId, CancellationToken cancellationToken)
+    {
+        var row = await users.FindByIdAsync(userId, cancellationToken).ConfigureAwait(false)
+            ?? throw ServiceException.Refused(ErrorData.InvalidToken);
+        var discord = await discordAccounts.FindByUserAsync(userId, cancellationToken).ConfigureAwait(false);
+        var mfaEnabled = await mfa.IsOnAsync(userId, cancellationToken).ConfigureAwait(false);
+        return UserMapper.ToUser(row) with { Discord = discord is null ? null : RoleMapper.ToDiscordAccount(discord), MfaEnabled = mfaEnabled };
     }
 
     public async Task<User> IdentifyAsync(string token, CancellationToken cancellationToken = default)

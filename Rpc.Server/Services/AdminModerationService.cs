@@ -126,6 +126,8 @@ public sealed class AdminModerationService(
         await audit.RecordAsync(connection, transaction, actor, "user.mfa.disable", "user", Id(userId), null, null, cancellationToken).ConfigureAwait(false);
         var details = await DetailsAsync(connection, transaction, userId, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        // users.self shows mfa_enabled: the caches drop the user's object here and on the other servers.
+        events.Publish(new UserChanged(userId));
         return details;
     }
 

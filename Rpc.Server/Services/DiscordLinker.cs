@@ -3,11 +3,12 @@ using Rpc.Contracts.Protocol;
 using Rpc.Server.Audit;
 using Rpc.Server.Data;
 using Rpc.Server.Errors;
+using Rpc.Server.Events;
 
 namespace Rpc.Server.Services;
 
 /// <summary>Links and unlinks Discord accounts, for staff (<c>discord.link</c>) and for users themselves (<c>users.linkDiscord</c>).</summary>
-public sealed class DiscordLinker(DbConnectionFactory connections, AuditLog audit, TimeProvider clock)
+public sealed class DiscordLinker(DbConnectionFactory connections, AuditLog audit, TimeProvider clock, IEventBus bus)
 {
     public const string LinkAction = "discord.link";
     public const string UnlinkAction = "discord.unlink";
@@ -45,6 +46,7 @@ public sealed class DiscordLinker(DbConnectionFactory connections, AuditLog audi
         await audit.RecordAsync(connection, transaction, actorId, LinkAction, "user", userId.ToString(System.Globalization.CultureInfo.InvariantCulture),
             before is null ? null : RoleMapper.ToDiscordAccount(before), after, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        bus.Publish(new UserChanged(userId));
         return after;
     }
 
@@ -66,5 +68,6 @@ public sealed class DiscordLinker(DbConnectionFactory connections, AuditLog audi
         await audit.RecordAsync(connection, transaction, actorId, UnlinkAction, "user", userId.ToString(System.Globalization.CultureInfo.InvariantCulture),
             RoleMapper.ToDiscordAccount(before), null, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        bus.Publish(new UserChanged(userId));
     }
 }

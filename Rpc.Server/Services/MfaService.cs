@@ -23,7 +23,8 @@ public sealed class MfaService(
     AuditLog audit,
     ServiceCallAccessor call,
     IOptions<MfaOptions> options,
-    TimeProvider clock) : IMfaApi
+    TimeProvider clock,
+    IEventBus bus) : IMfaApi
 {
     private const int BackupCodeCount = 10;
 
@@ -70,6 +71,7 @@ public sealed class MfaService(
 
         await audit.RecordAsync(connection, transaction, caller.UserId, "user.mfa.enable", "user", Id(caller.UserId), null, null, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        bus.Publish(new UserChanged(caller.UserId));
         return new MfaBackupCodes { BackupCodes = backupCodes };
     }
 
@@ -96,6 +98,7 @@ public sealed class MfaService(
         await MfaRepository.RemoveAsync(connection, transaction, caller.UserId, cancellationToken).ConfigureAwait(false);
         await audit.RecordAsync(connection, transaction, caller.UserId, "user.mfa.disable", "user", Id(caller.UserId), null, null, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        bus.Publish(new UserChanged(caller.UserId));
         attempt.Succeeded();
         return true;
     }

@@ -43,6 +43,8 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection,
     private readonly int maxQueuedFrames;
     private readonly long maxQueuedBytes;
     private readonly CancellationTokenSource sendDeadline;
+    // The upgraded connection under the socket when it coalesces writes (null: every frame is written alone).
+    private readonly CoalescingWriteStream? coalescing;
     private int queuedFrames;
     private long queuedBytes;
     private readonly SemaphoreSlim inFlight;
@@ -82,6 +84,7 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection,
         // Real time, not the injected clock: a frame's deadline is the network's, and a test that moves a fake clock on
         // between a reply reaching the client and this writer disarming its deadline aborted a healthy connection.
         sendDeadline = new CancellationTokenSource();
+        coalescing = context.Features.Get<CoalescingUpgradeFeature>()?.Stream;
         inFlight = new SemaphoreSlim(limits.MaxInFlightPerConnection);
     }
 
@@ -569,23 +572,34 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection,
                         if (item.IsClose || discardQueued)
                         {
                             sendDeadline.CancelAfter(sendTimeout);
+                            if (coalescing is not null)
+                            {
+                                await coalescing.UncorkAsync(sendDeadline.Token).ConfigureAwait(false);
+                            }
+
                             await socket.CloseOutputAsync((WebSocketCloseStatus)closeCode, closeReason, sendDeadline.Token).ConfigureAwait(false);
                             break;
                         }
 
                         // A close is on its way (logout, revocation): the events queued before it are not sent.
-                        if (socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived)
-                            || (item.Event is not null && Volatile.Read(ref closeRequested) == 1))
+                        if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived
+                            && !(item.Event is not null && Volatile.Read(ref closeRequested) == 1))
                         {
-                            continue;
+                            await SendAsync(item).ConfigureAwait(false);
                         }
-
-                        await SendAsync(item).ConfigureAwait(false);
                     }
                     finally
                     {
                         Written(item);
                     }
+                }
+
+                // The frames kept while more were queued go out in one write once nothing else waits.
+                if (coalescing is not null && !outbox.Reader.TryPeek(out _))
+                {
+                    sendDeadline.CancelAfter(sendTimeout);
+                    await coalescing.UncorkAsync(sendDeadline.Token).ConfigureAwait(false);
+                    sendDeadline.CancelAfter(Timeout.InfiniteTimeSpan);
                 }
             }
         }
@@ -613,10 +627,14 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection,
         }
     }
 
-    /// <summary>Sends one reply or event; a client that does not take it within the send timeout gets its socket aborted.</summary>
+    /// <summary>
+    /// Sends one reply or event; a client that does not take it within the send timeout gets its socket aborted.
+    /// With a coalescing connection the frame waits in its buffer until the queue is empty (see the send loop).
+    /// </summary>
     private async ValueTask SendAsync(Outgoing item)
     {
         sendDeadline.CancelAfter(sendTimeout);
+        coalescing?.Cork();
         if (item.Event is { } frame)
         {
             var buffer = ArrayPool<byte>.Shared.Rent(frame.MaxLength);

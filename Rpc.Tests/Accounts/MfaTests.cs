@@ -190,6 +190,8 @@ public sealed class MfaTests
         Assert.That(notStaff.GetProperty("code").GetInt32(), Is.EqualTo(-32603), "staff only");
         Assert.That((await server.ResultAsync("admin.users.get", new { user_id = user.Id }, staff.Token)).GetProperty("mfa_enabled").GetBoolean(), Is.True);
 
+        Assert.That((await server.ResultAsync("users.self", token: user.Token)).GetProperty("mfa_enabled").GetBoolean(), Is.True);
+
         var details = await server.ResultAsync("admin.users.mfa.disable", new { user_id = user.Id }, staff.Token);
         Assert.That(details.GetProperty("mfa_enabled").GetBoolean(), Is.False);
         Assert.That(details.GetProperty("session_count").GetInt32(), Is.GreaterThanOrEqualTo(1), "its sessions are kept");
