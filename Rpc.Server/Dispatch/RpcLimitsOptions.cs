@@ -40,6 +40,15 @@ public sealed class RpcLimitsOptions
     public int MaxInFlightBytesPerAddress { get; set; } = 4 * 1024 * 1024;
 
     /// <summary>
+    /// Bytes of WebSocket messages being read or processed on all connections together: the per-address bound times the
+    /// addresses of a distributed flood (100 addresses of 100 sockets each) would otherwise be 400 MiB. A message longer
+    /// than one read waits for room here too (and is closed with 4029 past <see cref="MaxPacingWaitSeconds"/>).
+    /// Default 128 MiB.
+    /// </summary>
+    [Range(1024 * 1024, int.MaxValue)]
+    public int MaxInFlightBytesTotal { get; set; } = 128 * 1024 * 1024;
+
+    /// <summary>
     /// WebSocket messages longer than this are processed one at a time per client address (IPv6: one /64): parsing
     /// and answering a message costs CPU in proportion to its size, so one address's large messages keep at most one
     /// thread (one core) busy however many connections carry them, and the other addresses' calls find the rest.

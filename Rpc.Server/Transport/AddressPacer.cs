@@ -41,14 +41,18 @@ public sealed class AddressPacer
     /// counting nothing, when the turn is further away than the longest wait (<paramref name="retryAfterSeconds"/>
     /// then says when a message would be accepted again).
     /// </summary>
-    public async ValueTask<(bool Accepted, int RetryAfterSeconds)> WaitTurnAsync(string addressKey, long bytes, CancellationToken cancellationToken)
+    /// <param name="addressKey">The client's address key.</param>
+    /// <param name="bytes">The message's bytes.</param>
+    /// <param name="cancellationToken">Ends the wait.</param>
+    /// <param name="overhead">Whether to count <see cref="RpcLimitsOptions.PacedMessageOverheadBytes"/> too (false for the rest of a message counted before).</param>
+    public async ValueTask<(bool Accepted, int RetryAfterSeconds)> WaitTurnAsync(string addressKey, long bytes, CancellationToken cancellationToken, bool overhead = true)
     {
         if (buckets is null)
         {
             return (true, 0);
         }
 
-        var (taken, wait) = buckets.Charge(addressKey, bytes + overhead, maxWait);
+        var (taken, wait) = buckets.Charge(addressKey, bytes + (overhead ? this.overhead : 0), maxWait);
         if (!taken)
         {
             ServerMetrics.RateLimited("address_pace");

@@ -104,6 +104,31 @@ public sealed class AddressPacingTests
     }
 
     [Test]
+    public async Task Http_ChunkedBodyWithoutALength_IsCountedOnceRead()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var server = await RpcTestServer.StartAsync(Pacing, configureServices: s => s.AddSingleton<TimeProvider>(clock));
+        using var client = new HttpClient(From("127.0.0.1")) { BaseAddress = server.BaseUri };
+        static HttpRequestMessage Chunked(byte[] body)
+        {
+            var content = new ByteArrayContent(body);
+            content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+            var request = new HttpRequestMessage(HttpMethod.Post, "/rpc") { Content = content };
+            request.Headers.TransferEncodingChunked = true;
+            return request;
+        }
+
+        using (var first = await client.SendAsync(Chunked(Check(100 * 1024))))
+        {
+            Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+            Assert.That(first.RequestMessage!.Headers.TransferEncodingChunked, Is.True, "sent without a Content-Length");
+        }
+
+        using var refused = await client.SendAsync(Chunked(Check(200 * 1024)));
+        Assert.That(refused.StatusCode, Is.EqualTo(HttpStatusCode.TooManyRequests), "its bytes counted after reading, beyond the longest wait");
+    }
+
+    [Test]
     public async Task Off_WhenTheRateIsZero()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
