@@ -260,6 +260,7 @@ public static class ClusterBench
             servers[i] = await ServerProcess.StartAsync(serverDll,
                 ["--port", "0", "--Database:Provider", "postgres", "--Database:ConnectionString", pooled, "--Snowflake:WorkerId=" + (i + 1).ToString(CultureInfo.InvariantCulture),
                  "--Connections:MaxWebSockets=" + limit, "--Connections:MaxWebSocketsPerAddress=" + limit, "--Connections:MaxConnections=" + limit,
+                 "--Connections:MaxConnectionsPerAddress=" + limit, "--Gateway:MaxQueuedReplyBytesPerAddress=" + (64 << 20).ToString(CultureInfo.InvariantCulture),
                  "--RateLimits:PresencePerUser:Burst=100000"],
                 BenchRun.ServerEnvironment());
         }
@@ -331,7 +332,8 @@ public static class ClusterBench
             await copy.CompleteAsync();
         }
 
-        await connection.ExecuteAsync("ANALYZE");
+        // Named tables: Dapper takes a command without whitespace for a stored procedure (CALL ANALYZE).
+        await connection.ExecuteAsync("ANALYZE users, sessions, guilds, guild_members");
     }
 
     /// <summary>Connects, identifies (reading up to the reply; READY comes before it) and, with a guild, subscribes to it.</summary>
