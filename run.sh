@@ -100,6 +100,8 @@ case "$command" in
     # on a throwaway PostgreSQL (issue #17), written to bench/cluster-results.md
     # (Rpc.Bench's Program dispatches on the first argument). 10,000 WebSockets need that many descriptors.
     { [ "${1:-}" = gateway ] || [ "${1:-}" = cluster ]; } && { ulimit -n 40000 2>/dev/null || ulimit -n 20000 2>/dev/null || true; }
+    # The WebSocket reference row runs Node's ws (bench/ws-reference.cjs) from the JavaScript client's packages.
+    [ $# -eq 0 ] || [[ ${1:-} == --* ]] && scripts/install-js-bot.sh
     build
     mkdir -p bench
     exec dotnet Rpc.Bench/bin/Release/net10.0/Rpc.Bench.dll "$@"

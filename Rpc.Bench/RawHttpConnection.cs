@@ -41,11 +41,12 @@ public sealed class RawHttpConnection : IDisposable
     }
 
     /// <summary>POST /rpc with <paramref name="body"/>, encoded once for every request that sends it.</summary>
-    public static byte[] EncodePost(IPEndPoint endpoint, string path, string body)
+    public static byte[] EncodePost(IPEndPoint endpoint, string path, string body, string? bearer = null)
     {
         var content = Encoding.UTF8.GetBytes(body);
+        var authorization = bearer is null ? "" : $"Authorization: Bearer {bearer}\r\n";
         var head = Encoding.ASCII.GetBytes(
-            $"POST {path} HTTP/1.1\r\nHost: {endpoint}\r\nContent-Type: application/json\r\nContent-Length: {content.Length}\r\n\r\n");
+            $"POST {path} HTTP/1.1\r\nHost: {endpoint}\r\nContent-Type: application/json\r\n{authorization}Content-Length: {content.Length}\r\n\r\n");
         return [.. head, .. content];
     }
 

@@ -28,24 +28,41 @@ public sealed partial class ServerProcess : IAsyncDisposable
 
     public double PeakRssMiB => ProcessStats.StatusMiB(Pid, "VmHWM");
 
-    public static async Task<ServerProcess> StartAsync(string dll, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
+    public static Task<ServerProcess> StartAsync(string dll, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var info = new ProcessStartInfo("dotnet");
         info.ArgumentList.Add(dll);
+        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        // The address is read from the banner, a log line: keep it visible whatever level the bench sets.
+        info.Environment["Logging__LogLevel__Rpc.Server.Startup"] = "Information";
+        return StartAsync(info, Path.GetFileNameWithoutExtension(dll), args, environment);
+    }
+
+    /// <summary>The Node reference server (<c>bench/ws-reference.cjs</c>), with <c>ws</c> from the JavaScript client's packages.</summary>
+    public static Task<ServerProcess> StartNodeAsync(string root, IEnumerable<string> args)
+    {
+        var info = new ProcessStartInfo("node");
+        info.ArgumentList.Add(Path.Combine(root, "bench", "ws-reference.cjs"));
+        info.Environment["NODE_PATH"] = Path.Combine(root, "clients", "js", "node_modules");
+        return StartAsync(info, "node", args, null);
+    }
+
+    private static async Task<ServerProcess> StartAsync(ProcessStartInfo info, string name, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment)
+    {
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        info.UseShellExecute = false;
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
         }
 
-        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        // The address is read from the banner, a log line: keep it visible whatever level the bench sets.
-        info.Environment["Logging__LogLevel__Rpc.Server.Startup"] = "Information";
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
         {
             info.Environment[key] = value;
         }
 
-        var process = Process.Start(info) ?? throw new InvalidOperationException("could not start " + dll);
+        var process = Process.Start(info) ?? throw new InvalidOperationException("could not start " + name);
         var found = new TaskCompletionSource<IPEndPoint>(TaskCreationOptions.RunContinuationsAsynchronously);
         process.OutputDataReceived += (_, e) =>
         {
@@ -58,7 +75,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
         {
             if (e.Data is { Length: > 0 } line)
             {
-                Console.Error.WriteLine($"[{Path.GetFileNameWithoutExtension(dll)}] {line}");
+                Console.Error.WriteLine($"[{name}] {line}");
             }
         };
         process.BeginOutputReadLine();

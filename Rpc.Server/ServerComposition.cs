@@ -96,6 +96,7 @@ public static class ServerComposition
         services.AddHostedService<PeriodicSweeper<SessionExpirySweeper>>();
         services.AddSingleton<IEventSink>(sp => sp.GetRequiredService<LoginRateLimiter>());
         services.AddSingleton<WebSocketAdmission>();
+        services.AddSingleton<AddressPacer>();
         services.AddSingleton<ConnectionAdmission>();
         services.AddSingleton<ReplyBudget>();
 

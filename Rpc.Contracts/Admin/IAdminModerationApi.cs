@@ -50,6 +50,18 @@ public interface IAdminModerationApi
     [JsonRpcMethod("admin.users.resetPassword")]
     [RpcAccess(RpcAccess.Staff)]
     Task<PasswordResetCode> ResetPasswordAsync(long userId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Turns a user's two-factor login off, for a user who lost both the authenticator and the backup codes: its
+    /// secret, backup codes and pending login tickets are deleted, and its next login takes the password alone (it
+    /// may turn two-factor login on again). Its sessions are kept. Staff users turn their own off with
+    /// <c>users.mfa.disable</c>, so that one staff account cannot strip another's second factor.
+    /// </summary>
+    /// <param name="userId">A user with two-factor login on; not a staff user.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    [JsonRpcMethod("admin.users.mfa.disable")]
+    [RpcAccess(RpcAccess.Staff)]
+    Task<AccountDetails> DisableMfaAsync(long userId, CancellationToken cancellationToken = default);
 }
 
 /// <summary>An account as staff see it (<c>admin.users.get</c>).</summary>

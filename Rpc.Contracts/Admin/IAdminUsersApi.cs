@@ -22,12 +22,13 @@ public interface IAdminUsersApi
     /// </summary>
     /// <param name="username">A prefix of the username, compared NFKC-normalized and lower-cased; 1 to 32 characters.</param>
     /// <param name="discriminator">The exact 4-digit discriminator.</param>
-    /// <param name="page">The page, from 0.</param>
+    /// <param name="page">The page, from 0, counted after <paramref name="after"/>; page × per_page at most 10,000.</param>
     /// <param name="perPage">Users per page, 1 to 50.</param>
+    /// <param name="after">Only users with a greater id: the last id of the previous page (keyset paging, as fast at any depth).</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     [JsonRpcMethod("admin.users.search")]
     [RpcAccess(RpcAccess.Staff)]
-    Task<IReadOnlyList<User>> SearchAsync(string? username = null, string? discriminator = null, int page = 0, int perPage = 20, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<User>> SearchAsync(string? username = null, string? discriminator = null, int page = 0, int perPage = 20, long after = 0, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Soft-deletes a user: the row stays as <c>Deleted User &lt;hex&gt;</c>, its name is released, email,

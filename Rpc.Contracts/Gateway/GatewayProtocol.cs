@@ -35,6 +35,12 @@ public static class GatewayCloseCodes
     /// again on a new connection (or resume at READY's <c>resume_gateway_url</c>). Sent after the error reply.
     /// </summary>
     public const int SessionNotHere = 4010;
+
+    /// <summary>
+    /// The client's address sent more than its pace (<c>Rpc:PacedBytesPerSecondPerAddress</c>) for longer than a message
+    /// may wait; the reason says how many seconds to wait. Reconnect after that wait and resume: the session is kept.
+    /// </summary>
+    public const int RateLimited = 4029;
 }
 
 /// <summary>Names of the events the gateway pushes as <c>gateway.event</c> notifications.</summary>

@@ -49,7 +49,10 @@ public static partial class ErrorData
     /// <summary>users.mfa.confirm: no enrolment is waiting.</summary>
     public const string MfaNotPending = "no two-factor enrolment to confirm: call users.mfa.enable first";
 
-    /// <summary>users.mfa.disable: two-factor login is off.</summary>
+    /// <summary>admin.users.mfa.disable: a staff user's second factor is turned off only by that user.</summary>
+    public const string CannotDisableStaffMfa = "the two-factor login of a staff user is turned off only by that user (users.mfa.disable)";
+
+    /// <summary>users.mfa.disable, admin.users.mfa.disable: two-factor login is off.</summary>
     public const string MfaNotOn = "two-factor login is not on";
 
     /// <summary>users.mfa.confirm, users.mfa.disable, users.auth.mfa: the code is wrong, expired or was already used.</summary>

@@ -33,6 +33,12 @@ public static partial class ErrorData
     /// <summary>admin.users.search: negative <c>page</c>.</summary>
     public const string PageNegative = "page must not be negative";
 
+    /// <summary>admin.users.search: <c>page</c> × <c>per_page</c> passes 10,000; deeper pages are read with <c>after</c>.</summary>
+    public const string SearchPageTooDeep = "page too deep: page x per_page may be at most 10000; go on with after, the last id of a page";
+
+    /// <summary>admin.users.search: negative <c>after</c>.</summary>
+    public const string SearchAfterNegative = "after must not be negative";
+
     /// <summary>admin.users.search: the discriminator filter is not four digits.</summary>
     public const string DiscriminatorFormat = "discriminator must be 4 digits, 0001 to 9999";
 

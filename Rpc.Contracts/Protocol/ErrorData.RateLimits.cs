@@ -41,6 +41,14 @@ public static partial class ErrorData
     public static string TooManyPresenceChanges(int seconds) => RateLimited(seconds, "too many presence changes");
 
     /// <summary>
+    /// Any request (HTTP 429 with <c>Retry-After</c>; on a WebSocket the close 4029 carries it): the client's address
+    /// sent more than its pace (<c>Rpc:PacedBytesPerSecondPerAddress</c>) for longer than the server lets a message
+    /// wait. Nothing of the refused message was run.
+    /// </summary>
+    /// <param name="seconds">Seconds until a message of the same size would be taken.</param>
+    public static string AddressSendsTooMuch(int seconds) => RateLimited(seconds, "this address sends more than the server reads from one address");
+
+    /// <summary>
     /// Any method that checks or sets a password: the password-hash queue (or this address's share of it)
     /// is full. Nothing was changed; send the call again shortly.
     /// </summary>

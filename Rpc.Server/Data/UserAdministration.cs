@@ -27,9 +27,10 @@ public static class UserAdministration
     /// trigram index read in id order; a short prefix with few matches is a range on (username_key, id)
     /// whose ids are sorted from the index alone before the page's rows are read, and one with many
     /// matches walks the primary key in id order and stops after the page (substr keeps the planner off
-    /// the name index there).
+    /// the name index there). Every plan starts after the id <paramref name="after"/> (keyset paging), so a deep page
+    /// costs what the first one does.
     /// </summary>
-    public static async Task<IReadOnlyList<UserRow>> SearchAsync(DbConnection connection, string? name, string? discriminator, int offset, int count, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<UserRow>> SearchAsync(DbConnection connection, string? name, string? discriminator, long after, int offset, int count, CancellationToken cancellationToken)
     {
         var nameLength = name?.EnumerateRunes().Count() ?? 0;
         var substring = nameLength >= UsernameSearchIndex.MinSubstringLength;
@@ -41,6 +42,7 @@ public static class UserAdministration
             pattern = name is null ? null : UsernameSearchIndex.ContainsPattern(name),
             phrase = name is null ? null : UsernameSearchIndex.Phrase(name),
             discriminator,
+            after,
             offset,
             count,
             cap = SortedMatchLimit,
@@ -48,9 +50,9 @@ public static class UserAdministration
         string sql;
         if (discriminator is not null)
         {
-            var where = name is null ? "discriminator = @discriminator"
-                : substring ? @"discriminator = @discriminator AND username_key LIKE @pattern ESCAPE '\'"
-                : "discriminator = @discriminator AND substr(username_key, 1, @prefixLength) = @namePrefix";
+            var where = name is null ? "discriminator = @discriminator AND id > @after"
+                : substring ? @"discriminator = @discriminator AND id > @after AND username_key LIKE @pattern ESCAPE '\'"
+                : "discriminator = @discriminator AND id > @after AND substr(username_key, 1, @prefixLength) = @namePrefix";
             sql = $"SELECT {UserRepository.Columns} FROM users WHERE {where} ORDER BY id LIMIT @count OFFSET @offset";
         }
         else if (substring)
@@ -59,15 +61,15 @@ public static class UserAdministration
         }
         else
         {
-            const string countMatches = "SELECT COUNT(*) FROM (SELECT 1 FROM users WHERE username_key >= @namePrefix AND username_key < @upper LIMIT @cap) m";
+            const string countMatches = "SELECT COUNT(*) FROM (SELECT 1 FROM users WHERE username_key >= @namePrefix AND username_key < @upper AND id > @after LIMIT @cap) m";
             var matches = await connection.ExecuteScalarAsync<long>(new CommandDefinition(countMatches, parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
             sql = matches < SortedMatchLimit
                 ? $"""
                     SELECT {UserRepository.Columns} FROM users WHERE id IN (
-                        SELECT id FROM users WHERE username_key >= @namePrefix AND username_key < @upper ORDER BY id LIMIT @count OFFSET @offset)
+                        SELECT id FROM users WHERE username_key >= @namePrefix AND username_key < @upper AND id > @after ORDER BY id LIMIT @count OFFSET @offset)
                     ORDER BY id
                     """
-                : $"SELECT {UserRepository.Columns} FROM users WHERE substr(username_key, 1, @prefixLength) = @namePrefix ORDER BY id LIMIT @count OFFSET @offset";
+                : $"SELECT {UserRepository.Columns} FROM users WHERE id > @after AND substr(username_key, 1, @prefixLength) = @namePrefix ORDER BY id LIMIT @count OFFSET @offset";
         }
 
         return (await connection.QueryAsync<UserRow>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();

@@ -46,8 +46,8 @@ public static class UsernameSearchIndex
     /// is exactly a substring match and FTS5 returns rowids in order, so a page reads only its rows.
     /// </summary>
     public static string PageOfIdsSql(DbConnection connection) => connection is NpgsqlConnection
-        ? @"SELECT id FROM users WHERE username_key LIKE @pattern ESCAPE '\' ORDER BY id LIMIT @count OFFSET @offset"
-        : "SELECT rowid FROM users_name_trigrams WHERE users_name_trigrams MATCH @phrase ORDER BY rowid LIMIT @count OFFSET @offset";
+        ? @"SELECT id FROM users WHERE id > @after AND username_key LIKE @pattern ESCAPE '\' ORDER BY id LIMIT @count OFFSET @offset"
+        : "SELECT rowid FROM users_name_trigrams WHERE users_name_trigrams MATCH @phrase AND rowid > @after ORDER BY rowid LIMIT @count OFFSET @offset";
 
     /// <summary>The FTS5 phrase matching <paramref name="substring"/> literally (a double quote is doubled).</summary>
     public static string Phrase(string substring) => "\"" + substring.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";

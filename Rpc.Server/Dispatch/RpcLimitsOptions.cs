@@ -40,6 +40,15 @@ public sealed class RpcLimitsOptions
     public int MaxInFlightBytesPerAddress { get; set; } = 4 * 1024 * 1024;
 
     /// <summary>
+    /// Bytes of WebSocket messages being read or processed on all connections together: the per-address bound times the
+    /// addresses of a distributed flood (100 addresses of 100 sockets each) would otherwise be 400 MiB. A message longer
+    /// than one read waits for room here too (and is closed with 4029 past <see cref="MaxPacingWaitSeconds"/>).
+    /// Default 128 MiB.
+    /// </summary>
+    [Range(1024 * 1024, int.MaxValue)]
+    public int MaxInFlightBytesTotal { get; set; } = 128 * 1024 * 1024;
+
+    /// <summary>
     /// WebSocket messages longer than this are processed one at a time per client address (IPv6: one /64): parsing
     /// and answering a message costs CPU in proportion to its size, so one address's large messages keep at most one
     /// thread (one core) busy however many connections carry them, and the other addresses' calls find the rest.
@@ -55,4 +64,30 @@ public sealed class RpcLimitsOptions
     /// </summary>
     [Range(64 * 1024, 256 * 1024 * 1024)]
     public int MaxBatchReplyBytes { get; set; } = 8 * 1024 * 1024;
+
+    /// <summary>
+    /// Bytes per second one client address (IPv6: one /64) may send in HTTP bodies and WebSocket messages together,
+    /// each message also counting <see cref="PacedMessageOverheadBytes"/>; past its burst a message waits for its
+    /// turn, and one that would wait longer than <see cref="MaxPacingWaitSeconds"/> is refused (HTTP 429 with
+    /// <c>Retry-After</c>, WebSocket close 4029). Reading a flood costs the server CPU in the kernel and the runtime
+    /// before any limit of a method can see it: 100 sockets sending 1 MB batches kept about one core busy with socket
+    /// reads, and other addresses' calls waited behind them (issue #11's bench). 0 turns pacing off. Default 1 MiB/s.
+    /// </summary>
+    [Range(0, int.MaxValue)]
+    public int PacedBytesPerSecondPerAddress { get; set; } = 1024 * 1024;
+
+    /// <summary>Bytes one client address may send at once before pacing starts. Default 8 MiB.</summary>
+    [Range(1024, int.MaxValue)]
+    public int PacedBurstBytesPerAddress { get; set; } = 8 * 1024 * 1024;
+
+    /// <summary>
+    /// What each HTTP request or WebSocket message counts beyond its own bytes, for the work every message costs
+    /// (with the defaults an address sends about 1,000 small messages a second, 8,000 at once). Default 1024.
+    /// </summary>
+    [Range(0, 1024 * 1024)]
+    public int PacedMessageOverheadBytes { get; set; } = 1024;
+
+    /// <summary>Longest a message waits for its address's pace before it is refused instead. Default 10.</summary>
+    [Range(0.1, 300)]
+    public double MaxPacingWaitSeconds { get; set; } = 10;
 }

@@ -30,6 +30,9 @@ public static class ServerMetrics
     private static readonly Histogram<double> HashWait = Meter.CreateHistogram(
         "rpc.passwords.hash_queue.wait", "s", "time a password hash waited for a hashing slot",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });
+    private static readonly Histogram<double> PacingWait = Meter.CreateHistogram(
+        "rpc.pacing.wait", "s", "time a message waited for its client address's pace (Rpc:PacedBytesPerSecondPerAddress)",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
     private static readonly Counter<long> DatabaseBusy = Meter.CreateCounter<long>("rpc.database.busy_errors", "{error}", "calls answered 'database busy or unavailable'");
     private static readonly Counter<long> CheckCache = Meter.CreateCounter<long>("rpc.users_check.cache.lookups", "{lookup}", "users.check answers by cache result (hit or miss)");
 
@@ -77,6 +80,9 @@ public static class ServerMetrics
         HashQueue.Add(-1);
         HashWait.Record(waited.TotalSeconds);
     }
+
+    /// <summary>A message waited <paramref name="waited"/> for its address's pace.</summary>
+    public static void Paced(TimeSpan waited) => PacingWait.Record(waited.TotalSeconds);
 
     public static void DatabaseBusyError() => DatabaseBusy.Add(1);
 

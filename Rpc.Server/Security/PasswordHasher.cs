@@ -34,7 +34,7 @@ public sealed class PasswordHasher
     public PasswordHasher(IOptions<PasswordOptions> options)
     {
         this.options = options.Value;
-        queue = new HashQueue(this.options.EffectiveMaxConcurrentHashes, this.options.MaxQueuedHashes, this.options.MaxQueuedHashesPerAddress);
+        queue = new HashQueue(this.options.EffectiveMaxConcurrentHashes, this.options.MaxQueuedHashes, this.options.MaxQueuedHashesPerAddress, this.options.EffectiveMaxConcurrentHashesPerAddress, LocalQueueKey);
         dummyHash = new Lazy<string>(() => Format(this.options.MemoryKiB, this.options.Iterations, this.options.Parallelism, RandomNumberGenerator.GetBytes(SaltBytes), new byte[HashBytes]));
     }
 
@@ -107,7 +107,7 @@ public sealed class PasswordHasher
         }
         finally
         {
-            queue.Release();
+            queue.Release(queueKey);
         }
     }
 
@@ -232,9 +232,20 @@ public sealed class PasswordOptions
     [System.ComponentModel.DataAnnotations.Range(1, 100_000)]
     public int MaxQueuedHashesPerAddress { get; set; } = 8;
 
+    /// <summary>
+    /// Most hashes computed at once for one client address; 0 (default) means half of
+    /// <see cref="MaxConcurrentHashes"/>, at least one, so a login flood from one address leaves the other slots to
+    /// the logins of other addresses. The server's own hashes (command line, set-up) may take every slot.
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(0, 1024)]
+    public int MaxConcurrentHashesPerAddress { get; set; }
+
     /// <summary>Most password hashes one message (a request or a whole batch) may cause. Default 4.</summary>
     [System.ComponentModel.DataAnnotations.Range(1, 1000)]
     public int MaxHashesPerMessage { get; set; } = 4;
 
     public int EffectiveMaxConcurrentHashes => MaxConcurrentHashes > 0 ? MaxConcurrentHashes : Environment.ProcessorCount;
+
+    public int EffectiveMaxConcurrentHashesPerAddress =>
+        MaxConcurrentHashesPerAddress > 0 ? Math.Min(MaxConcurrentHashesPerAddress, EffectiveMaxConcurrentHashes) : Math.Max(1, EffectiveMaxConcurrentHashes / 2);
 }

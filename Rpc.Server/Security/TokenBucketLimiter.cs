@@ -52,6 +52,38 @@ public sealed class TokenBucketLimiter(BucketOptions options, int maxKeys, TimeP
         }
     }
 
+    /// <summary>
+    /// Takes <paramref name="amount"/> from <paramref name="key"/>'s bucket, which may go into debt, unless paying the
+    /// debt back would take longer than <paramref name="maxWait"/>; either way returns how long that takes (zero when
+    /// the bucket covers the amount).
+    /// </summary>
+    public (bool Taken, TimeSpan Wait) Charge(string key, double amount, TimeSpan maxWait)
+    {
+        lock (gate)
+        {
+            if (!buckets.TryGetValue(key, out var bucket))
+            {
+                if (buckets.Count >= maxKeys)
+                {
+                    Evict();
+                }
+
+                bucket = new Bucket { Tokens = options.Burst, Updated = clock.NowMilliseconds() };
+                buckets[key] = bucket;
+            }
+
+            var after = Refill(bucket).Tokens - amount;
+            var wait = after >= 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(-after * options.RefillSeconds);
+            if (wait > maxWait)
+            {
+                return (false, wait);
+            }
+
+            bucket.Tokens = after;
+            return (true, wait);
+        }
+    }
+
     /// <summary>Gives back an attempt taken by <see cref="Take"/> (the login succeeded).</summary>
     public void Return(string key)
     {

@@ -14,8 +14,8 @@ using Rpc.Server.Security;
 namespace Rpc.Server.Services;
 
 /// <summary>
-/// <c>admin.users.get</c>, <c>.disable</c>, <c>.enable</c>, <c>.sessions.revoke</c> and
-/// <c>.resetPassword</c>: moderation short of deletion. Each change and its audit record share one
+/// <c>admin.users.get</c>, <c>.disable</c>, <c>.enable</c>, <c>.sessions.revoke</c>, <c>.resetPassword</c> and
+/// <c>.mfa.disable</c>: moderation short of deletion. Each change and its audit record share one
 /// write transaction; connections are closed after the commit.
 /// </summary>
 public sealed class AdminModerationService(
@@ -105,6 +105,29 @@ public sealed class AdminModerationService(
 
     public Task<PasswordResetCode> ResetPasswordAsync(long userId, CancellationToken cancellationToken = default) =>
         resets.IssueAsync(userId, call.Current.RequireCaller().UserId, cancellationToken);
+
+    public async Task<AccountDetails> DisableMfaAsync(long userId, CancellationToken cancellationToken = default)
+    {
+        var actor = call.Current.RequireCaller().UserId;
+        await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
+        var target = await LiveUserAsync(connection, transaction, userId, cancellationToken).ConfigureAwait(false);
+        if ((target.Flags & (1L << (int)UserFlag.Staff)) != 0)
+        {
+            throw ServiceException.Refused(ErrorData.CannotDisableStaffMfa);
+        }
+
+        if (await MfaRepository.FindAsync(connection, transaction, userId, cancellationToken).ConfigureAwait(false) is not { EnabledAt: not null })
+        {
+            throw ServiceException.Refused(ErrorData.MfaNotOn);
+        }
+
+        await MfaRepository.RemoveAsync(connection, transaction, userId, cancellationToken).ConfigureAwait(false);
+        await audit.RecordAsync(connection, transaction, actor, "user.mfa.disable", "user", Id(userId), null, null, cancellationToken).ConfigureAwait(false);
+        var details = await DetailsAsync(connection, transaction, userId, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return details;
+    }
 
     private async Task<AccountDetails> DetailsAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? transaction, long userId, CancellationToken cancellationToken)
     {

@@ -23,6 +23,7 @@ public sealed class AdminUsersService(
 {
     public const int MaxPerPage = 50;
     private const int MaxEmailLength = 254;
+    private const int MaxOffset = 10_000;
     public Task<User> CreateAsync(string username, string email, string password, CancellationToken cancellationToken = default)
     {
         var actor = call.Current.RequireCaller().UserId;
@@ -33,7 +34,7 @@ public sealed class AdminUsersService(
             cancellationToken);
     }
 
-    public async Task<IReadOnlyList<User>> SearchAsync(string? username = null, string? discriminator = null, int page = 0, int perPage = 20, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<User>> SearchAsync(string? username = null, string? discriminator = null, int page = 0, int perPage = 20, long after = 0, CancellationToken cancellationToken = default)
     {
         if (username is null && discriminator is null)
         {
@@ -48,6 +49,17 @@ public sealed class AdminUsersService(
         if (page < 0)
         {
             throw ServiceException.Refused(ErrorData.PageNegative);
+        }
+
+        // An offset is read and thrown away row by row; past this depth a page costs more than a staff tool should.
+        if ((long)page * perPage > MaxOffset)
+        {
+            throw ServiceException.Refused(ErrorData.SearchPageTooDeep);
+        }
+
+        if (after < 0)
+        {
+            throw ServiceException.Refused(ErrorData.SearchAfterNegative);
         }
 
         string? prefix = null;
@@ -65,9 +77,8 @@ public sealed class AdminUsersService(
             throw ServiceException.Refused(ErrorData.DiscriminatorFormat);
         }
 
-        var offset = checked((int)Math.Min((long)page * perPage, int.MaxValue));
         await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
-        var rows = await UserAdministration.SearchAsync(connection, prefix, discriminator, offset, perPage, cancellationToken).ConfigureAwait(false);
+        var rows = await UserAdministration.SearchAsync(connection, prefix, discriminator, after, page * perPage, perPage, cancellationToken).ConfigureAwait(false);
         return rows.Select(r => UserMapper.ToUser(r)).ToArray();
     }
 

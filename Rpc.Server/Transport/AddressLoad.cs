@@ -10,8 +10,10 @@ namespace Rpc.Server.Transport;
 /// takes its turns and waits in TCP; a reply that finds no room is refused and its connection closed as a slow
 /// consumer, since the room frees only when that address's clients read. Large messages are also processed one
 /// at a time (<see cref="EnterLargeAsync"/>), so one address's floods keep at most one thread busy.
+/// With a <paramref name="total"/>, the bytes in flight are also counted there, the bound of all addresses together
+/// (<see cref="Dispatch.RpcLimitsOptions.MaxInFlightBytesTotal"/>), so many addresses cannot multiply the bound either.
 /// </summary>
-public sealed class AddressLoad(long maxInFlightBytes, long maxReplyBytes)
+public sealed class AddressLoad(long maxInFlightBytes, long maxReplyBytes, AddressLoad? total = null)
 {
     private readonly SemaphoreSlim large = new(1, 1);
     private readonly Lock gate = new();
@@ -40,6 +42,25 @@ public sealed class AddressLoad(long maxInFlightBytes, long maxReplyBytes)
     /// </summary>
     public async Task ReserveAsync(long bytes, CancellationToken cancellationToken)
     {
+        await ReserveHereAsync(bytes, cancellationToken).ConfigureAwait(false);
+        if (total is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await total.ReserveAsync(bytes, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            ReleaseHere(bytes);
+            throw;
+        }
+    }
+
+    private async Task ReserveHereAsync(long bytes, CancellationToken cancellationToken)
+    {
         var waiter = new Waiter(this, bytes);
         lock (gate)
         {
@@ -59,6 +80,12 @@ public sealed class AddressLoad(long maxInFlightBytes, long maxReplyBytes)
     /// a negative count is counted in flight without waiting (a message that came whole in its first read).
     /// </summary>
     public void Release(long bytes)
+    {
+        ReleaseHere(bytes);
+        total?.Release(bytes);
+    }
+
+    private void ReleaseHere(long bytes)
     {
         lock (gate)
         {

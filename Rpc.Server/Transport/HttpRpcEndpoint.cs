@@ -12,9 +12,10 @@ namespace Rpc.Server.Transport;
 /// <summary>
 /// <c>POST /rpc</c>: one request or a batch per body. 200 with the reply, 204 when the body held only
 /// notifications; 405, 413 and 415 with a JSON-RPC error body for what HTTP itself refuses. A reply
-/// holding a rate-limit error carries <c>Retry-After</c> (seconds, the longest of a batch).
+/// holding a rate-limit error carries <c>Retry-After</c> (seconds, the longest of a batch). A body waits for its
+/// address's pace (<see cref="AddressPacer"/>) before it runs, or is refused with 429 and <c>Retry-After</c>.
 /// </summary>
-public sealed class HttpRpcEndpoint(RpcProcessor processor, RpcErrorWriter errors, IOptions<RpcLimitsOptions> limits)
+public sealed class HttpRpcEndpoint(RpcProcessor processor, RpcErrorWriter errors, AddressPacer pacer, IOptions<RpcLimitsOptions> limits)
 {
     private readonly int maxBytes = limits.Value.MaxRequestBytes;
 
@@ -36,11 +37,32 @@ public sealed class HttpRpcEndpoint(RpcProcessor processor, RpcErrorWriter error
             return;
         }
 
-        using var body = new Sequence<byte>(ArrayPool<byte>.Shared);
-        if (request.ContentLength > maxBytes || !await ReadBodyAsync(request.BodyReader, body, context.RequestAborted).ConfigureAwait(false))
+        if (request.ContentLength > maxBytes)
         {
             await DrainAsync(context).ConfigureAwait(false);
             await RefuseAsync(response, StatusCodes.Status413PayloadTooLarge, $"request body larger than {maxBytes} bytes", origin).ConfigureAwait(false);
+            return;
+        }
+
+        // The declared length waits for its turn before the body is read, so a paced body waits in TCP, not in memory.
+        var address = Security.AddressKey.Of(origin.ClientAddress);
+        var declared = request.ContentLength ?? 0;
+        if (!await WaitTurnAsync(context, address, declared, origin).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        using var body = new Sequence<byte>(ArrayPool<byte>.Shared);
+        if (!await ReadBodyAsync(request.BodyReader, body, context.RequestAborted).ConfigureAwait(false))
+        {
+            await DrainAsync(context).ConfigureAwait(false);
+            await RefuseAsync(response, StatusCodes.Status413PayloadTooLarge, $"request body larger than {maxBytes} bytes", origin).ConfigureAwait(false);
+            return;
+        }
+
+        // A body without a Content-Length (chunked) is counted once read.
+        if (body.Length > declared && !await WaitTurnAsync(context, address, body.Length - declared, origin, overhead: false).ConfigureAwait(false))
+        {
             return;
         }
 
@@ -64,6 +86,22 @@ public sealed class HttpRpcEndpoint(RpcProcessor processor, RpcErrorWriter error
         {
             await response.Body.WriteAsync(segment, context.RequestAborted).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Waits for the address's turn; false once a refusal (429 with Retry-After) was written, the rest of the body drained.</summary>
+    private async Task<bool> WaitTurnAsync(HttpContext context, string address, long bytes, RequestOrigin origin, bool overhead = true)
+    {
+        var (accepted, retryAfter) = await pacer.WaitTurnAsync(address, bytes, context.RequestAborted, overhead).ConfigureAwait(false);
+        if (accepted)
+        {
+            return true;
+        }
+
+        // Read and dropped, not kept: a client still sending its body gets the answer instead of a reset.
+        await DrainAsync(context).ConfigureAwait(false);
+        context.Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await RefuseAsync(context.Response, StatusCodes.Status429TooManyRequests, ErrorData.AddressSendsTooMuch(retryAfter), origin).ConfigureAwait(false);
+        return false;
     }
 
     private async Task<bool> ReadBodyAsync(PipeReader reader, Sequence<byte> body, CancellationToken cancellationToken)

@@ -28,6 +28,9 @@ public sealed class OpenWebSockets(Microsoft.Extensions.Options.IOptions<ServerO
         }
     }
 
+    /// <summary>Open WebSockets now.</summary>
+    public int Count => connections.Count;
+
     public void Remove(WebSocketRpcConnection connection) => connections.TryRemove(connection, out _);
 
     /// <summary>Closes every connection with 1012; each sends the replies of its running requests first.</summary>

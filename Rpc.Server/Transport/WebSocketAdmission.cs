@@ -13,6 +13,7 @@ public sealed class WebSocketAdmission(IOptions<ConnectionLimitsOptions> options
 {
     private readonly ConnectionLimitsOptions limits = options.Value;
     private readonly Dictionary<string, (int Count, AddressLoad Load)> perAddress = new(StringComparer.Ordinal);
+    private readonly AddressLoad inFlightOfAll = new(rpcLimits.Value.MaxInFlightBytesTotal, long.MaxValue);
     private readonly Lock gate = new();
     private int total;
 
@@ -35,7 +36,7 @@ public sealed class WebSocketAdmission(IOptions<ConnectionLimitsOptions> options
                 return (StatusCodes.Status429TooManyRequests, ErrorData.TooManyConnectionsFromAddress);
             }
 
-            perAddress[address] = (mine + 1, load ?? new AddressLoad(rpcLimits.Value.MaxInFlightBytesPerAddress, gateway.Value.MaxQueuedReplyBytesPerAddress));
+            perAddress[address] = (mine + 1, load ?? new AddressLoad(rpcLimits.Value.MaxInFlightBytesPerAddress, gateway.Value.MaxQueuedReplyBytesPerAddress, inFlightOfAll));
             total++;
             return null;
         }

@@ -8,6 +8,7 @@ using Rpc.Contracts.Gateway;
 using Rpc.Contracts.Protocol;
 using Rpc.Server.Dispatch;
 using Rpc.Server.Gateway;
+using Rpc.Server.Operations;
 using Rpc.Server.Security;
 using Rpc.Server.Errors;
 
@@ -48,6 +49,8 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection,
     private readonly SemaphoreSlim drained = new(0, 1);
     private readonly ReplyBudget replyBudget;
     private readonly AddressLoad addressLoad;
+    private readonly AddressPacer pacer;
+    private readonly string addressKey;
     private int running;
     private long inFlightBytes;
     private int closeRequested;
@@ -57,10 +60,11 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection,
     private volatile AuthenticatedAs? authenticated;
     private int identified;
 
-    public WebSocketRpcConnection(WebSocket socket, HttpContext context, RpcProcessor processor, RpcErrorWriter errors, GatewayHub gateway, RpcLimitsOptions limits, GatewayOptions gatewayOptions, ReplyBudget replyBudget, AddressLoad addressLoad, TimeSpan anonymousIdle, TimeProvider time, ILogger logger)
+    public WebSocketRpcConnection(WebSocket socket, HttpContext context, RpcProcessor processor, RpcErrorWriter errors, GatewayHub gateway, RpcLimitsOptions limits, GatewayOptions gatewayOptions, ReplyBudget replyBudget, AddressLoad addressLoad, AddressPacer pacer, TimeSpan anonymousIdle, TimeProvider time, ILogger logger)
     {
         this.replyBudget = replyBudget;
         this.addressLoad = addressLoad;
+        this.pacer = pacer;
         this.socket = socket;
         this.processor = processor;
         this.errors = errors;
@@ -71,10 +75,13 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection,
         this.time = time;
         lastMessageAt = time.GetTimestamp();
         Origin = RequestOriginFactory.From(context, this);
+        addressKey = AddressKey.Of(Origin.ClientAddress);
         maxQueuedFrames = gatewayOptions.MaxQueuedFrames;
         maxQueuedBytes = gatewayOptions.MaxQueuedBytes;
         sendTimeout = gatewayOptions.SendTimeout;
-        sendDeadline = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
+        // Real time, not the injected clock: a frame's deadline is the network's, and a test that moves a fake clock on
+        // between a reply reaching the client and this writer disarming its deadline aborted a healthy connection.
+        sendDeadline = new CancellationTokenSource();
         inFlight = new SemaphoreSlim(limits.MaxInFlightPerConnection);
     }
 
@@ -316,8 +323,13 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection,
                     if (!result.EndOfMessage && reserved == 0)
                     {
                         // Longer than one read: wait for room for the largest message among the address's messages in flight.
+                        if (!await ReserveRoomAsync(cancellationToken).ConfigureAwait(false))
+                        {
+                            message.Dispose();
+                            return;
+                        }
+
                         reserved = limits.MaxRequestBytes;
-                        await addressLoad.ReserveAsync(reserved, cancellationToken).ConfigureAwait(false);
                     }
 
                     if (message.Length > limits.MaxRequestBytes)
@@ -352,6 +364,26 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection,
                 continue;
             }
 
+            (bool Accepted, int RetryAfterSeconds) turn;
+            try
+            {
+                turn = await pacer.WaitTurnAsync(addressKey, message.Length, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                addressLoad.Release(message.Length);
+                message.Dispose();
+                throw;
+            }
+
+            if (!turn.Accepted)
+            {
+                addressLoad.Release(message.Length);
+                message.Dispose();
+                Close(GatewayCloseCodes.RateLimited, ErrorData.AddressSendsTooMuch(turn.RetryAfterSeconds), discardQueued: false);
+                continue;
+            }
+
             try
             {
                 await inFlight.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -366,6 +398,34 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection,
             Interlocked.Increment(ref running);
             Interlocked.Add(ref inFlightBytes, message.Length);
             _ = ProcessAsync(message, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Waits for room among the address's messages in flight, as long as a message may wait for its pace; past that
+    /// the connection is closed with 4029, since an address whose other connections keep the room full would
+    /// otherwise hold this one open for as long as it floods.
+    /// </summary>
+    private async Task<bool> ReserveRoomAsync(CancellationToken cancellationToken)
+    {
+        if (pacer.MaxWait is not { } maxWait)
+        {
+            await addressLoad.ReserveAsync(limits.MaxRequestBytes, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(maxWait);
+        try
+        {
+            await addressLoad.ReserveAsync(limits.MaxRequestBytes, deadline.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            ServerMetrics.RateLimited("address_pace");
+            Close(GatewayCloseCodes.RateLimited, ErrorData.AddressSendsTooMuch((int)Math.Ceiling(maxWait.TotalSeconds)), discardQueued: false);
+            return false;
         }
     }
 
@@ -580,7 +640,6 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection,
             }
         }
 
-        // Disarmed, not TryReset: TryReset leaves a timer of an injected TimeProvider running.
         sendDeadline.CancelAfter(Timeout.InfiniteTimeSpan);
     }
 

@@ -23,6 +23,7 @@ public sealed class WebSocketRpcEndpoint(
     Security.Authenticator authenticator,
     RpcErrorWriter errors,
     WebSocketAdmission admission,
+    AddressPacer pacer,
     ReplyBudget replyBudget,
     OpenWebSockets open,
     OriginPolicy origins,
@@ -79,9 +80,14 @@ public sealed class WebSocketRpcEndpoint(
                 KeepAliveInterval = heartbeat.Interval,
                 KeepAliveTimeout = heartbeat.Timeout,
             };
+            if (gatewayOptions.Value.SocketSendBufferBytes > 0 && context.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionSocketFeature>()?.Socket is { } tcp)
+            {
+                tcp.SendBufferSize = gatewayOptions.Value.SocketSendBufferBytes;
+            }
+
             using var socket = await context.WebSockets.AcceptWebSocketAsync(accept).ConfigureAwait(false);
             var anonymousIdle = TimeSpan.FromSeconds(connectionLimits.Value.AnonymousIdleSeconds);
-            var connection = new WebSocketRpcConnection(socket, context, processor, errors, gateway, limits.Value, gatewayOptions.Value, replyBudget, admission.LoadOf(address), anonymousIdle, time, logger);
+            var connection = new WebSocketRpcConnection(socket, context, processor, errors, gateway, limits.Value, gatewayOptions.Value, replyBudget, admission.LoadOf(address), pacer, anonymousIdle, time, logger);
             // A server going down says so (OpenWebSockets closes every connection with 1012), so that clients
             // resume elsewhere (or later) instead of seeing a drop.
             open.Add(connection);

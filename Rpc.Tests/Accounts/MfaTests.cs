@@ -177,4 +177,37 @@ public sealed class MfaTests
         await strict.ResultAsync("admin.invites.list", new { }, staff.Token);
         NextStep();
     }
+
+    [Test]
+    public async Task StaffTurnOffALostSecondFactor_LoginTakesThePasswordAlone_Audited_NotForStaffOrOthers()
+    {
+        var staff = await server.NewStaffAsync();
+        var (user, _, _) = await EnrolledUserAsync("lost");
+        var bystander = await server.NewUserAsync("by");
+        await TicketAsync(user);
+
+        var notStaff = await server.ErrorAsync("admin.users.mfa.disable", new { user_id = user.Id }, bystander.Token);
+        Assert.That(notStaff.GetProperty("code").GetInt32(), Is.EqualTo(-32603), "staff only");
+        Assert.That((await server.ResultAsync("admin.users.get", new { user_id = user.Id }, staff.Token)).GetProperty("mfa_enabled").GetBoolean(), Is.True);
+
+        var details = await server.ResultAsync("admin.users.mfa.disable", new { user_id = user.Id }, staff.Token);
+        Assert.That(details.GetProperty("mfa_enabled").GetBoolean(), Is.False);
+        Assert.That(details.GetProperty("session_count").GetInt32(), Is.GreaterThanOrEqualTo(1), "its sessions are kept");
+        var login = await server.ResultAsync("users.auth", new { username = user.Username, password = Password });
+        Assert.That(login.TryGetProperty("token", out _), Is.True, "the password alone logs in");
+        Assert.That((await server.ResultAsync("users.self", token: user.Token)).GetProperty("mfa_enabled").GetBoolean(), Is.False);
+
+        Assert.That(Data(await server.ErrorAsync("admin.users.mfa.disable", new { user_id = user.Id }, staff.Token)), Is.EqualTo(ErrorData.MfaNotOn));
+        var audit = (await server.ResultAsync("admin.audit.list", new { limit = 100 }, staff.Token)).EnumerateArray()
+            .Where(r => r.GetProperty("action").GetString() == "user.mfa.disable" && r.GetProperty("target_id").GetString() == user.Id).ToList();
+        Assert.That(audit.Select(r => r.GetProperty("actor_id").GetString()), Is.EqualTo(new[] { staff.Id }));
+
+        // One staff account cannot strip another's second factor.
+        var otherStaff = await server.NewStaffAsync();
+        var secret = (await server.ResultAsync("users.mfa.enable", token: otherStaff.Token)).GetProperty("secret").GetString()!;
+        await server.ResultAsync("users.mfa.confirm", new { code = Code(secret) }, otherStaff.Token);
+        NextStep();
+        Assert.That(Data(await server.ErrorAsync("admin.users.mfa.disable", new { user_id = otherStaff.Id }, staff.Token)), Is.EqualTo(ErrorData.CannotDisableStaffMfa));
+        Assert.That((await server.ResultAsync("admin.users.get", new { user_id = otherStaff.Id }, staff.Token)).GetProperty("mfa_enabled").GetBoolean(), Is.True);
+    }
 }

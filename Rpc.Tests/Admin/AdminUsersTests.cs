@@ -190,6 +190,61 @@ public sealed class AdminUsersTests
         Assert.That(page[0].GetProperty("username").GetString(), Is.EqualTo($"{prefix}{1_000_000 + total - 100}"));
     }
 
+    [Test]
+    public async Task Search_After_GoesOnFromTheLastIdOfAPage_OnEveryPlan()
+    {
+        var middle = "ks" + Guid.NewGuid().ToString("N")[..8];
+        var ids = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            ids.Add((await server.ResultAsync("users.create", new { username = $"{middle}{i}", password = "password one" })).GetProperty("id").GetString()!);
+        }
+
+        // A substring (trigram index), a discriminator, and a short prefix (the walk or the sorted range) each go on after the id given.
+        var discriminator = (await server.ResultAsync("admin.users.get", new { user_id = ids[0] }, staff.Token)).GetProperty("user").GetProperty("discriminator").GetString();
+        var plans = new (object Filter, Action<List<string>> Check)[]
+        {
+            (new { username = middle }, seen => Assert.That(seen, Is.EqualTo(ids))),
+            (new { username = middle, discriminator }, seen => Assert.That(seen, Does.Contain(ids[0]).And.SubsetOf(ids))),
+            (new { username = middle[..2] }, seen => Assert.That(seen, Is.Not.Empty)),
+            (new { discriminator }, seen => Assert.That(seen, Is.Not.Empty)),
+        };
+        foreach (var (filter, check) in plans)
+        {
+            var seen = new List<long>();
+            var after = "0";
+            for (var pages = 0; pages < 4; pages++)
+            {
+                var parameters = System.Text.Json.JsonSerializer.SerializeToNode(filter)!.AsObject();
+                parameters["per_page"] = 2;
+                parameters["after"] = after;
+                var page = await server.ResultAsync("admin.users.search", parameters, staff.Token);
+                var pageIds = page.EnumerateArray().Select(u => long.Parse(u.GetProperty("id").GetString()!)).ToList();
+                Assert.That(pageIds, Is.Ordered.And.All.GreaterThan(long.Parse(after)), filter.ToString());
+                seen.AddRange(pageIds);
+                if (pageIds.Count < 2)
+                {
+                    break;
+                }
+
+                after = pageIds[^1].ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            Assert.That(seen, Is.Unique.And.Ordered, filter.ToString());
+            check(seen.Select(id => id.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList());
+        }
+    }
+
+    [Test]
+    public async Task Search_DeepOffset_IsRefused_AfterIsTheWayOn()
+    {
+        var tooDeep = await server.ErrorAsync("admin.users.search", new { username = "us", page = 201, per_page = 50 }, staff.Token);
+        Assert.That(tooDeep.GetProperty("data").GetString(), Is.EqualTo("page too deep: page x per_page may be at most 10000; go on with after, the last id of a page"));
+        await server.ResultAsync("admin.users.search", new { username = "us", page = 200, per_page = 50 }, staff.Token);
+        var negative = await server.ErrorAsync("admin.users.search", new { username = "us", after = -1 }, staff.Token);
+        Assert.That(negative.GetProperty("data").GetString(), Is.EqualTo("after must not be negative"));
+    }
+
     [TestCase(null, null, 0, 20, "give at least one filter: username or discriminator")]
     [TestCase("ab", null, 0, 0, "per_page must be between 1 and 50")]
     [TestCase("ab", null, 0, 51, "per_page must be between 1 and 50")]

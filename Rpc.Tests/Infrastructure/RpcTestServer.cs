@@ -82,6 +82,8 @@ public sealed class RpcTestServer : IAsyncDisposable
         ["RateLimits:CreatePerAddress:Burst"] = "1000000",
         ["Passwords:MaxQueuedHashes"] = "100000",
         ["Passwords:MaxQueuedHashesPerAddress"] = "100000",
+        ["Passwords:MaxConcurrentHashesPerAddress"] = "1024",
+        ["Rpc:PacedBytesPerSecondPerAddress"] = "0",
     };
 
     public static async Task<RpcTestServer> StartAsync(

@@ -46,7 +46,8 @@ public sealed class ManageCommandTests
         var made = await ManageAsync("make-staff", user.Username.ToUpperInvariant());
         Assert.That(made.Exit, Is.Zero, made.Err);
         Assert.That(made.Out, Does.Contain($"{user.Username}#").And.Contain($"(id {user.Id}) is now staff"));
-        await server.ResultAsync("admin.invites.list", new { }, user.Token);
+        // The server learns of it through the outbox (polled every Cluster:OutboxPollInterval on SQLite); the session it cached till then is dropped.
+        await Eventually.WaitUntilAsync(async () => (await server.CallAsync("admin.invites.list", new { }, user.Token)).TryGetProperty("result", out _), because: "make-staff reached the running server");
 
         var again = await ManageAsync("make-staff", user.Username);
         Assert.That(again.Exit, Is.Zero);
@@ -64,8 +65,8 @@ public sealed class ManageCommandTests
         var removed = await ManageAsync("remove-staff", user.Username);
         Assert.That(removed.Exit, Is.Zero, removed.Err);
         Assert.That(removed.Out, Does.Contain("is no longer staff"));
-        var refusedAgain = await server.ErrorAsync("admin.invites.list", new { }, user.Token);
-        Assert.That(refusedAgain.GetProperty("data").GetString(), Is.EqualTo(ErrorData.StaffOnly));
+        await Eventually.WaitUntilAsync(async () => (await server.CallAsync("admin.invites.list", new { }, user.Token)).TryGetProperty("error", out var e) && e.GetProperty("data").GetString() == ErrorData.StaffOnly,
+            because: "remove-staff reached the running server");
     }
 
     [Test]

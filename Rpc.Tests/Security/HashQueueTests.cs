@@ -14,23 +14,46 @@ public sealed class HashQueueTests
     [Test]
     public async Task Queue_FloodFromOneAddress_AnotherAddressIsServedNext()
     {
-        var queue = new HashQueue(slots: 1, maxQueued: 100, maxQueuedPerAddress: 100);
+        var queue = new HashQueue(slots: 1, maxQueued: 100, maxQueuedPerAddress: 100, maxRunningPerAddress: 1);
         await queue.EnterAsync("flood", CancellationToken.None);
         var flood = Enumerable.Range(0, 20).Select(_ => queue.EnterAsync("flood", CancellationToken.None)).ToList();
         var other = queue.EnterAsync("other", CancellationToken.None);
 
-        queue.Release();
+        queue.Release("flood");
         Assert.That(flood[0].IsCompleted, Is.True, "the flood's first waiter had the first turn");
-        queue.Release();
+        queue.Release("flood");
         Assert.That(other.IsCompleted, Is.True, "the other address is served after one hash of the flood, not after twenty");
         Assert.That(flood.Skip(1).Any(t => t.IsCompleted), Is.False);
         await Task.WhenAll(flood[0], other);
     }
 
     [Test]
+    public async Task Queue_OneAddressRunsAtMostItsShare_TheOtherSlotsWaitForOtherAddresses()
+    {
+        var queue = new HashQueue(slots: 4, maxQueued: 100, maxQueuedPerAddress: 100, maxRunningPerAddress: 2, "local");
+        await queue.EnterAsync("flood", CancellationToken.None);
+        await queue.EnterAsync("flood", CancellationToken.None);
+        var third = queue.EnterAsync("flood", CancellationToken.None);
+        Assert.That(third.IsCompleted, Is.False, "two slots stay free, but not for the address that holds its share");
+
+        await queue.EnterAsync("other", CancellationToken.None);
+        queue.Release("other");
+        Assert.That(third.IsCompleted, Is.False, "a slot freed by another address does not lift the flood's cap");
+
+        queue.Release("flood");
+        Assert.That(third.IsCompleted, Is.True, "the flood's own slot goes to its next hash");
+        await third;
+
+        // The server's own work is not a client address and may take every slot left.
+        await queue.EnterAsync("local", CancellationToken.None);
+        await queue.EnterAsync("local", CancellationToken.None);
+        Assert.That(queue.EnterAsync("local", CancellationToken.None).IsCompleted, Is.False, "four slots in all");
+    }
+
+    [Test]
     public async Task Queue_Full_FailsAtOnceWithBusy_PerAddressAndInAll()
     {
-        var queue = new HashQueue(slots: 1, maxQueued: 3, maxQueuedPerAddress: 2);
+        var queue = new HashQueue(slots: 1, maxQueued: 3, maxQueuedPerAddress: 2, maxRunningPerAddress: 1);
         await queue.EnterAsync("a", CancellationToken.None);
         _ = queue.EnterAsync("a", CancellationToken.None);
         _ = queue.EnterAsync("a", CancellationToken.None);
@@ -46,7 +69,7 @@ public sealed class HashQueueTests
     [Test]
     public async Task Queue_CancelledWaiter_LeavesTheLineAndGetsNoSlot()
     {
-        var queue = new HashQueue(slots: 1, maxQueued: 10, maxQueuedPerAddress: 10);
+        var queue = new HashQueue(slots: 1, maxQueued: 10, maxQueuedPerAddress: 10, maxRunningPerAddress: 1);
         await queue.EnterAsync("a", CancellationToken.None);
         using var cancel = new CancellationTokenSource();
         var cancelled = queue.EnterAsync("a", cancel.Token);
@@ -54,9 +77,9 @@ public sealed class HashQueueTests
         cancel.Cancel();
         Assert.That(cancelled.IsCanceled, Is.True);
         Assert.That(queue.Queued, Is.EqualTo(1));
-        queue.Release();
+        queue.Release("a");
         await next;
-        queue.Release();
+        queue.Release("b");
         await queue.EnterAsync("c", CancellationToken.None);
     }
 

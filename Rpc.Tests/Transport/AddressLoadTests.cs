@@ -23,6 +23,31 @@ public sealed class AddressLoadTests
     }
 
     [Test]
+    public async Task Reserve_WithinItsOwnBound_StillWaitsForRoomAmongAllAddresses()
+    {
+        var all = new AddressLoad(maxInFlightBytes: 100, maxReplyBytes: long.MaxValue);
+        var first = new AddressLoad(maxInFlightBytes: 100, maxReplyBytes: 100, all);
+        var second = new AddressLoad(maxInFlightBytes: 100, maxReplyBytes: 100, all);
+        await first.ReserveAsync(70, CancellationToken.None);
+        var waiting = second.ReserveAsync(70, CancellationToken.None);
+        Assert.That(waiting.IsCompleted, Is.False, "70 of the other address's and 70 of its own pass what all may hold");
+        Assert.That(second.InFlightBytes, Is.EqualTo(70), "its own room is held meanwhile");
+
+        using var cancel = new CancellationTokenSource();
+        var third = new AddressLoad(maxInFlightBytes: 100, maxReplyBytes: 100, all);
+        var cancelled = third.ReserveAsync(50, cancel.Token);
+        cancel.Cancel();
+        Assert.That(async () => await cancelled, Throws.InstanceOf<OperationCanceledException>());
+        Assert.That(third.InFlightBytes, Is.Zero, "a cancelled wait for the shared room gives its own room back");
+
+        first.Release(70);
+        await waiting;
+        Assert.That((all.InFlightBytes, first.InFlightBytes, second.InFlightBytes), Is.EqualTo((70L, 0L, 70L)));
+        second.Release(-30);
+        Assert.That(all.InFlightBytes, Is.EqualTo(100), "a message that came whole is counted in both at once");
+    }
+
+    [Test]
     public async Task Reserve_NothingInFlight_AdmitsEvenMoreThanTheBound()
     {
         var load = new AddressLoad(maxInFlightBytes: 100, maxReplyBytes: 100);

@@ -92,6 +92,44 @@ public sealed class ClientMemoryTests
         Assert.That(replies, Is.LessThan(sent), "the queued replies were dropped, not all sent");
     }
 
+    /// <remarks>With <c>Gateway:SocketSendBufferBytes</c> 0 (the system's buffer) the same connection was still open after four send timeouts.</remarks>
+    [Test]
+    public async Task WebSocket_ClientThatNeverReads_IsDroppedWithinTheSendTimeout_ThroughTheKernelsSendBuffer()
+    {
+        // The queue bounds are far away: only a write that cannot go out within the send timeout can end the connection.
+        await using var server = await RpcTestServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["Gateway:MaxQueuedBytes"] = (256L * 1024 * 1024).ToString(),
+            ["Gateway:MaxQueuedReplyBytesTotal"] = (256L * 1024 * 1024).ToString(),
+            ["Gateway:MaxQueuedReplyBytesPerAddress"] = (256L * 1024 * 1024).ToString(),
+            ["Gateway:SendTimeout"] = "00:00:01",
+            ["Gateway:SocketSendBufferBytes"] = (64 * 1024).ToString(),
+        });
+        using var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (context, cancellationToken) =>
+            {
+                // A client whose own receive buffer stays small, as one that never reads keeps it.
+                var tcp = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { ReceiveBufferSize = 64 * 1024 };
+                await tcp.ConnectAsync(context.DnsEndPoint, cancellationToken);
+                return new System.Net.Sockets.NetworkStream(tcp, ownsSocket: true);
+            },
+        };
+        using var invoker = new HttpMessageInvoker(handler);
+        using var socket = new ClientWebSocket();
+        await socket.ConnectAsync(server.WebSocketUri, invoker, CancellationToken.None);
+
+        // Four replies of about 500 KB: 2 MB, which the system's send buffer (up to 4 MiB) takes whole.
+        var batch = Encoding.UTF8.GetBytes(FatBatch(50, 10 * 1024));
+        for (var i = 0; i < 4; i++)
+        {
+            await socket.SendAsync(batch, WebSocketMessageType.Text, true, CancellationToken.None);
+        }
+
+        var open = server.Get<Rpc.Server.Transport.OpenWebSockets>();
+        await Eventually.WaitUntilAsync(() => open.Count == 0, TimeSpan.FromSeconds(20), "the server still holds the connection of a client that reads nothing");
+    }
+
     [Test]
     public async Task HttpConnections_PastPerAddressLimit_Refused429_KeepAliveIncluded_OtherAddressesUnaffected()
     {

@@ -700,6 +700,12 @@ export type AdminUsersGetParams = {
   user_id: string | number;
 };
 
+/** Params of `admin.users.mfa.disable`. */
+export type AdminUsersMfaDisableParams = {
+  /** A user with two-factor login on; not a staff user. */
+  user_id: string | number;
+};
+
 /** Params of `admin.users.resetPassword`. */
 export type AdminUsersResetPasswordParams = {
   /** The user; not a bot (bots have tokens, not passwords). */
@@ -712,10 +718,12 @@ export type AdminUsersSearchParams = {
   username?: string | null;
   /** The exact 4-digit discriminator. */
   discriminator?: string | null;
-  /** The page, from 0. */
+  /** The page, from 0, counted after `after`; page × per_page at most 10,000. */
   page?: number;
   /** Users per page, 1 to 50. */
   per_page?: number;
+  /** Only users with a greater id: the last id of the previous page (keyset paging, as fast at any depth). */
+  after?: string | number;
 };
 
 /** Params of `admin.users.sessions.revoke`. */
@@ -1268,6 +1276,10 @@ export type Api = {
       "enable": (params: AdminUsersEnableParams) => Promise<AccountDetails>;
       /** The full account as staff see it: email, flags, creation, disabled state, live sessions, MFA, bot owner (staff) */
       "get": (params: AdminUsersGetParams) => Promise<AccountDetails>;
+      "mfa": {
+        /** Turns a user's two-factor login off, for a user who lost both the authenticator and the backup codes: its secret, backup codes and pending login tickets are deleted, and its next login takes the password alone (it may turn two-factor login on again) (staff) */
+        "disable": (params: AdminUsersMfaDisableParams) => Promise<AccountDetails>;
+      };
       /** Issues a single-use password reset code for a user, valid 24 hours, for staff to hand over by a channel they trust; `users.resetPassword` spends it (staff) */
       "resetPassword": (params: AdminUsersResetPasswordParams) => Promise<PasswordResetCode>;
       /** Finds users by a case-insensitive username prefix and/or an exact discriminator, ordered by id, deleted users included (staff) */

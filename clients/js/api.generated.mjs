@@ -32,6 +32,9 @@ export function api(client) {
         "disable": (params) => client.request({ method: "admin.users.disable", params: params ?? {} }),
         "enable": (params) => client.request({ method: "admin.users.enable", params: params ?? {} }),
         "get": (params) => client.request({ method: "admin.users.get", params: params ?? {} }),
+        "mfa": {
+          "disable": (params) => client.request({ method: "admin.users.mfa.disable", params: params ?? {} }),
+        },
         "resetPassword": (params) => client.request({ method: "admin.users.resetPassword", params: params ?? {} }),
         "search": (params) => client.request({ method: "admin.users.search", params: params ?? {} }),
         "sessions": {

@@ -13,6 +13,8 @@ const CLOSE_ACTIONS = {
   4007: 'stop',
   4008: 'resume',
   4009: 'identify',
+  4010: 'identify', // the session lives on another server of the cluster
+  4029: 'resume', // the address sent too fast: the backoff waits, the session is kept
 };
 
 /** What to do after a close with `code` (1006 = dropped without a close frame). */
