@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the operations tests drive: nginx (the reverse-proxy test,
-# Rpc.Tests/Transport/ReverseProxyTests.cs) and prometheus, for its `promtool check metrics`
-# (Rpc.Tests/Transport/MetricsTests.cs). Idempotent: does nothing when both binaries are there.
-# Neither package's service is started: a policy-rc.d refuses it during the install, so nothing
-# listens on port 80 or 9090 afterwards; the tests start their own nginx on a free port.
+# Rpc.Tests/Operations/ReverseProxyTests.cs), prometheus, for its `promtool check metrics`
+# (Rpc.Tests/Operations/MetricsTests.cs), and fail2ban, for `fail2ban-regex` on README's filter
+# (Rpc.Tests/Operations/TelemetryTests.cs). Idempotent: does nothing when the binaries are there.
+# No package's service is started: a policy-rc.d refuses it during the install, so nothing
+# listens on port 80 or 9090 and nothing bans afterwards; the tests start their own nginx on a free port.
 set -euo pipefail
 missing=()
 [ -x /usr/sbin/nginx ] || missing+=(nginx)
 [ -x /usr/bin/promtool ] || missing+=(prometheus)
+[ -x /usr/bin/fail2ban-regex ] || missing+=(fail2ban)
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
@@ -29,4 +31,8 @@ fi
 trap '[ "$own_policy" = 1 ] && rm -f "$policy"' EXIT
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Nor enabled at boot: these are test tools, not services of this machine (works without a running systemd).
+for package in "${missing[@]}"; do
+  systemctl disable --quiet "$package" 2>/dev/null || true
+done
 echo "install-test-tools: installed ${missing[*]}"

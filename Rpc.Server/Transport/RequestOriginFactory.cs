@@ -19,10 +19,18 @@ public static class RequestOriginFactory
         return new RequestOrigin
         {
             Culture = LanguageNegotiator.Negotiate(request.Query["lang"], request.Headers.AcceptLanguage),
-            ClientAddress = context.Connection.RemoteIpAddress?.ToString(),
+            ClientAddress = ClientAddressOf(context),
             UserAgent = userAgent.Length == 0 ? null : userAgent[..Math.Min(userAgent.Length, 512)],
             BearerToken = bearer,
             Connection = connection,
         };
     }
+
+    /// <summary>
+    /// The client's address as sessions and log lines show it: on a dual-mode listener (<c>[::]</c>, what
+    /// <c>ASPNETCORE_HTTP_PORTS</c> binds) an IPv4 client arrives as <c>::ffff:a.b.c.d</c> and is written
+    /// <c>a.b.c.d</c>, as fail2ban and operators expect.
+    /// </summary>
+    public static string? ClientAddressOf(HttpContext context) =>
+        context.Connection.RemoteIpAddress is { } ip ? (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString() : null;
 }

@@ -49,7 +49,7 @@ public sealed class WebSocketRpcEndpoint(
             return;
         }
 
-        var client = context.Connection.RemoteIpAddress?.ToString();
+        var client = RequestOriginFactory.ClientAddressOf(context);
         var address = Security.AddressKey.Of(client);
         if (admission.TryAdmit(address) is { } refusal)
         {

@@ -66,6 +66,33 @@ public sealed class AddressingTests
     }
 
     [Test]
+    public async Task ClientAddress_DualStackListener_IPv4ClientRecordedAsIPv4()
+    {
+        // ASPNETCORE_HTTP_PORTS and --urls http://*:… listen on [::] in dual mode, where an IPv4 client's address
+        // arrives as ::ffff:a.b.c.d: sessions and security log lines must still say a.b.c.d (fail2ban, operators).
+        await using var server = await RpcTestServer.StartAsync(new Dictionary<string, string?> { ["Server:Address"] = "::" });
+        using var ipv4 = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{server.BaseUri.Port}") };
+        async Task<System.Text.Json.JsonElement> Call(string body, string? token = null)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/rpc") { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
+            if (token is not null)
+            {
+                request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            }
+
+            using var response = await ipv4.SendAsync(request);
+            return System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+        }
+
+        await Call("""{"jsonrpc":"2.0","method":"users.create","params":{"username":"dualstack","password":"correct horse battery"},"id":1}""");
+        var token = (await Call("""{"jsonrpc":"2.0","method":"users.auth","params":{"username":"dualstack","password":"correct horse battery"},"id":2}""")).GetProperty("result").GetProperty("token").GetString();
+        var sessions = await Call("""{"jsonrpc":"2.0","method":"users.sessions","id":3}""", token);
+        Assert.That(sessions.GetProperty("result")[0].GetProperty("client_address").GetString(), Is.EqualTo("127.0.0.1"), sessions.ToString());
+        Assert.That(CapturingLoggerProvider.Lines, Has.Some.Contains("Security event login_succeeded").And.Some.Contains(", client 127.0.0.1"));
+        Assert.That(CapturingLoggerProvider.Lines, Has.None.Contains("client ::ffff:"));
+    }
+
+    [Test]
     public void ShorthandEndpoint_NothingSet_Is127001Port8080()
     {
         var endpoint = ServerComposition.ShorthandEndpoint(new ConfigurationBuilder().Build());

@@ -121,3 +121,42 @@ public sealed class BackupTests
         Assert.That(await copy.ExecuteScalarAsync<long>("SELECT count(*) FROM sqlite_master WHERE name = 'probe'"), Is.Zero);
     }
 }
+
+/// <summary>./run.sh manage backup / restore on PostgreSQL: pg_dump and pg_restore with the connection string's settings.</summary>
+[TestFixture]
+public sealed class PostgresBackupTests
+{
+    [Test]
+    public async Task BackupThenRestore_OnPostgres_BringsBackTheDatabaseAsOfTheBackup()
+    {
+        if (RpcTestServer.Postgres is null)
+        {
+            Assert.Ignore("PostgreSQL only: ./run.sh test runs it on its throwaway PostgreSQL server");
+        }
+
+        var server = await RpcTestServer.StartAsync();
+        server.KeepFiles = true;
+        var target = ManageProcess.TargetOf(server);
+        var kept = await server.NewUserAsync("pgk");
+        var backup = Path.Combine(server.Directory, "backup", "rpc.dump");
+        var dumped = await ManageProcess.RunAsync(target, "backup", backup);
+        Assert.That(dumped.Exit, Is.Zero, dumped.Err);
+        Assert.That(dumped.Out, Does.Contain("pg_dump"));
+        Assert.That(new FileInfo(backup).Length, Is.GreaterThan(0));
+        var later = await server.NewUserAsync("pgl");
+
+        var refused = await ManageProcess.RunAsync(target, "restore", backup);
+        Assert.That(refused.Exit, Is.EqualTo(1));
+        Assert.That(refused.Err, Does.Contain("a running server"));
+
+        await server.DisposeAsync();
+        var restored = await ManageProcess.RunAsync(target, "restore", backup);
+        Assert.That(restored.Exit, Is.Zero, restored.Err);
+
+        await using var again = await RpcTestServer.StartAsync(directory: server.Directory);
+        Assert.That((await again.ResultAsync("users.check", new { username = kept.Username })).GetBoolean(), Is.True, "an account from before the backup");
+        Assert.That((await again.ResultAsync("users.check", new { username = later.Username })).GetBoolean(), Is.False, "an account created after the backup");
+        var login = await again.ResultAsync("users.auth", new { username = kept.Username, password = kept.Password });
+        Assert.That(login.GetProperty("token").GetString(), Is.Not.Empty);
+    }
+}

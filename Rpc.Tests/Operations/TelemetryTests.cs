@@ -134,6 +134,51 @@ public sealed class TelemetryTests
     }
 
     [Test]
+    public async Task Fail2banFilterInReadme_RunByFail2banRegexOnTheServersJournalLines_BansTheLockedOutClientOnly()
+    {
+        const string Fail2banRegex = "/usr/bin/fail2ban-regex";
+        Assert.That(File.Exists(Fail2banRegex), Is.True, "scripts/install-test-tools.sh installs Debian's fail2ban for fail2ban-regex");
+        var readme = await File.ReadAllTextAsync(Path.Combine(ReverseProxyTests.RepositoryRoot(), "README.md"));
+        var filter = Regex.Match(readme, @"```ini\n(\[Definition\]\nfailregex = [^`]*)```");
+        Assert.That(filter.Success, Is.True, "README shows the fail2ban filter as an ini block starting with [Definition] and failregex");
+
+        // What journald stores under systemd: the server's systemd console format, one line per entry.
+        var directory = Directory.CreateTempSubdirectory("rpc-fail2ban").FullName;
+        await using (var server = await ServerProcess.StartAsync(Path.Combine(directory, "rpc.db"), new Dictionary<string, string>
+        {
+            ["Logging__Console__FormatterName"] = "systemd",
+            ["RateLimits__LoginPerAddress__Burst"] = "2",
+            ["RateLimits__LoginPerAddress__RefillSeconds"] = "3600",
+        }))
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                using var response = await server.Http.PostAsync(new Uri(server.BaseUri, "/rpc"), new StringContent($$"""{"jsonrpc":"2.0","method":"users.auth","params":["nobody{{i}}","wrong password"],"id":1}""", Encoding.UTF8, "application/json"));
+            }
+
+            await Eventually.WaitUntilAsync(() => server.Output.Any(l => l.Contains("login_locked_out", StringComparison.Ordinal)), because: "the lock-out is logged");
+            await File.WriteAllLinesAsync(Path.Combine(directory, "journal.log"), server.Output);
+            Assert.That(server.Output.Count(l => l.Contains("Security event login_failed", StringComparison.Ordinal)), Is.EqualTo(2));
+        }
+
+        await File.WriteAllTextAsync(Path.Combine(directory, "rpc-server.conf"), filter.Groups[1].Value);
+        var info = new ProcessStartInfo(Fail2banRegex) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { "-v", Path.Combine(directory, "journal.log"), Path.Combine(directory, "rpc-server.conf") })
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(info)!;
+        var report = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.That(process.ExitCode, Is.Zero, report);
+        // Only the lock-out matches (not the two failures before it), and fail2ban reads the client's address from it.
+        Assert.That(Regex.Match(report, @"Lines: \d+ lines, \d+ ignored, (\d+) matched").Groups[1].Value, Is.EqualTo("1"), report);
+        Assert.That(report, Does.Match(@"(?m)^\|\s+127\.0\.0\.1\s"), report);
+        Directory.Delete(directory, recursive: true);
+    }
+
+    [Test]
     public async Task JsonConsoleLogging_BannerIsOneJsonLineWithTheVersion()
     {
         var directory = Directory.CreateTempSubdirectory("rpc-jsonlog").FullName;
