@@ -52,7 +52,7 @@ public static class GatewayBench
 
             var limit = (2 * n).ToString(CultureInfo.InvariantCulture);
             await using var server = await ServerProcess.StartAsync(serverDll,
-                ["--port", "0", "--db", db, "--Gateway:LargeThreshold=" + (n + 2).ToString(CultureInfo.InvariantCulture), "--Connections:MaxWebSockets=" + limit, "--Connections:MaxWebSocketsPerAddress=" + limit, "--Connections:MaxConnections=" + (3 * n).ToString(CultureInfo.InvariantCulture)],
+                ["--port", "0", "--db", db, "--Gateway:LargeThreshold=" + (n + 2).ToString(CultureInfo.InvariantCulture), "--Connections:MaxWebSockets=" + limit, "--Connections:MaxWebSocketsPerAddress=" + limit, "--Connections:MaxConnections=" + (3 * n).ToString(CultureInfo.InvariantCulture), "--Connections:MaxConnectionsPerAddress=" + (3 * n).ToString(CultureInfo.InvariantCulture), "--Gateway:MaxQueuedReplyBytesPerAddress=" + (1L << 30).ToString(CultureInfo.InvariantCulture)],
                 BenchRun.ServerEnvironment());
             await BenchRun.FetchAsync(server.Endpoint, RawHttpConnection.EncodePost(server.Endpoint, "/rpc", """{"jsonrpc":"2.0","method":"users.check","params":["user1"],"id":1}"""));
             await Task.Delay(1000);
