@@ -478,8 +478,9 @@ public static class ClusterBench
             var times = arrivals.Where(t => t != 0).ToArray();
             foreach (var t in times)
             {
-                histogram.Record(t - start);
-                round.Record(t - start);
+                // The histogram counts TimeSpan ticks (100 ns); timestamps are Stopwatch ticks (1 ns on Linux).
+                histogram.Record(Stopwatch.GetElapsedTime(start, t).Ticks);
+                round.Record(Stopwatch.GetElapsedTime(start, t).Ticks);
             }
 
             return (round.QuantileMs(0.99), times.Length == 0 ? double.NaN : (times.Max() - start) * 1000.0 / Stopwatch.Frequency, times.Length);
@@ -565,7 +566,7 @@ public static class ClusterBench
                 return;
             }
 
-            Latencies.Record(now - sent[member]);
+            Latencies.Record(Stopwatch.GetElapsedTime(sent[member], now).Ticks);
             if (Interlocked.Increment(ref received) == expected)
             {
                 all.TrySetResult();
