@@ -260,6 +260,7 @@ public static class ClusterBench
             servers[i] = await ServerProcess.StartAsync(serverDll,
                 ["--port", "0", "--Database:Provider", "postgres", "--Database:ConnectionString", pooled, "--Snowflake:WorkerId=" + (i + 1).ToString(CultureInfo.InvariantCulture),
                  "--Connections:MaxWebSockets=" + limit, "--Connections:MaxWebSocketsPerAddress=" + limit, "--Connections:MaxConnections=" + limit,
+                 "--Connections:MaxConnectionsPerAddress=" + limit, "--Gateway:MaxQueuedReplyBytesPerAddress=" + (64 << 20).ToString(CultureInfo.InvariantCulture),
                  "--RateLimits:PresencePerUser:Burst=100000"],
                 BenchRun.ServerEnvironment());
         }
@@ -331,7 +332,8 @@ public static class ClusterBench
             await copy.CompleteAsync();
         }
 
-        await connection.ExecuteAsync("ANALYZE");
+        // Named tables: Dapper takes a command without whitespace for a stored procedure (CALL ANALYZE).
+        await connection.ExecuteAsync("ANALYZE users, sessions, guilds, guild_members");
     }
 
     /// <summary>Connects, identifies (reading up to the reply; READY comes before it) and, with a guild, subscribes to it.</summary>
@@ -476,8 +478,9 @@ public static class ClusterBench
             var times = arrivals.Where(t => t != 0).ToArray();
             foreach (var t in times)
             {
-                histogram.Record(t - start);
-                round.Record(t - start);
+                // The histogram counts TimeSpan ticks (100 ns); timestamps are Stopwatch ticks (1 ns on Linux).
+                histogram.Record(Stopwatch.GetElapsedTime(start, t).Ticks);
+                round.Record(Stopwatch.GetElapsedTime(start, t).Ticks);
             }
 
             return (round.QuantileMs(0.99), times.Length == 0 ? double.NaN : (times.Max() - start) * 1000.0 / Stopwatch.Frequency, times.Length);
@@ -563,7 +566,7 @@ public static class ClusterBench
                 return;
             }
 
-            Latencies.Record(now - sent[member]);
+            Latencies.Record(Stopwatch.GetElapsedTime(sent[member], now).Ticks);
             if (Interlocked.Increment(ref received) == expected)
             {
                 all.TrySetResult();

@@ -20,6 +20,12 @@ public static partial class ErrorData
     /// <summary>gateway.resume: some events after seq are no longer kept; the client identifies again.</summary>
     public const string ResumeEventsGone = "the events after this seq are no longer kept: identify again and start over from READY";
 
+    /// <summary>
+    /// gateway.resume without a token: unlike other methods it is not told to send a bearer header, since a bearer
+    /// header on the upgrade starts a new session, on which a resume is refused.
+    /// </summary>
+    public const string ResumeTokenRequired = "gateway.resume needs the session's token as the call's auth member (a bearer header on the upgrade starts a new session instead)";
+
     /// <summary>gateway.resume: the token is invalid or revoked; the client stops and logs in again.</summary>
     public const string ResumeTokenRevoked = "invalid or revoked token: stop, and log in again with users.auth";
 

@@ -70,7 +70,7 @@ public interface IAccountsApi
 /// <summary>Profiles and presence: another user's object, the caller's profile and its status.</summary>
 public interface IProfilesApi
 {
-    /// <summary>Returns another user's public object; its presence only when the caller shares a guild with it or is its friend, and neither blocks the other.</summary>
+    /// <summary>Returns another user's public object; its presence only when the caller shares a guild with it or is its friend, and neither blocks the other (a guild mate across a block sees OFFLINE).</summary>
     /// <param name="userId">The user's id.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     [JsonRpcMethod("users.get")]

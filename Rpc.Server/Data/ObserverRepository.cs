@@ -112,6 +112,29 @@ public sealed class ObserverRepository(DbConnectionFactory connections)
         return (await connection.QueryAsync<long>(new CommandDefinition(sql, new { userId, candidates }, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToHashSet();
     }
 
+    /// <summary>
+    /// Which of <paramref name="others"/> share a guild with <paramref name="userId"/> across a block either way:
+    /// they are shown each other as <c>OFFLINE</c>, since guild mates always see a status and a missing one would
+    /// tell the blocked user of the block.
+    /// </summary>
+    public async Task<HashSet<long>> BlockedGuildMatesAmongAsync(long userId, IReadOnlyCollection<long> others, CancellationToken cancellationToken)
+    {
+        var candidates = others.Where(id => id != userId).Distinct().ToArray();
+        if (candidates.Length == 0)
+        {
+            return [];
+        }
+
+        await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var sql = $"""
+            SELECT DISTINCT o.user_id FROM guild_members m JOIN guild_members o ON o.guild_id = m.guild_id
+            WHERE m.user_id = @userId AND {SqlDialect.InList(connection, "o.user_id", "candidates")}
+              AND (EXISTS (SELECT 1 FROM relationships r WHERE r.user_id = @userId AND r.other_id = o.user_id AND r.type = 2)
+                OR EXISTS (SELECT 1 FROM relationships r WHERE r.user_id = o.user_id AND r.other_id = @userId AND r.type = 2))
+            """;
+        return (await connection.QueryAsync<long>(new CommandDefinition(sql, new { userId, candidates }, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToHashSet();
+    }
+
     /// <summary>Whether <paramref name="viewerId"/> observes <paramref name="userId"/>.</summary>
     public async Task<bool> ObservesAsync(long viewerId, long userId, CancellationToken cancellationToken) =>
         (await ObserversAmongAsync(userId, [viewerId], cancellationToken).ConfigureAwait(false)).Contains(viewerId);

@@ -33,7 +33,7 @@ public sealed class GatewayService(
             throw ServiceException.Refused(ErrorData.AlreadyIdentified);
         }
 
-        var caller = await AuthenticateAsync(context.Token ?? throw ServiceException.Refused(ErrorData.AuthenticationRequired), cancellationToken).ConfigureAwait(false);
+        var caller = await AuthenticateAsync(context.Token ?? throw ServiceException.Refused(ErrorData.ResumeTokenRequired), cancellationToken).ConfigureAwait(false);
         if (gateway.HeldElsewhere(sessionId))
         {
             // Sessions live in the memory of the server that started them (README, "Several servers"): the client

@@ -1,4 +1,5 @@
 using Rpc.Contracts.Channels;
+using Rpc.Contracts.Users;
 using Rpc.Server.Data;
 using Rpc.Server.Events;
 
@@ -9,15 +10,17 @@ public sealed class ChannelViews(ChannelRepository channels, ObserverRepository 
 {
     /// <summary>
     /// Channel objects with their recipients as <paramref name="viewerId"/> sees them: presence only of
-    /// the recipients it observes (sharing a channel alone shows none).
+    /// the recipients it observes (sharing a channel alone shows none), <c>OFFLINE</c> for a guild mate across a block.
     /// </summary>
     public async Task<IReadOnlyList<Channel>> ToChannelsAsync(long viewerId, IReadOnlyList<ChannelRow> rows, CancellationToken cancellationToken)
     {
         var recipients = await channels.RecipientsAsync(rows.Select(r => r.Id).ToArray(), cancellationToken).ConfigureAwait(false);
         var observed = await observers.ObserversAmongAsync(viewerId, recipients.Select(r => r.User.Id).ToArray(), cancellationToken).ConfigureAwait(false);
+        var unobserved = recipients.Select(r => r.User.Id).Where(id => id != viewerId && !observed.Contains(id)).ToArray();
+        HashSet<long> hiddenByBlock = unobserved.Length == 0 ? [] : await observers.BlockedGuildMatesAmongAsync(viewerId, unobserved, cancellationToken).ConfigureAwait(false);
         var byChannel = recipients.ToLookup(
             r => r.ChannelId,
-            r => UserMapper.ToUser(r.User, r.User.Id == viewerId || observed.Contains(r.User.Id) ? PresenceService.Project(viewerId, r.User.Id, presence.GetStatus(r.User.Id)) : null));
+            r => UserMapper.ToUser(r.User, PresenceOf(r.User.Id)));
         return rows.Select(row => new Channel
         {
             Id = row.Id,
@@ -26,6 +29,11 @@ public sealed class ChannelViews(ChannelRepository channels, ObserverRepository 
             OwnerId = row.OwnerId,
             Name = row.Name,
         }).ToArray();
+
+        PresenceStatus? PresenceOf(long userId) =>
+            userId == viewerId || observed.Contains(userId) ? PresenceService.Project(viewerId, userId, presence.GetStatus(userId))
+            : hiddenByBlock.Contains(userId) ? PresenceStatus.Offline
+            : null;
     }
 
     public async Task<Channel> ToChannelAsync(long viewerId, ChannelRow row, CancellationToken cancellationToken) =>

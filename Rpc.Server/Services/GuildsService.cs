@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using Rpc.Contracts.Guilds;
 using Rpc.Contracts.Protocol;
+using Rpc.Contracts.Users;
 using Rpc.Server.Data;
 using Rpc.Server.Errors;
 using Rpc.Server.Events;
@@ -200,11 +201,13 @@ public sealed class GuildsService(
         }
 
         var page = await guilds.ListMembersAsync(guildId, after, pageSize, cancellationToken).ConfigureAwait(false);
-        // Guild mates observe each other but across a block: one read of the caller's blocks covers the page.
+        // Guild mates observe each other but across a block, where each looks OFFLINE to the other (as an invisible
+        // user does: a missing status would tell the blocked user of the block). One read of the caller's blocks
+        // covers the page.
         var blocked = await observers.BlockedEitherWayAsync(userId, cancellationToken).ConfigureAwait(false);
         return page.Select(member => new GuildMember
         {
-            User = UserMapper.ToUser(member.User, blocked.Contains(member.User.Id) ? null : PresenceService.Project(userId, member.User.Id, presence.GetStatus(member.User.Id))),
+            User = UserMapper.ToUser(member.User, blocked.Contains(member.User.Id) ? PresenceStatus.Offline : PresenceService.Project(userId, member.User.Id, presence.GetStatus(member.User.Id))),
             JoinedAt = DateTimeOffset.FromUnixTimeMilliseconds(member.JoinedAt),
         }).ToArray();
     }

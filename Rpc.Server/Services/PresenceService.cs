@@ -221,7 +221,10 @@ public sealed class PresenceService(
         }
     }
 
-    /// <summary>What <paramref name="viewerId"/> may see of <paramref name="userId"/>'s presence: null unless it observes the user (guild mate or friend, no block).</summary>
+    /// <summary>
+    /// What <paramref name="viewerId"/> may see of <paramref name="userId"/>'s presence: null unless it observes the
+    /// user (guild mate or friend, no block); <c>OFFLINE</c> for a guild mate across a block, as for an invisible user.
+    /// </summary>
     public async Task<PresenceStatus?> GetVisibleStatusAsync(long viewerId, long userId, CancellationToken cancellationToken)
     {
         if (viewerId == userId)
@@ -229,9 +232,14 @@ public sealed class PresenceService(
             return GetStatus(userId);
         }
 
-        if (GetStatus(userId) is null || !await observers.ObservesAsync(viewerId, userId, cancellationToken).ConfigureAwait(false))
+        if (GetStatus(userId) is null)
         {
             return null;
+        }
+
+        if (!await observers.ObservesAsync(viewerId, userId, cancellationToken).ConfigureAwait(false))
+        {
+            return (await observers.BlockedGuildMatesAmongAsync(viewerId, [userId], cancellationToken).ConfigureAwait(false)).Contains(userId) ? PresenceStatus.Offline : null;
         }
 
         return Project(viewerId, userId, GetStatus(userId));

@@ -13,7 +13,8 @@ namespace Rpc.Tests.Gateway;
 /// <summary>
 /// Three real server processes on one PostgreSQL database (the PostgreSQL run of the suite only), behaving as one
 /// server: presence held on any of them, no event lost when a server's LISTEN connection drops, a resume on the
-/// wrong server refused so the client identifies, <c>manage</c> reaching all of them, and a server killed under load.
+/// wrong server refused so the client identifies, <c>manage</c> reaching all of them, a server stalled past its lease
+/// claiming its users again, and a server killed under load.
 /// A short lease (6 s: a server stalled that long by a loaded machine would drop out) and grace period (1 s) keep the waits short; every wait is a wait-until with a generous limit.
 /// </summary>
 [NonParallelizable]
@@ -171,6 +172,38 @@ public sealed class ClusterTests
 
     [Test]
     [Order(5)]
+    public async Task ServerStalledPastItsLease_OthersDropItsUsers_ItClaimsThemAgainWhenItWakes()
+    {
+        var (alice, bob) = (await c.NewUserAsync(), await c.NewUserAsync());
+        await c.ShareGuildAsync(alice, bob);
+        await using var bobOnC = await GatewayClient.IdentifyAsync(c.WebSocketUri, bob.Token);
+        await using var aliceOnA = await GatewayClient.IdentifyAsync(a.WebSocketUri, alice.Token);
+        Assert.That(await NextPresenceAsync(bobOnC, alice.Id), Is.EqualTo("ONLINE"));
+        await WaitForRowsAsync(alice.Id, 1);
+
+        // A stalls (SIGSTOP) past its lease, as a server stopped by the machine or cut off from the database would:
+        // the others drop it, and alice, whose socket to A stays open, goes OFFLINE. (Not waiting for her row to go:
+        // a server stopped inside its lease transaction would hold that row's lock until it wakes.)
+        a.Pause();
+        try
+        {
+            Assert.That(await NextPresenceAsync(bobOnC, alice.Id), Is.EqualTo("OFFLINE"), "A's lease lapsed");
+        }
+        finally
+        {
+            a.Continue();
+        }
+
+        // A wakes, finds its lease lapsed and claims its users again: ONLINE on the others, its row written again.
+        Assert.That(await NextPresenceAsync(bobOnC, alice.Id), Is.EqualTo("ONLINE"), "A claimed alice again");
+        await WaitForRowsAsync(alice.Id, 1);
+        await Eventually.WaitUntilAsync(async () => await b.PresenceAsync(alice.Id, bob.Token) == "ONLINE", Long, "users.get on B shows ONLINE again");
+        var self = await aliceOnA.CallAsync("users.self");
+        Assert.That(self.GetProperty("result").GetProperty("username").GetString(), Is.EqualTo(alice.Username), "her connection to A lived through the stall");
+    }
+
+    [Test]
+    [Order(6)]
     public async Task ServerKilled_ItsClientsIdentifyElsewhere_OthersSeeNoGap_ItsUsersGoOffline()
     {
         var owner = await c.NewUserAsync();
@@ -348,6 +381,12 @@ public sealed class ClusterTests
         }
 
         public Task KillAsync() => process.KillAsync();
+
+        /// <summary>Stops the process (SIGSTOP) where it stands, as a machine that stops scheduling it would.</summary>
+        public void Pause() => process.Signal("STOP");
+
+        /// <summary>Lets a paused process run on (SIGCONT).</summary>
+        public void Continue() => process.Signal("CONT");
 
         public async Task<JsonElement> ResultAsync(string method, object? parameters = null, string? token = null)
         {

@@ -88,6 +88,7 @@ public sealed class GatewayLifecycleTests
         var userId = long.Parse(user.Id);
         var first = await GatewayClient.IdentifyAsync(Server, user.Token);
         await first.Ws.Socket.CloseAsync(status, "bye", CancellationToken.None);
+        Assert.That(first.Ws.Socket.CloseStatus, Is.EqualTo(WebSocketCloseStatus.NormalClosure), "the close-code table: the server answers a client's close with 1000");
         await WaitUntilAsync(() => Server.Get<GatewayHub>().AttachedSessionsOf(userId) == 0);
 
         await using var second = await GatewayClient.ConnectAsync(Server);
@@ -159,6 +160,23 @@ public sealed class GatewayLifecycleTests
         Assert.That(Data(revoked), Is.EqualTo("invalid or revoked token: stop, and log in again with users.auth"));
         var stolen = await second.CallAsync("gateway.resume", new { session_id = first.SessionId, seq = 1 }, auth: intruder.Token);
         Assert.That(Data(stolen), Is.EqualTo("unknown or expired gateway session: identify again and start over from READY"));
+        var ok = await second.CallAsync("gateway.resume", new { session_id = first.SessionId, seq = 1 }, auth: user.Token);
+        Assert.That(ok.TryGetProperty("result", out _), Is.True, ok.ToString());
+    }
+
+    [Test]
+    public async Task Resume_WithoutAuth_SaysToSendTheTokenAsAuth_NotAsABearerHeader()
+    {
+        var user = await Server.NewUserAsync();
+        var userId = long.Parse(user.Id);
+        var first = await GatewayClient.IdentifyAsync(Server, user.Token);
+        first.Ws.Socket.Abort();
+        await WaitUntilAsync(() => Server.Get<GatewayHub>().AttachedSessionsOf(userId) == 0);
+
+        // A bearer header on the upgrade would start a new session, on which a resume is refused: the error must not suggest it.
+        await using var second = await GatewayClient.ConnectAsync(Server);
+        var missing = await second.CallAsync("gateway.resume", new { session_id = first.SessionId, seq = 1 });
+        Assert.That(Data(missing), Is.EqualTo("gateway.resume needs the session's token as the call's auth member (a bearer header on the upgrade starts a new session instead)"));
         var ok = await second.CallAsync("gateway.resume", new { session_id = first.SessionId, seq = 1 }, auth: user.Token);
         Assert.That(ok.TryGetProperty("result", out _), Is.True, ok.ToString());
     }

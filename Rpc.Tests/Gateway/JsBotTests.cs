@@ -26,7 +26,10 @@ public sealed class JsBotTests
     {
         var bot = BotDirectory();
         Assert.That(Directory.Exists(Path.Combine(bot, "..", "..", "clients", "js", "node_modules", "@open-rpc", "client-js")), Is.True, "run scripts/install-js-bot.sh (./run.sh test does)");
-        await using var server = await RpcTestServer.StartAsync();
+        // The bot changes its presence while away and expects it replayed: within the presence grace period it is
+        // still present, so the change is an event at once. Past it (5 s by default, which a loaded machine can take
+        // between the drop and the change) the change would only show when the resume brings the user back online.
+        await using var server = await RpcTestServer.StartAsync(new Dictionary<string, string?> { ["Gateway:PresenceGracePeriod"] = "00:02:00" });
         var info = new ProcessStartInfo("node") { WorkingDirectory = bot, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in new[] { "bot.js", "--url", server.WebSocketUri.ToString(), "--register", "--simulate-drop", "--backoff-base-ms", "200" })
         {
@@ -62,6 +65,33 @@ public sealed class JsBotTests
         Assert.That(lines, Has.Some.EqualTo("RESUME refused: unknown or expired gateway session: identify again and start over from READY"));
         Assert.That(lines, Has.Some.Match(@"^END resumed_after_clean_close=false "));
         Assert.That(lines, Has.None.StartsWith("GAP"));
+    }
+
+    [Test]
+    public async Task JsGateway_After4029_WaitsTheSecondsItsReasonGives_OtherClosesOnlyTheBackoff()
+    {
+        // The guide's close-code table: 4029 means reconnect after N seconds; a jittered backoff alone (here at most
+        // 200 ms) would come back before the address's pace allows and be closed again.
+        const string script = """
+            import { reconnectDelay } from './index.mjs';
+            const limited = { code: 4029, reason: 'rate limited: retry after 7 seconds: this address sends more than the server reads from one address' };
+            const dropped = { code: 1006, reason: '' };
+            console.log([reconnectDelay(limited, 0, 200, 60000), reconnectDelay(dropped, 0, 200, 60000)].map(Math.ceil).join(' '));
+            """;
+        var info = new ProcessStartInfo("node") { WorkingDirectory = Path.GetFullPath(Path.Combine(BotDirectory(), "..", "..", "clients", "js")), RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in new[] { "--input-type=module", "-e", script })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
+        Assert.That(process.ExitCode, Is.Zero, await stderr);
+        var delays = (await stdout).Trim().Split(' ').Select(int.Parse).ToArray();
+        Assert.That(delays[0], Is.EqualTo(7000), "a 4029 waits the seconds its reason gives");
+        Assert.That(delays[1], Is.InRange(0, 200), "a drop waits only the jittered backoff");
     }
 
     [Test]

@@ -84,9 +84,12 @@ public sealed partial class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>Sends SIGTERM, as systemd and Docker do to stop a service.</summary>
-    public void Terminate()
+    public void Terminate() => Signal("TERM");
+
+    /// <summary>Sends the process a signal by name (TERM, STOP, CONT), through kill(1).</summary>
+    public void Signal(string name)
     {
-        using var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        using var kill = Process.Start("kill", ["-" + name, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         kill.WaitForExit();
     }
 

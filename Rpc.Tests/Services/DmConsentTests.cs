@@ -60,7 +60,7 @@ public sealed class DmConsentTests(TransportKind transport)
     {
         var alice = await Server.NewUserAsync();
         var bob = await Server.NewUserAsync();
-        await Server.ShareGuildAsync(alice, bob);
+        var guildId = await Server.ShareGuildAsync(alice, bob);
         await Server.MakeFriendsAsync(alice, bob);
         var dm = await rpc.ResultAsync("users.createDm", new { recipient_id = bob.Id }, alice.Token);
         await rpc.ResultAsync("users.presence", new { status = "DND" }, alice.Token);
@@ -71,15 +71,32 @@ public sealed class DmConsentTests(TransportKind transport)
         Assert.That(blockedSide.GetProperty("data").GetString(), Is.EqualTo(Refused));
         Assert.That(await rpc.ErrorDataAsync("users.createDm", new { recipient_id = bob.Id }, alice.Token), Is.EqualTo(Refused));
 
-        // Listed on both sides, but neither sees the other's presence any more, there or in users.get.
+        // Listed on both sides, but neither sees the other's presence any more, there, in users.get or in
+        // guilds.members. Guild mates always see a status, so null would tell the blocked user of the block:
+        // each side looks OFFLINE to the other, as an invisible user does.
         foreach (var (viewer, other) in new[] { (alice, bob), (bob, alice) })
         {
             var listed = (await rpc.ResultAsync("users.channels", token: viewer.Token)).EnumerateArray().Single();
             Assert.That(listed.GetProperty("id").GetString(), Is.EqualTo(dm.GetProperty("id").GetString()));
             var shown = listed.GetProperty("recipients").EnumerateArray().Single(u => u.GetProperty("id").GetString() == other.Id);
-            Assert.That(shown.GetProperty("presence").ValueKind, Is.EqualTo(JsonValueKind.Null));
-            Assert.That((await rpc.ResultAsync("users.get", new { user_id = other.Id }, viewer.Token)).GetProperty("presence").ValueKind, Is.EqualTo(JsonValueKind.Null));
+            Assert.That(shown.GetProperty("presence").GetString(), Is.EqualTo("OFFLINE"), "users.channels");
+            Assert.That((await rpc.ResultAsync("users.get", new { user_id = other.Id }, viewer.Token)).GetProperty("presence").GetString(), Is.EqualTo("OFFLINE"), "users.get");
+            var member = (await rpc.ResultAsync("guilds.members", new { guild_id = guildId }, viewer.Token)).EnumerateArray().Single(m => m.GetProperty("user").GetProperty("id").GetString() == other.Id);
+            Assert.That(member.GetProperty("user").GetProperty("presence").GetString(), Is.EqualTo("OFFLINE"), "guilds.members");
         }
+    }
+
+    [Test]
+    public async Task Block_BetweenDmPartnersWithNoGuild_ShowsNoPresence_AsAnUnfriendDoes()
+    {
+        var alice = await Server.NewUserAsync();
+        var bob = await Server.NewUserAsync();
+        await Server.MakeFriendsAsync(alice, bob);
+        await rpc.ResultAsync("users.createDm", new { recipient_id = bob.Id }, alice.Token);
+        await rpc.ResultAsync("users.relationships.block", new { user_id = bob.Id }, alice.Token);
+        Assert.That((await rpc.ResultAsync("users.get", new { user_id = alice.Id }, bob.Token)).GetProperty("presence").ValueKind, Is.EqualTo(JsonValueKind.Null), "what a former friend sees");
+        var listed = (await rpc.ResultAsync("users.channels", token: bob.Token)).EnumerateArray().Single();
+        Assert.That(listed.GetProperty("recipients").EnumerateArray().Single(u => u.GetProperty("id").GetString() == alice.Id).GetProperty("presence").ValueKind, Is.EqualTo(JsonValueKind.Null));
     }
 
     [Test]

@@ -1390,7 +1390,7 @@ export type Api = {
     "createWithInvite": (params: UsersCreateWithInviteParams) => Promise<User>;
     /** Deletes the caller's own account with the soft delete staff use (seed 003's rules): the name is released, sessions end, guilds and group DMs are left (user) */
     "delete": (params: UsersDeleteParams) => Promise<boolean>;
-    /** Returns another user's public object; its presence only when the caller shares a guild with it or is its friend, and neither blocks the other (user) */
+    /** Returns another user's public object; its presence only when the caller shares a guild with it or is its friend, and neither blocks the other (a guild mate across a block sees OFFLINE) (user) */
     "get": (params: UsersGetParams) => Promise<User>;
     "groupDm": {
       /** Adds one of the caller's friends to a group DM the caller is in; returns the channel (user) */

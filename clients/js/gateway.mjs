@@ -2,6 +2,7 @@
 // highest sequence number (no gaps), and after a close act as its code says: resume on a new WebSocket
 // after a jittered exponential backoff, identify again when the resume is refused, or stop.
 import { connectWebSocket } from './transport.mjs';
+import { retryAfterSeconds } from './ratelimit.mjs';
 
 const CLOSE_ACTIONS = {
   1000: 'identify', // only the answer to our own close; after our 1000/1001 the session has ended
@@ -25,6 +26,16 @@ export function actionFor(code) {
 /** Full jitter: a random wait between 0 and min(cap, base * 2^attempt). */
 export function backoffDelay(attempt, baseMs, capMs) {
   return Math.random() * Math.min(capMs, baseMs * 2 ** attempt);
+}
+
+/**
+ * The wait before reconnecting after the close `{code, reason}`: the jittered backoff, and never less than
+ * the seconds a 4029's reason asks for (`rate limited: retry after N seconds: …`), as the guide says.
+ */
+export function reconnectDelay({ code, reason }, attempt, baseMs, capMs) {
+  const backoff = backoffDelay(attempt, baseMs, capMs);
+  const asked = code === 4029 ? retryAfterSeconds(reason) : null;
+  return asked ? Math.max(backoff, asked * 1000) : backoff;
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -116,12 +127,14 @@ export class Gateway {
     }
   }
 
-  /** Reconnects after a close, as the close code says; returns false when it must stop. */
-  async reconnect(code) {
-    let action = actionFor(code);
-    this.log(`CLOSED code=${code} action=${action}`);
+  /** Reconnects after the close `{code, reason}`, as its code says; returns false when it must stop. */
+  async reconnect(close) {
+    let action = actionFor(close.code);
+    this.log(`CLOSED code=${close.code} action=${action}`);
+    let first = true;
     while (action !== 'stop') {
-      const delay = backoffDelay(this.attempt++, this.backoffBaseMs, this.backoffCapMs);
+      const delay = first ? reconnectDelay(close, this.attempt++, this.backoffBaseMs, this.backoffCapMs) : backoffDelay(this.attempt++, this.backoffBaseMs, this.backoffCapMs);
+      first = false;
       this.log(`BACKOFF ${Math.round(delay)} ms`);
       await sleep(delay);
       try {
@@ -145,8 +158,7 @@ export class Gateway {
   async run() {
     await this.identify();
     for (;;) {
-      const { code } = await this.connection.closed;
-      if (!(await this.reconnect(code))) {
+      if (!(await this.reconnect(await this.connection.closed))) {
         this.log('STOPPED');
         return;
       }

@@ -12,6 +12,7 @@ export declare function connectWebSocket(url: string, options?: { token?: string
 export interface GatewayEvent { t: string; s: number; d: any }
 export declare function actionFor(code: number): 'resume' | 'identify' | 'stop';
 export declare function backoffDelay(attempt: number, baseMs: number, capMs: number): number;
+export declare function reconnectDelay(close: { code: number; reason: string }, attempt: number, baseMs: number, capMs: number): number;
 export declare class Gateway {
   constructor(options: { url: string; token: string; backoffBaseMs?: number; backoffCapMs?: number; onEvent?: (e: GatewayEvent) => void; log?: (line: string) => void });
   sessionId: string | null;

@@ -5,18 +5,8 @@ import { api } from './api.generated.mjs';
 
 export { api, JSONRPCError };
 export { connectWebSocket } from './transport.mjs';
-export { Gateway, actionFor, backoffDelay } from './gateway.mjs';
-
-/** Every rate-limit `data` string starts with this, then the whole seconds to wait. */
-export const RATE_LIMIT_PREFIX = 'rate limited: retry after ';
-
-/** The seconds a rate-limit error's `data` asks to wait, or null for any other error. */
-export function retryAfterSeconds(data) {
-  if (typeof data !== 'string' || !data.startsWith(RATE_LIMIT_PREFIX)) {
-    return null;
-  }
-  return parseInt(data.slice(RATE_LIMIT_PREFIX.length), 10);
-}
+export { Gateway, actionFor, backoffDelay, reconnectDelay } from './gateway.mjs';
+export { RATE_LIMIT_PREFIX, retryAfterSeconds } from './ratelimit.mjs';
 
 /** A client that posts each call to `url` (http://HOST/rpc), with `token` as `Authorization: Bearer`. */
 export function connectHttp(url, { token } = {}) {

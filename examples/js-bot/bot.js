@@ -75,14 +75,14 @@ async function simulateDrop(rpc, bot, http) {
   // A network drop: no close frame; the server keeps the session resumable.
   const dropped = bot.connection.closed;
   bot.connection.socket.terminate();
-  const { code } = await dropped;
-  log(`DROP code=${code}`);
+  const close = await dropped;
+  log(`DROP code=${close.code}`);
 
   // Something happens while the bot is away: its own presence changes.
   await httpCall(http, (api) => api.users.presence({ status: 'IDLE' }), rpc.retryAfterSeconds);
   const replayed = bot.waitFor('PRESENCE_UPDATE', (e) => e.d.user_id === self.id && e.d.status === 'IDLE');
   const resumed = bot.waitFor('RESUMED');
-  if (!(await bot.reconnect(code))) {
+  if (!(await bot.reconnect(close))) {
     throw new Error('could not reconnect');
   }
   await replayed;

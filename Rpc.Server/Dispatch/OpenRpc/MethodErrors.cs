@@ -48,7 +48,7 @@ internal static class MethodErrors
         ["users.sessions.revoke"] = [nameof(ErrorData.UnknownSession)],
         ["users.changePassword"] = [nameof(ErrorData.InvalidPassword), nameof(ErrorData.TooManyLoginAttempts), nameof(ErrorData.PasswordLength), nameof(ErrorData.PasswordBlank), nameof(ErrorData.ServerBusy), nameof(ErrorData.TooManyPasswordChecks)],
         ["users.delete"] = [nameof(ErrorData.InvalidPassword), nameof(ErrorData.StaffCannotDeleteSelf), nameof(ErrorData.ServerBusy), nameof(ErrorData.TooManyPasswordChecks)],
-        ["gateway.resume"] = [nameof(ErrorData.ResumeUnknownSession), nameof(ErrorData.ResumeOtherServer), nameof(ErrorData.ResumeSeqAhead), nameof(ErrorData.ResumeEventsGone), nameof(ErrorData.ResumeTokenRevoked), nameof(ErrorData.WebSocketOnly), nameof(ErrorData.InvalidToken)],
+        ["gateway.resume"] = [nameof(ErrorData.ResumeTokenRequired), nameof(ErrorData.AlreadyIdentified), nameof(ErrorData.ResumeUnknownSession), nameof(ErrorData.ResumeOtherServer), nameof(ErrorData.ResumeSeqAhead), nameof(ErrorData.ResumeEventsGone), nameof(ErrorData.ResumeTokenRevoked), nameof(ErrorData.WebSocketOnly), nameof(ErrorData.InvalidToken)],
         ["gateway.staffEvents"] = [nameof(ErrorData.WebSocketOnly)],
         ["gateway.guildSubscribe"] = [nameof(ErrorData.WebSocketOnly), nameof(ErrorData.GatewaySessionRequired), nameof(ErrorData.UnknownGuild), nameof(ErrorData.TooManyGuildSubscriptions)],
         ["gateway.guildUnsubscribe"] = [nameof(ErrorData.WebSocketOnly), nameof(ErrorData.GatewaySessionRequired)],
