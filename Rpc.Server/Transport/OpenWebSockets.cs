@@ -8,7 +8,7 @@ namespace Rpc.Server.Transport;
 /// </summary>
 public sealed class OpenWebSockets(Microsoft.Extensions.Options.IOptions<ServerOptions> options)
 {
-    private readonly TimeSpan grace = TimeSpan.FromSeconds(options.Value.ShutdownSeconds);
+    private readonly TimeSpan grace = options.Value.DrainTime;
 
     /// <summary>The close reason of a server shutdown: what a client should do (methods.md, close codes).</summary>
     public const string RestartReason = "server restarting: reconnect and resume";

@@ -107,4 +107,34 @@ public sealed class GracefulShutdownTests
         Assert.That(badReplies, Is.Empty, string.Join("\n", server.Output));
         Assert.That(answered, Is.GreaterThan(0));
     }
+
+    [Test]
+    public async Task Sigterm_CallOutlastingTheLimit_CutAndTheProcessExitsZeroWithinServerShutdownSeconds()
+    {
+        // The default limit, 8 s, is meant to fit Docker's 10 s before SIGKILL: the whole shutdown, cutting a call
+        // that outlasts it and exiting included, must end within it.
+        const int shutdownSeconds = 8;
+        var directory = Directory.CreateTempSubdirectory("rpc-shutdown").FullName;
+        await using var server = await ServerProcess.StartAsync(Path.Combine(directory, "rpc.db"), new Dictionary<string, string>
+        {
+            ["Server__ShutdownSeconds"] = shutdownSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            // A hash of 10 s or more (256 MiB, 100 passes): the call is still running when the limit comes.
+            ["Passwords__MemoryKiB"] = "262144",
+            ["Passwords__Iterations"] = "100",
+            // "Request starting …" tells the test the call is in the server's hands.
+            ["Logging__LogLevel__Microsoft.AspNetCore.Hosting.Diagnostics"] = "Information",
+        });
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(120) };
+        var call = client.PostAsync(new Uri(server.BaseUri, "/rpc"), new StringContent("""{"jsonrpc":"2.0","method":"users.create","params":{"username":"outlasting","password":"correct horse battery"},"id":1}""", Encoding.UTF8, "application/json"));
+        await Eventually.WaitUntilAsync(() => server.Output.Any(l => l.Contains("Request starting HTTP/1.1 POST", StringComparison.Ordinal)), because: "the call reaches the server");
+
+        var clock = Stopwatch.StartNew();
+        server.Terminate();
+        var exitCode = await server.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        var elapsed = clock.Elapsed;
+        Assert.That(exitCode, Is.Zero, string.Join("\n", server.Output));
+        Assert.That(call.IsCompletedSuccessfully && call.Result.IsSuccessStatusCode, Is.False, "the call outlasting the limit is cut, not answered");
+        Assert.That(elapsed, Is.LessThan(TimeSpan.FromSeconds(shutdownSeconds + 1)), "Server:ShutdownSeconds bounds the whole shutdown (+ 1 s for the signal's delivery)");
+        Assert.That(elapsed, Is.GreaterThan(TimeSpan.FromSeconds(shutdownSeconds / 2)), "the call in flight held the shutdown (else this proves nothing)");
+    }
 }
