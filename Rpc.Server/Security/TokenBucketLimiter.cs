@@ -37,18 +37,7 @@ public sealed class TokenBucketLimiter(BucketOptions options, int maxKeys, TimeP
     {
         lock (gate)
         {
-            if (!buckets.TryGetValue(key, out var bucket))
-            {
-                if (buckets.Count >= maxKeys)
-                {
-                    Evict();
-                }
-
-                bucket = new Bucket { Tokens = options.Burst, Updated = clock.NowMilliseconds() };
-                buckets[key] = bucket;
-            }
-
-            Refill(bucket).Tokens -= 1;
+            Refill(BucketOf(key)).Tokens -= 1;
         }
     }
 
@@ -61,18 +50,8 @@ public sealed class TokenBucketLimiter(BucketOptions options, int maxKeys, TimeP
     {
         lock (gate)
         {
-            if (!buckets.TryGetValue(key, out var bucket))
-            {
-                if (buckets.Count >= maxKeys)
-                {
-                    Evict();
-                }
-
-                bucket = new Bucket { Tokens = options.Burst, Updated = clock.NowMilliseconds() };
-                buckets[key] = bucket;
-            }
-
-            var after = Refill(bucket).Tokens - amount;
+            var bucket = Refill(BucketOf(key));
+            var after = bucket.Tokens - amount;
             var wait = after >= 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(-after * options.RefillSeconds);
             if (wait > maxWait)
             {
@@ -95,6 +74,23 @@ public sealed class TokenBucketLimiter(BucketOptions options, int maxKeys, TimeP
                 refilled.Tokens = Math.Min(options.Burst, refilled.Tokens + 1);
             }
         }
+    }
+
+    // Under the lock: the key's bucket, a full one for a new key (making room first when the table is full).
+    private Bucket BucketOf(string key)
+    {
+        if (!buckets.TryGetValue(key, out var bucket))
+        {
+            if (buckets.Count >= maxKeys)
+            {
+                Evict();
+            }
+
+            bucket = new Bucket { Tokens = options.Burst, Updated = clock.NowMilliseconds() };
+            buckets[key] = bucket;
+        }
+
+        return bucket;
     }
 
     private Bucket Refill(Bucket bucket)
