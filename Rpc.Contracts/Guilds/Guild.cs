@@ -41,6 +41,14 @@ public sealed record Guild
     /// </summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public bool? Large { get; init; }
+
+    /// <summary>
+    /// READY only, large guilds only: true when READY's presences list only the first <c>Gateway:ReadyPresencesPerLargeGuild</c>
+    /// (100) of the guild's online members in user id order, so more may be online; <c>guilds.members</c>, which gives each
+    /// member's presence, pages on after the last of them. False when READY lists every online member. Absent elsewhere.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? PresencesTruncated { get; init; }
 }
 
 /// <summary>A member of a guild, as <c>guilds.members</c> lists them.</summary>

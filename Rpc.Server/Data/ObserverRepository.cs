@@ -32,17 +32,54 @@ public sealed class ObserverRepository(DbConnectionFactory connections)
     }
 
     /// <summary>
+    /// The users who observe <paramref name="userId"/> through its friendships and the guilds of it not in
+    /// <paramref name="exceptGuilds"/> (its large guilds, whose members READY lists from the presence state with
+    /// <see cref="GuildMemberIdsAsync"/> instead), itself and users across a block either way excluded.
+    /// </summary>
+    public async Task<IReadOnlyList<long>> ObserversOfAsync(long userId, IReadOnlyCollection<long> exceptGuilds, CancellationToken cancellationToken)
+    {
+        if (exceptGuilds.Count == 0)
+        {
+            return await ObserversOfAsync(userId, cancellationToken).ConfigureAwait(false);
+        }
+
+        var except = exceptGuilds.ToArray();
+        await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var sql = $"""
+            SELECT o.user_id FROM guild_members m JOIN guild_members o ON o.guild_id = m.guild_id
+            WHERE m.user_id = @userId AND o.user_id <> @userId AND NOT ({SqlDialect.InList(connection, "m.guild_id", "except")})
+            UNION
+            SELECT other_id FROM relationships WHERE user_id = @userId AND type = 1
+            {Blocks}
+            """;
+        return (await connection.QueryAsync<long>(new CommandDefinition(sql, new { userId, except }, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
+    }
+
+    /// <summary>
+    /// A page of <paramref name="guildId"/>'s member ids in id order after <paramref name="after"/>: one range read of
+    /// the primary key's index (guild_id, user_id), whatever the guild's size.
+    /// </summary>
+    public async Task<IReadOnlyList<long>> GuildMemberIdsAsync(long guildId, long after, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return (await connection.QueryAsync<long>(new CommandDefinition(
+            "SELECT user_id FROM guild_members WHERE guild_id = @guildId AND user_id > @after ORDER BY user_id LIMIT @limit",
+            new { guildId, after, limit }, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
+    }
+
+    /// <summary>
     /// Who gets <paramref name="userId"/>'s presence changes: its observers through guilds of at most
     /// <paramref name="largeThreshold"/> members and its friends (blocks either way excepted), the guilds of it
     /// with more members (whose presence goes only to the sessions subscribed to them), and the users on either
     /// side of a block with it (who get nothing, subscribed or not). One round trip; each guild of the user is
-    /// counted through the primary key's index.
+    /// counted through the primary key's index, and only up to <paramref name="largeThreshold"/> + 1 members (whether it is
+    /// large is all that matters here), so a change costs the same in a guild of 10,000 as in one of 251.
     /// </summary>
     public async Task<PresenceAudience> PresenceAudienceAsync(long userId, int largeThreshold, CancellationToken cancellationToken)
     {
         const string sql = """
             WITH mine AS (
-                SELECT m.guild_id, (SELECT COUNT(*) FROM guild_members c WHERE c.guild_id = m.guild_id) AS members
+                SELECT m.guild_id, (SELECT COUNT(*) FROM (SELECT 1 FROM guild_members c WHERE c.guild_id = m.guild_id LIMIT @largeThreshold + 1) c) AS members
                 FROM guild_members m WHERE m.user_id = @userId)
             SELECT 1 AS kind, guild_id AS id FROM mine WHERE members > @largeThreshold
             UNION ALL

@@ -42,6 +42,7 @@ public abstract record EventAudience
 [JsonDerivedType(typeof(CreateCharge), "create_charge")]
 [JsonDerivedType(typeof(PresenceState), "presence_state")]
 [JsonDerivedType(typeof(PresenceChosen), "presence_chosen")]
+[JsonDerivedType(typeof(NodeDropped), "node_dropped")]
 public abstract record BusMessage;
 
 /// <summary>An event to push to connections: JSON-RPC notification <c>gateway.event</c> with <c>{t, s, d}</c>.</summary>
@@ -91,6 +92,14 @@ public sealed record PresenceState(Guid Node, long UserId, int Connections, bool
 
 /// <summary>The user chose this status (<c>users.presence</c>) on another server.</summary>
 public sealed record PresenceChosen(long UserId, Rpc.Contracts.Users.PresenceStatus Status) : BusMessage;
+
+/// <summary>
+/// A server found <paramref name="Node"/>'s presence lease lapsed and dropped the users it held. Sent through the bus so
+/// that every server drops them at the same point of the outbox's order, and so that the dropped server, if it is
+/// alive after all (its lease renewed after the drop was decided), reads it and claims its users again: its claims
+/// then come after the drop everywhere.
+/// </summary>
+public sealed record NodeDropped(Guid Node) : BusMessage;
 
 /// <summary>
 /// Where services publish what the gateway must push or do. The in-process bus delivers to the sinks

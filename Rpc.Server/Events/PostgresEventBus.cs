@@ -70,7 +70,7 @@ public sealed class PostgresEventBus(
         var start = await outbox.PositionBeforeAsync(clock.GetUtcNow() - TimeSpan.FromSeconds(options.Value.LeaseSeconds), cancellationToken).ConfigureAwait(false);
         events.Position = start;
         closes.Position = start;
-        await events.CatchUpAsync(cancellationToken, m => m is PresenceState).ConfigureAwait(false);
+        await events.CatchUpAsync(cancellationToken, m => m is PresenceState or NodeDropped).ConfigureAwait(false);
         closes.Position = Math.Max(closes.Position, events.Position);
         await base.StartAsync(cancellationToken).ConfigureAwait(false);
         await listening.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);

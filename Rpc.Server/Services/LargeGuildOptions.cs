@@ -16,6 +16,14 @@ public sealed class LargeGuildOptions
     [Range(1, 1_000_000)]
     public int LargeThreshold { get; set; } = 250;
 
+    /// <summary>
+    /// How many of a large guild's online members READY lists at most (those with the lowest user ids); when it lists
+    /// that many, the guild says <c>presences_truncated</c> and <c>guilds.members</c> gives the rest. Default 100, the
+    /// largest page of <c>guilds.members</c>: READY then costs the same however many members are online.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int ReadyPresencesPerLargeGuild { get; set; } = 100;
+
     /// <summary>How many guilds one gateway session may subscribe to with <c>gateway.guildSubscribe</c>. Default 100.</summary>
     [Range(1, 10_000)]
     public int MaxGuildSubscriptions { get; set; } = 100;

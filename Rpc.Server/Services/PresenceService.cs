@@ -136,6 +136,14 @@ public sealed class PresenceService(
             case PresenceChosen chosen:
                 Update(chosen.UserId, entry => entry with { Chosen = chosen.Status, EverConnected = entry.Connections > 0 || entry.Remote.Count > 0 });
                 break;
+            case NodeDropped dropped when dropped.Node == node.Id:
+                // Another server dropped this one, whose lease had lapsed or looked so when it checked: it may have
+                // applied this server's claims before its drop, so they are made again, after it.
+                ClaimAgain();
+                break;
+            case NodeDropped dropped:
+                DropNode(dropped.Node);
+                break;
         }
     }
 
@@ -245,20 +253,82 @@ public sealed class PresenceService(
         return Project(viewerId, userId, GetStatus(userId));
     }
 
-    /// <summary>What <paramref name="viewerId"/> sees of every user it observes (READY's presences): OFFLINE and unknown ones are left out.</summary>
-    public async Task<IReadOnlyList<PresenceUpdate>> VisiblePresencesAsync(long viewerId, CancellationToken cancellationToken)
+    /// <summary>
+    /// READY's presences: what <paramref name="viewerId"/> sees of the users it observes, OFFLINE and unknown ones left
+    /// out. Its observers through friendships and small guilds are read whole; of each of <paramref name="largeGuilds"/>
+    /// only the online members with the lowest ids, at most <paramref name="perLargeGuild"/>, are listed: its member ids
+    /// are read in id order, a page at a time, and looked up in the presence state (this server's view of the cluster)
+    /// until that many are found, so READY costs the same however many of a large guild's members are online, instead
+    /// of reading every member (n members identifying one after another read about n² rows and sent n²/2 presences).
+    /// The large guilds of which READY listed that many, so more may be online, are returned as truncated:
+    /// <c>guilds.members</c>, which gives each member's presence, pages on after the last one listed.
+    /// </summary>
+    public async Task<(IReadOnlyList<PresenceUpdate> Presences, IReadOnlySet<long> Truncated)> ReadyPresencesAsync(
+        long viewerId, IReadOnlyCollection<long> largeGuilds, int perLargeGuild, CancellationToken cancellationToken)
     {
+        var listed = new HashSet<long>();
         var visible = new List<PresenceUpdate>();
-        foreach (var userId in await observers.ObserversOfAsync(viewerId, cancellationToken).ConfigureAwait(false))
+        void Add(long userId, PresenceStatus status)
         {
-            if (Project(viewerId, userId, GetStatus(userId)) is { } status && status != PresenceStatus.Offline)
+            if (listed.Add(userId))
             {
                 visible.Add(new PresenceUpdate { UserId = userId, Status = status });
             }
         }
 
-        return visible;
+        foreach (var userId in await observers.ObserversOfAsync(viewerId, largeGuilds, cancellationToken).ConfigureAwait(false))
+        {
+            if (Seen(viewerId, userId) is { } status)
+            {
+                Add(userId, status);
+            }
+        }
+
+        var truncated = new HashSet<long>();
+        if (largeGuilds.Count == 0)
+        {
+            return (visible, truncated);
+        }
+
+        var blocked = await observers.BlockedEitherWayAsync(viewerId, cancellationToken).ConfigureAwait(false);
+        foreach (var guildId in largeGuilds)
+        {
+            var found = 0;
+            var after = long.MinValue;
+            // The first page is sized for a guild whose members are mostly online; the next ones read on in larger steps.
+            var page = Math.Max(16, perLargeGuild + (perLargeGuild / 2));
+            while (found < perLargeGuild)
+            {
+                var ids = await observers.GuildMemberIdsAsync(guildId, after, page, cancellationToken).ConfigureAwait(false);
+                foreach (var userId in ids)
+                {
+                    if (userId != viewerId && !blocked.Contains(userId) && Seen(viewerId, userId) is { } status)
+                    {
+                        Add(userId, status);
+                        if (++found == perLargeGuild)
+                        {
+                            truncated.Add(guildId);
+                            break;
+                        }
+                    }
+                }
+
+                if (ids.Count < page)
+                {
+                    break;
+                }
+
+                after = ids[^1];
+                page = Math.Max(page, 1000);
+            }
+        }
+
+        return (visible, truncated);
     }
+
+    /// <summary>What <paramref name="viewerId"/> sees of an observed user, when it is neither OFFLINE nor unknown.</summary>
+    private PresenceStatus? Seen(long viewerId, long userId) =>
+        Project(viewerId, userId, GetStatus(userId)) is { } status && status != PresenceStatus.Offline ? status : null;
 
     /// <summary>
     /// The status <paramref name="viewerId"/> sees, for a viewer already known to observe the user

@@ -16,7 +16,10 @@ public sealed record SessionStart(
 /// <summary>The one read the gateway needs from the services to start a session; the gateway depends on nothing more of them for it.</summary>
 public interface ISessionStartReads
 {
-    /// <summary>The user <paramref name="userId"/> with its own presence, all its guilds and DMs, the presences it observes and its relationships.</summary>
+    /// <summary>
+    /// The user <paramref name="userId"/> with its own presence, all its guilds and DMs, the presences it observes (of a
+    /// large guild, at most <c>Gateway:ReadyPresencesPerLargeGuild</c> of its online members) and its relationships.
+    /// </summary>
     Task<SessionStart> ReadAsync(long userId, CancellationToken cancellationToken);
 }
 
@@ -34,11 +37,14 @@ public sealed class SessionStartReads(
     {
         var user = await users.FindByIdAsync(userId, cancellationToken).ConfigureAwait(false)
             ?? throw new InvalidOperationException("an authenticated user has no row");
+        var guildList = await AllGuildsOfAsync(userId, cancellationToken).ConfigureAwait(false);
+        var large = guildList.Where(g => g.Large == true).Select(g => g.Id).ToArray();
+        var (presences, truncated) = await presence.ReadyPresencesAsync(userId, large, largeGuilds.Value.ReadyPresencesPerLargeGuild, cancellationToken).ConfigureAwait(false);
         return new SessionStart(
             UserMapper.ToUser(user, presence.GetStatus(user.Id)),
-            await AllGuildsOfAsync(userId, cancellationToken).ConfigureAwait(false),
+            guildList.Select(g => g.Large == true ? g with { PresencesTruncated = truncated.Contains(g.Id) } : g).ToArray(),
             await AllChannelsOfAsync(userId, cancellationToken).ConfigureAwait(false),
-            await presence.VisiblePresencesAsync(userId, cancellationToken).ConfigureAwait(false),
+            presences,
             await relationships.ListOfAsync(userId, cancellationToken).ConfigureAwait(false));
     }
 

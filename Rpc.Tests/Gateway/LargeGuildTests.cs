@@ -15,6 +15,7 @@ namespace Rpc.Tests.Gateway;
 public sealed class LargeGuildTests
 {
     private const int MaxSubscriptions = 2;
+    private const int ReadyPresences = 2;
     private RpcTestServer server = null!;
     private int markers;
 
@@ -23,6 +24,7 @@ public sealed class LargeGuildTests
     {
         ["Gateway:LargeThreshold"] = "3",
         ["Gateway:MaxGuildSubscriptions"] = MaxSubscriptions.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Gateway:ReadyPresencesPerLargeGuild"] = ReadyPresences.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Gateway:PresenceCoalesceWindow"] = "00:00:00",
         ["RateLimits:PresencePerUser:Burst"] = "1000",
     });
@@ -170,9 +172,51 @@ public sealed class LargeGuildTests
         Assert.That(present, Does.Contain(online.Id));
         Assert.That(present, Does.Not.Contain(wentOffline.Id));
         Assert.That(present, Does.Not.Contain(owner.Id), "the owner never connected");
+        Assert.That(guild.GetProperty("presences_truncated").GetBoolean(), Is.False, "one online member, below the cap of READY");
 
         var got = await server.ResultAsync("guilds.get", new { guild_id = guildId }, reader.Token);
         Assert.That(got.TryGetProperty("large", out _), Is.False, "large is READY's only");
+    }
+
+    /// <summary>
+    /// READY lists at most <c>Gateway:ReadyPresencesPerLargeGuild</c> (2 here) of a large guild's online members, those
+    /// with the lowest ids (never the reader, an invisible member or one across a block), says so with
+    /// <c>presences_truncated</c>, and <c>guilds.members</c> after the last of them gives the others' presence.
+    /// </summary>
+    [Test]
+    public async Task Ready_LargeGuild_ListsAtMostTheCapOfOnlineMembers_LowestIdsFirst_AndSaysItIsTruncated()
+    {
+        var owner = await server.NewUserAsync("large");
+        var users = await UsersAsync(6);
+        var (reader, invisible, blocker, first, second, third) = (users[0], users[1], users[2], users[3], users[4], users[5]);
+        var guildId = await GuildAsync(owner, users);
+        var small = await GuildAsync(owner, third);
+        await server.ResultAsync("users.presence", new { status = "INVISIBLE" }, invisible.Token);
+        await server.ResultAsync("users.presence", new { status = "IDLE" }, blocker.Token);
+        await server.ResultAsync("users.relationships.block", new { user_id = reader.Id }, blocker.Token);
+        await server.ResultAsync("users.presence", new { status = "DND" }, first.Token);
+        await server.ResultAsync("users.presence", new { status = "ONLINE" }, second.Token);
+        await server.ResultAsync("users.presence", new { status = "ONLINE" }, third.Token);
+
+        await using var readerClient = await GatewayClient.IdentifyAsync(server, reader.Token);
+        var ready = readerClient.Ready.GetProperty("d");
+        var guild = ready.GetProperty("guilds").EnumerateArray().Single(g => g.GetProperty("id").GetString() == guildId);
+        Assert.That(guild.GetProperty("large").GetBoolean(), Is.True);
+        Assert.That(guild.GetProperty("presences_truncated").GetBoolean(), Is.True);
+        var presences = ready.GetProperty("presences").EnumerateArray().ToDictionary(p => p.GetProperty("user_id").GetString()!, p => p.GetProperty("status").GetString());
+        Assert.That(presences, Is.EqualTo(new Dictionary<string, string?> { [first.Id] = "DND", [second.Id] = "ONLINE" }), "the two online members with the lowest ids");
+
+        var rest = await server.ResultAsync("guilds.members", new { guild_id = guildId, after = second.Id }, reader.Token);
+        Assert.That(rest.EnumerateArray().Select(m => (m.GetProperty("user").GetProperty("id").GetString(), m.GetProperty("user").GetProperty("presence").GetString())),
+            Is.EqualTo(new[] { (third.Id, "ONLINE") }), "guilds.members pages on after the last one READY listed");
+
+        // The small guild the owner shares with the third member is not large: its presences are READY's whole.
+        await using var ownerClient = await GatewayClient.IdentifyAsync(server, owner.Token);
+        var ownerReady = ownerClient.Ready.GetProperty("d");
+        var smallGuild = ownerReady.GetProperty("guilds").EnumerateArray().Single(g => g.GetProperty("id").GetString() == small);
+        Assert.That(smallGuild.TryGetProperty("presences_truncated", out _), Is.False, "a small guild has no presences_truncated");
+        Assert.That(ownerReady.GetProperty("presences").EnumerateArray().Select(p => p.GetProperty("user_id").GetString()), Does.Contain(third.Id),
+            "a member of a small guild is listed whatever the large guild's cap");
     }
 
     [Test]

@@ -314,6 +314,8 @@ export type Guild = {
   member_count: number;
   /** READY only (as Discord's `large`): whether the guild has more members than `Gateway:LargeThreshold`. A large guild's presence changes reach only the sessions subscribed to it (`gateway.guildSubscribe`), and READY's presences list only its members who are not OFFLINE; `guilds.members` pages through all of them. Absent from every other guild object. */
   large?: boolean | null;
+  /** READY only, large guilds only: true when READY's presences list only the first `Gateway:ReadyPresencesPerLargeGuild` (100) of the guild's online members in user id order, so more may be online; `guilds.members`, which gives each member's presence, pages on after the last of them. False when READY lists every online member. Absent elsewhere. */
+  presences_truncated?: boolean | null;
 };
 
 /** The payload of GUILD_DELETE: the guild the receiving user is no longer in. */
