@@ -165,8 +165,8 @@ public sealed class PresenceLeases(
                 $"DELETE FROM presence_connections WHERE node = @self AND {SqlDialect.InList(connection, "user_id", "gone")}", new { self, gone }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
         }
 
-        // One statement for all of them (arrays unnested): after 3,000 users connected to a server, one statement each
-        // kept it busy for seconds at its next renewal.
+        // One statement for all of them (arrays unnested), not one per user: after 3,000 users connected to a server
+        // its next renewal made 3,000 round trips.
         var held = claims.Where(c => c.Present).ToArray();
         if (held.Length > 0)
         {
