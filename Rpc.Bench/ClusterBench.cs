@@ -152,6 +152,10 @@ public static class ClusterBench
                 _ = receivers.ReceiveLoopAsync(sockets[i]!, i);
             });
             var identified = connect.Elapsed.TotalSeconds;
+            // Each server's gateway works through the ONLINEs of the identifies (a presence audience read each) after
+            // the replies went out: a subscription made before it is done would receive the rest of them.
+            await WaitForQuietAsync(servers, TimeSpan.FromSeconds(300));
+            var drained = connect.Elapsed.TotalSeconds;
             var subscribe = Encoding.UTF8.GetBytes($$"""{"jsonrpc":"2.0","method":"gateway.guildSubscribe","params":{"guild_id":"{{PresenceGuild}}"},"id":2}""");
             await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = ConnectConcurrency }, async (i, ct) =>
                 await sockets[i]!.SendAsync(subscribe, WebSocketMessageType.Text, true, ct));
@@ -160,7 +164,7 @@ public static class ClusterBench
                 throw new InvalidOperationException($"only {receivers.Subscribed:N0} of {count:N0} subscriptions were answered with true within 120 s");
             }
 
-            notes.Add($"Presence row: {count:N0} connections identified in {identified:0.0} s ({ConnectConcurrency} at a time; connection i on server i mod 3), then all subscribed in {connect.Elapsed.TotalSeconds - identified:0.0} s. One warm-up round (a change to every observer, not counted) runs first, so that round 1 does not measure the JIT's first pass over the fan-out path.");
+            notes.Add($"Presence row: {count:N0} connections identified in {identified:0.0} s ({ConnectConcurrency} at a time; connection i on server i mod 3), the servers quiet again {drained - identified:0.0} s later, then all subscribed in {connect.Elapsed.TotalSeconds - drained:0.0} s. One warm-up round (a change to every observer, not counted) runs first, so that round 1 does not measure the JIT's first pass over the fan-out path.");
             await WaitForQuietAsync(servers, TimeSpan.FromSeconds(120));
 
             var histogram = new LatencyHistogram();
