@@ -238,11 +238,13 @@ public static class ServerComposition
         app.UseSecurityHeaders();
         app.UseRpcOperations();
         app.Use(app.Services.GetRequiredService<ConnectionAdmission>().RefuseExcessAsync);
-        // Before UseWebSockets: a WebSocket writes its queued frames in one system call (issue #18).
-        app.Use(CoalescingUpgradeFeature.Install);
-        app.UseWebSockets();
-        // The pages in wwwroot (copied next to the server's binaries), e.g. /invite_register.html.
-        app.UseStaticFiles();
+        // Only for requests that ask to upgrade: the WebSocket middleware costs every plain POST an allocation.
+        app.UseWhen(CoalescingUpgradeFeature.IsUpgrade, upgrade =>
+        {
+            // Before UseWebSockets: a WebSocket writes its queued frames in one system call (issue #18).
+            upgrade.Use(CoalescingUpgradeFeature.Install);
+            upgrade.UseWebSockets();
+        });
         var http = app.Services.GetRequiredService<HttpRpcEndpoint>();
         var ws = app.Services.GetRequiredService<WebSocketRpcEndpoint>();
         var cors = app.Services.GetRequiredService<OriginPolicy>().Enabled;
@@ -259,6 +261,8 @@ public static class ServerComposition
 
             rpc.Run(context => context.WebSockets.IsWebSocketRequest ? ws.HandleAsync(context) : http.HandleAsync(context));
         });
+        // The pages in wwwroot (copied next to the server's binaries), e.g. /invite_register.html; after /rpc, which never serves a file.
+        app.UseStaticFiles();
         return app;
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Rpc.Server.Security;
+using Rpc.Server.Services;
 
 namespace Rpc.Server.Dispatch;
 
@@ -9,6 +10,11 @@ public sealed class RequestOrigin
     public required CultureInfo Culture { get; init; }
 
     public string? ClientAddress { get; init; }
+
+    private string? addressKey;
+
+    /// <summary>The key per-address limits count this origin under (<see cref="Security.AddressKey"/>), worked out once.</summary>
+    public string AddressKey => addressKey ??= Security.AddressKey.Of(ClientAddress);
 
     public string? UserAgent { get; init; }
 
@@ -68,14 +74,18 @@ public interface IRpcConnection
     Task<bool> TryAuthenticateAsync(string token, Caller caller, CancellationToken cancellationToken);
 }
 
-/// <summary>Gives the connection-aware methods (the gateway's) the call they are running for; services get <c>ServiceCallAccessor</c> instead.</summary>
-public sealed class CallContextAccessor
+/// <summary>
+/// The service call the dispatcher starts, carrying its <see cref="CallContext"/> for the connection-aware methods:
+/// one async-local for both, since every value set on one copies the execution context (issue #18).
+/// </summary>
+public sealed class DispatchedCall(CallContext context) : ServiceCall
 {
-    private static readonly AsyncLocal<CallContext?> CurrentContext = new();
+    public CallContext Context { get; } = context;
+}
 
-    public CallContext Current
-    {
-        get => CurrentContext.Value ?? throw new InvalidOperationException("no JSON-RPC call is running");
-        set => CurrentContext.Value = value;
-    }
+/// <summary>Gives the connection-aware methods (the gateway's) the call they are running for; services get <c>ServiceCallAccessor</c> instead.</summary>
+public sealed class CallContextAccessor(ServiceCallAccessor serviceCalls)
+{
+    public CallContext Current =>
+        (serviceCalls.CurrentOrNull as DispatchedCall)?.Context ?? throw new InvalidOperationException("no JSON-RPC call is running");
 }

@@ -12,7 +12,7 @@ public static class ParameterBinder
     public static object?[] Bind(RpcMethod method, JsonElement? parameters)
     {
         var args = new object?[method.Parameters.Count];
-        var bound = new bool[args.Length];
+        Span<bool> bound = args.Length <= 32 ? stackalloc bool[args.Length] : new bool[args.Length];
         if (parameters is { ValueKind: JsonValueKind.Object } named)
         {
             foreach (var property in named.EnumerateObject())
@@ -43,8 +43,10 @@ public static class ParameterBinder
             }
         }
 
-        foreach (var parameter in method.Parameters)
+        // Indexed, not foreach: enumerating an IReadOnlyList allocates an enumerator on every call.
+        for (var p = 0; p < method.Parameters.Count; p++)
         {
+            var parameter = method.Parameters[p];
             if (bound[parameter.Position])
             {
                 continue;

@@ -14,7 +14,6 @@ namespace Rpc.Server.Dispatch;
 public sealed class RpcDispatcher(
     RpcMethodTable methods,
     Authenticator authenticator,
-    CallContextAccessor callContext,
     ServiceCallAccessor serviceCalls,
     RpcErrorWriter errors,
     ITransientErrors transientErrors,
@@ -170,9 +169,8 @@ public sealed class RpcDispatcher(
             throw RpcException.App(ErrorData.AlreadyIdentified);
         }
 
-        var serviceCall = new ServiceCall { Caller = context.Caller, ClientAddress = context.Origin.ClientAddress, UserAgent = context.Origin.UserAgent, Hashes = context.Hashes };
+        var serviceCall = new DispatchedCall(context) { Caller = context.Caller, ClientAddress = context.Origin.ClientAddress, UserAgent = context.Origin.UserAgent, Hashes = context.Hashes };
         serviceCalls.Current = serviceCall;
-        callContext.Current = context;
         var value = await method.Invoke(args, cancellationToken).ConfigureAwait(false);
 
         // The method says it signs its caller in; the connection (WebSocket only) takes the session it named.

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Text.Encodings.Web;
 using System.Text.Unicode;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
@@ -14,12 +13,6 @@ namespace Rpc.Server.Dispatch;
 /// </summary>
 public sealed class RpcProcessor(RpcDispatcher dispatcher, RpcErrorWriter errors, IOptions<RpcLimitsOptions> limits, IOptions<PasswordOptions> passwords)
 {
-    private static readonly JsonWriterOptions WriterOptions = new()
-    {
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        SkipValidation = true,
-    };
-
     private readonly RpcLimitsOptions limits = limits.Value;
     private readonly int hashesPerMessage = passwords.Value.MaxHashesPerMessage;
 
@@ -28,7 +21,7 @@ public sealed class RpcProcessor(RpcDispatcher dispatcher, RpcErrorWriter errors
     {
         if (!IsValidUtf8(message))
         {
-            using var errorWriter = new Utf8JsonWriter(output, WriterOptions);
+            using var errorWriter = new Utf8JsonWriter(output, PooledBuffers.WriterOptions);
             errors.Write(errorWriter, null, RpcErrorCodes.ParseError, "malformed JSON: the message is not valid UTF-8", origin.Culture);
             return true;
         }
@@ -40,57 +33,68 @@ public sealed class RpcProcessor(RpcDispatcher dispatcher, RpcErrorWriter errors
         }
         catch (JsonException e)
         {
-            using var errorWriter = new Utf8JsonWriter(output, WriterOptions);
+            using var errorWriter = new Utf8JsonWriter(output, PooledBuffers.WriterOptions);
             errors.Write(errorWriter, null, RpcErrorCodes.ParseError, "malformed JSON: " + e.Message, origin.Culture);
             return true;
         }
 
         using (document)
         {
-            // One allowance for the whole message, so a batch shares it whichever transport carried it.
-            var hashes = new HashAllowance(AddressKey.Of(origin.ClientAddress), hashesPerMessage);
-            await using var writer = new Utf8JsonWriter(output, WriterOptions);
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Array)
+            var writer = PooledBuffers.RentWriter(output);
+            try
             {
-                var wrote = await dispatcher.DispatchAsync(root, origin, hashes, writer, cancellationToken).ConfigureAwait(false);
-                await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
-                return wrote;
+                return await WriteRepliesAsync(document.RootElement, origin, writer, cancellationToken).ConfigureAwait(false);
             }
-
-            var count = root.GetArrayLength();
-            if (count == 0 || count > limits.MaxBatchSize)
+            finally
             {
-                var reason = count == 0 ? "empty batch" : $"batch of {count} requests exceeds the limit of {limits.MaxBatchSize}";
-                errors.Write(writer, null, RpcErrorCodes.InvalidRequest, reason, origin.Culture);
-                await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
-                return true;
+                PooledBuffers.Return(writer);
             }
+        }
+    }
 
-            var any = false;
-            writer.WriteStartArray();
-            foreach (var request in root.EnumerateArray())
-            {
-                if (writer.BytesCommitted + writer.BytesPending > limits.MaxBatchReplyBytes)
-                {
-                    any |= dispatcher.Refuse(request, origin, writer, ErrorData.BatchReplyTooLarge(limits.MaxBatchReplyBytes));
-                    continue;
-                }
+    /// <summary>Dispatches one request or a batch and writes the reply; the output is a memory buffer, so the flush is synchronous.</summary>
+    private async ValueTask<bool> WriteRepliesAsync(JsonElement root, RequestOrigin origin, Utf8JsonWriter writer, CancellationToken cancellationToken)
+    {
+        // One allowance for the whole message, so a batch shares it whichever transport carried it.
+        var hashes = new HashAllowance(origin.AddressKey, hashesPerMessage);
+        if (root.ValueKind != JsonValueKind.Array)
+        {
+            var wrote = await dispatcher.DispatchAsync(root, origin, hashes, writer, cancellationToken).ConfigureAwait(false);
+            writer.Flush();
+            return wrote;
+        }
 
-                any |= await dispatcher.DispatchAsync(request, origin, hashes, writer, cancellationToken).ConfigureAwait(false);
-            }
-
-            if (!any)
-            {
-                // An all-notification batch gets no reply at all; drop the '[' already written.
-                writer.Reset();
-                return false;
-            }
-
-            writer.WriteEndArray();
-            await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+        var count = root.GetArrayLength();
+        if (count == 0 || count > limits.MaxBatchSize)
+        {
+            var reason = count == 0 ? "empty batch" : $"batch of {count} requests exceeds the limit of {limits.MaxBatchSize}";
+            errors.Write(writer, null, RpcErrorCodes.InvalidRequest, reason, origin.Culture);
+            writer.Flush();
             return true;
         }
+
+        var any = false;
+        writer.WriteStartArray();
+        foreach (var request in root.EnumerateArray())
+        {
+            if (writer.BytesCommitted + writer.BytesPending > limits.MaxBatchReplyBytes)
+            {
+                any |= dispatcher.Refuse(request, origin, writer, ErrorData.BatchReplyTooLarge(limits.MaxBatchReplyBytes));
+                continue;
+            }
+
+            any |= await dispatcher.DispatchAsync(request, origin, hashes, writer, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (!any)
+        {
+            // An all-notification batch gets no reply at all; drop the '[' not yet flushed.
+            return false;
+        }
+
+        writer.WriteEndArray();
+        writer.Flush();
+        return true;
     }
 
     // System.Text.Json checks UTF-8 only in the strings it decodes; a whole-message check makes

@@ -23,11 +23,18 @@ public static class AddressKey
 
         if (ip.AddressFamily != AddressFamily.InterNetworkV6)
         {
-            return ip.ToString();
+            return IsWrittenAs(ip, address) ? address : ip.ToString();
         }
 
         var bytes = ip.GetAddressBytes();
         Array.Clear(bytes, 8, 8);
         return new IPAddress(bytes) + "/64";
+    }
+
+    // The address as given is already its canonical form (the usual case, from RemoteIpAddress): no new string.
+    private static bool IsWrittenAs(IPAddress ip, string address)
+    {
+        Span<char> canonical = stackalloc char[45];
+        return ip.TryFormat(canonical, out var written) && canonical[..written].SequenceEqual(address);
     }
 }

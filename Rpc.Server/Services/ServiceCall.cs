@@ -7,7 +7,7 @@ namespace Rpc.Server.Services;
 /// password hashes its message may still start. No protocol and no connection: a method that signs a
 /// connection in only records who signed in (<see cref="SignIn"/>); the transport acts on it.
 /// </summary>
-public sealed class ServiceCall
+public class ServiceCall
 {
     /// <summary>The authenticated caller; null for methods open to anyone.</summary>
     public Caller? Caller { get; init; }
@@ -42,4 +42,7 @@ public sealed class ServiceCallAccessor
         get => CurrentCall.Value ?? throw new InvalidOperationException("no call is running");
         set => CurrentCall.Value = value;
     }
+
+    /// <summary>The running call, or null outside one.</summary>
+    public ServiceCall? CurrentOrNull => CurrentCall.Value;
 }

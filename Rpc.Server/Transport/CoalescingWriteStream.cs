@@ -165,6 +165,11 @@ public sealed class CoalescingUpgradeFeature(IHttpUpgradeFeature upgrade) : IHtt
         return Stream;
     }
 
+    /// <summary>Whether the request asks for a WebSocket: an HTTP/1.1 upgrade or an HTTP/2 extended CONNECT.</summary>
+    public static bool IsUpgrade(HttpContext context) =>
+        context.Features.Get<IHttpUpgradeFeature>() is { IsUpgradableRequest: true }
+        || context.Features.Get<IHttpExtendedConnectFeature>() is { IsExtendedConnect: true };
+
     /// <summary>Middleware: wraps the upgrade of every request that may upgrade.</summary>
     public static Task Install(HttpContext context, RequestDelegate next)
     {

@@ -69,14 +69,11 @@ public sealed class ConnectionAdmission(IOptions<ConnectionLimitsOptions> option
     }
 
     /// <summary>HTTP middleware: answers every request on a connection beyond the address's limit with 429 and closes it.</summary>
-    public async Task RefuseExcessAsync(HttpContext context, RequestDelegate next)
-    {
-        if (!refused.ContainsKey(context.Connection.Id))
-        {
-            await next(context).ConfigureAwait(false);
-            return;
-        }
+    public Task RefuseExcessAsync(HttpContext context, RequestDelegate next) =>
+        !refused.ContainsKey(context.Connection.Id) ? next(context) : RefuseAsync(context);
 
+    private async Task RefuseAsync(HttpContext context)
+    {
         var errors = context.RequestServices.GetRequiredService<RpcErrorWriter>();
         context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
         context.Response.Headers.Connection = "close";

@@ -45,46 +45,86 @@ public sealed class HttpRpcEndpoint(RpcProcessor processor, RpcErrorWriter error
         }
 
         // The declared length waits for its turn before the body is read, so a paced body waits in TCP, not in memory.
-        var address = Security.AddressKey.Of(origin.ClientAddress);
+        var address = origin.AddressKey;
         var declared = request.ContentLength ?? 0;
         if (!await WaitTurnAsync(context, address, declared, origin).ConfigureAwait(false))
         {
             return;
         }
 
-        using var body = new Sequence<byte>(ArrayPool<byte>.Shared);
-        if (!await ReadBodyAsync(request.BodyReader, body, context.RequestAborted).ConfigureAwait(false))
+        var reader = request.BodyReader;
+        var first = await reader.ReadAsync(context.RequestAborted).ConfigureAwait(false);
+        if (first.IsCompleted && first.Buffer.Length <= maxBytes && first.Buffer.Length == request.ContentLength)
         {
-            await DrainAsync(context).ConfigureAwait(false);
-            await RefuseAsync(response, StatusCodes.Status413PayloadTooLarge, $"request body larger than {maxBytes} bytes", origin).ConfigureAwait(false);
+            // The usual case: the whole declared body arrived in one read; answered from Kestrel's own buffer, no copy.
+            try
+            {
+                await AnswerAsync(context, first.Buffer, origin).ConfigureAwait(false);
+            }
+            finally
+            {
+                reader.AdvanceTo(first.Buffer.End);
+            }
+
             return;
         }
 
-        // A body without a Content-Length (chunked) is counted once read.
-        if (body.Length > declared && !await WaitTurnAsync(context, address, body.Length - declared, origin, overhead: false).ConfigureAwait(false))
+        var body = PooledBuffers.RentSequence();
+        try
         {
-            return;
-        }
+            if (!await ReadBodyAsync(reader, first, body, context.RequestAborted).ConfigureAwait(false))
+            {
+                await DrainAsync(context).ConfigureAwait(false);
+                await RefuseAsync(response, StatusCodes.Status413PayloadTooLarge, $"request body larger than {maxBytes} bytes", origin).ConfigureAwait(false);
+                return;
+            }
 
-        using var reply = new Sequence<byte>(ArrayPool<byte>.Shared);
-        var replied = await processor.ProcessAsync(body, origin, reply, context.RequestAborted).ConfigureAwait(false);
-        if (origin.RetryAfterSeconds is { } seconds)
-        {
-            response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        }
+            // A body without a Content-Length (chunked) is counted once read.
+            if (body.Length > declared && !await WaitTurnAsync(context, address, body.Length - declared, origin, overhead: false).ConfigureAwait(false))
+            {
+                return;
+            }
 
-        if (!replied)
-        {
-            response.StatusCode = StatusCodes.Status204NoContent;
-            return;
+            await AnswerAsync(context, body.AsReadOnlySequence, origin).ConfigureAwait(false);
         }
-
-        response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = "application/json; charset=utf-8";
-        response.ContentLength = reply.Length;
-        foreach (var segment in reply.AsReadOnlySequence)
+        finally
         {
-            await response.Body.WriteAsync(segment, context.RequestAborted).ConfigureAwait(false);
+            PooledBuffers.Return(body);
+        }
+    }
+
+    private async Task AnswerAsync(HttpContext context, ReadOnlySequence<byte> body, RequestOrigin origin)
+    {
+        var response = context.Response;
+        var reply = PooledBuffers.RentSequence();
+        try
+        {
+            var replied = await processor.ProcessAsync(body, origin, reply, context.RequestAborted).ConfigureAwait(false);
+            if (origin.RetryAfterSeconds is { } seconds)
+            {
+                response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            if (!replied)
+            {
+                response.StatusCode = StatusCodes.Status204NoContent;
+                return;
+            }
+
+            response.StatusCode = StatusCodes.Status200OK;
+            response.ContentType = "application/json; charset=utf-8";
+            response.ContentLength = reply.Length;
+            var output = response.BodyWriter;
+            foreach (var segment in reply.AsReadOnlySequence)
+            {
+                output.Write(segment.Span);
+            }
+
+            await output.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+        }
+        finally
+        {
+            PooledBuffers.Return(reply);
         }
     }
 
@@ -104,11 +144,11 @@ public sealed class HttpRpcEndpoint(RpcProcessor processor, RpcErrorWriter error
         return false;
     }
 
-    private async Task<bool> ReadBodyAsync(PipeReader reader, Sequence<byte> body, CancellationToken cancellationToken)
+    /// <summary>Copies the body into <paramref name="body"/>, starting with the read already made; false past the size limit.</summary>
+    private async Task<bool> ReadBodyAsync(PipeReader reader, ReadResult read, Sequence<byte> body, CancellationToken cancellationToken)
     {
         while (true)
         {
-            var read = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
             var buffer = read.Buffer;
             if (body.Length + buffer.Length > maxBytes)
             {
@@ -127,6 +167,8 @@ public sealed class HttpRpcEndpoint(RpcProcessor processor, RpcErrorWriter error
             {
                 return true;
             }
+
+            read = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 

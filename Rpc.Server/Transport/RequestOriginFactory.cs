@@ -18,7 +18,7 @@ public static class RequestOriginFactory
         var userAgent = request.Headers.UserAgent.ToString();
         return new RequestOrigin
         {
-            Culture = LanguageNegotiator.Negotiate(request.Query["lang"], request.Headers.AcceptLanguage),
+            Culture = LanguageNegotiator.Negotiate(request.QueryString.HasValue ? request.Query["lang"] : default, request.Headers.AcceptLanguage),
             ClientAddress = ClientAddressOf(context),
             UserAgent = userAgent.Length == 0 ? null : userAgent[..Math.Min(userAgent.Length, 512)],
             BearerToken = bearer,

@@ -77,7 +77,7 @@ public sealed class WebSocketRpcConnection : IRpcConnection, IGatewayConnection,
         this.time = time;
         lastMessageAt = time.GetTimestamp();
         Origin = RequestOriginFactory.From(context, this);
-        addressKey = AddressKey.Of(Origin.ClientAddress);
+        addressKey = Origin.AddressKey;
         maxQueuedFrames = gatewayOptions.MaxQueuedFrames;
         maxQueuedBytes = gatewayOptions.MaxQueuedBytes;
         sendTimeout = gatewayOptions.SendTimeout;
