@@ -283,6 +283,10 @@ public static class BenchRun
         // The load comes from one address, which the per-address pace and hash share are there to hold back.
         ["Rpc__PacedBytesPerSecondPerAddress"] = "0",
         ["Passwords__MaxConcurrentHashesPerAddress"] = "1024",
+        // The memory row sends 1,000 logins at once from that address: they wait in the hash queue, not at the door.
+        ["Connections__MaxConnectionsPerAddress"] = "4096",
+        ["Passwords__MaxQueuedHashes"] = "4096",
+        ["Passwords__MaxQueuedHashesPerAddress"] = "4096",
     };
 
     /// <summary>

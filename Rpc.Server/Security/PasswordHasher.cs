@@ -14,11 +14,10 @@ namespace Rpc.Server.Security;
 /// Hashes run in libsodium (through NSec) where it takes the parameters (one lane, 16-byte salt, as every
 /// hash this server writes): it is about twice as fast as the managed Konscious code, which stays for the
 /// rest, and its m KiB are native memory freed when the hash ends, where Konscious left a 19 MiB array per
-/// hash on the large-object heap for the next full collection. Each hash runs on a thread of its own, never
-/// on the thread pool: a hash is tens of milliseconds of CPU, and a few of them on pool threads kept cheap
-/// calls waiting behind them in the pool's queue.
+/// hash on the large-object heap for the next full collection. Hashes run on <see cref="HashThreads"/>, one
+/// per slot, never on the thread pool.
 /// </summary>
-public sealed class PasswordHasher
+public sealed class PasswordHasher : IDisposable
 {
     private const int SaltBytes = 16;
     // libsodium's crypto_pwhash takes exactly this salt length and one lane.
@@ -29,12 +28,14 @@ public sealed class PasswordHasher
     public const string LocalQueueKey = "local";
 
     private readonly HashQueue queue;
+    private readonly HashThreads threads;
     private readonly Lazy<string> dummyHash;
 
     public PasswordHasher(IOptions<PasswordOptions> options)
     {
         this.options = options.Value;
         queue = new HashQueue(this.options.EffectiveMaxConcurrentHashes, this.options.MaxQueuedHashes, this.options.MaxQueuedHashesPerAddress, this.options.EffectiveMaxConcurrentHashesPerAddress, LocalQueueKey);
+        threads = new HashThreads(this.options.EffectiveMaxConcurrentHashes);
         dummyHash = new Lazy<string>(() => Format(this.options.MemoryKiB, this.options.Iterations, this.options.Parallelism, RandomNumberGenerator.GetBytes(SaltBytes), new byte[HashBytes]));
     }
 
@@ -98,18 +99,15 @@ public sealed class PasswordHasher
 
         try
         {
-            // LongRunning: a thread of its own for each hash (at most the slot count at once), not a pool thread.
-            return await Task.Factory.StartNew(
-                () => Argon2(password, salt, memoryKiB, iterations, parallelism, length),
-                CancellationToken.None,
-                TaskCreationOptions.LongRunning,
-                TaskScheduler.Default).ConfigureAwait(false);
+            return await threads.RunAsync(() => Argon2(password, salt, memoryKiB, iterations, parallelism, length)).ConfigureAwait(false);
         }
         finally
         {
             queue.Release(queueKey);
         }
     }
+
+    public void Dispose() => threads.Dispose();
 
     private static byte[] Argon2(string password, byte[] salt, int memoryKiB, int iterations, int parallelism, int length)
     {
