@@ -106,15 +106,20 @@ public static class OperationsComposition
         }
     }
 
-    /// <summary>Middleware that must run before the RPC endpoints: forwarded headers first, so everything after sees the real client.</summary>
-    public static WebApplication UseRpcOperations(this WebApplication app)
+    /// <summary>The client address and scheme from <c>X-Forwarded-*</c>, believed only from <c>Server:TrustedProxies</c>; first in the pipeline.</summary>
+    public static WebApplication UseTrustedProxyHeaders(this WebApplication app)
     {
-        var server = app.Services.GetRequiredService<IOptions<ServerOptions>>().Value;
-        if (server.TrustedProxies.Length > 0)
+        if (app.Services.GetRequiredService<IOptions<ServerOptions>>().Value.TrustedProxies.Length > 0)
         {
             app.UseForwardedHeaders();
         }
 
+        return app;
+    }
+
+    /// <summary>Metrics (to the allowed networks only), health endpoints and the shutdown of WebSockets.</summary>
+    public static WebApplication UseRpcOperations(this WebApplication app)
+    {
         var allowed = NetworkList.Parse(app.Services.GetRequiredService<IOptions<MetricsOptions>>().Value.EffectiveAllowedNetworks);
         app.UseWhen(
             context => context.Request.Path == "/metrics" && !NetworkList.Contains(allowed, context.Connection.RemoteIpAddress),

@@ -234,25 +234,24 @@ public static class ServerComposition
 
     public static WebApplication MapRpcEndpoints(this WebApplication app)
     {
-        // First, so every response (RPC, errors, static files) carries the headers.
-        app.UseSecurityHeaders();
-        app.UseRpcOperations();
+        // Forwarded headers first, so everything after sees the real client.
+        app.UseTrustedProxyHeaders();
         app.Use(app.Services.GetRequiredService<ConnectionAdmission>().RefuseExcessAsync);
-        // Only for requests that ask to upgrade: the WebSocket middleware costs every plain POST an allocation.
-        app.UseWhen(CoalescingUpgradeFeature.IsUpgrade, upgrade =>
-        {
-            // Before UseWebSockets: a WebSocket writes its queued frames in one system call (issue #18).
-            upgrade.Use(CoalescingUpgradeFeature.Install);
-            upgrade.UseWebSockets();
-        });
         var http = app.Services.GetRequiredService<HttpRpcEndpoint>();
         var ws = app.Services.GetRequiredService<WebSocketRpcEndpoint>();
         var cors = app.Services.GetRequiredService<OriginPolicy>().Enabled;
-        // Built here, at start-up, so a contract the generator cannot describe fails the start, not a later call.
-        var openRpc = app.Services.GetRequiredService<Dispatch.OpenRpc.OpenRpcDocument>();
-        app.MapGet("/openrpc.json", () => Results.Bytes(openRpc.Utf8, "application/json"));
+        // /rpc next and on its own branch: every call skips the routing and the middleware of pages, metrics and
+        // health, and since it never answers HTML its security headers are set as it arrives (issue #18).
         app.Map("/rpc", rpc =>
         {
+            rpc.UseJsonSecurityHeaders();
+            // Only for requests that ask to upgrade: the WebSocket middleware costs every plain POST an allocation.
+            rpc.UseWhen(CoalescingUpgradeFeature.IsUpgrade, upgrade =>
+            {
+                // Before UseWebSockets: a WebSocket writes its queued frames in one system call (issue #18).
+                upgrade.Use(CoalescingUpgradeFeature.Install);
+                upgrade.UseWebSockets();
+            });
             if (cors)
             {
                 // Answers the preflight (OPTIONS) itself and adds Access-Control-Allow-Origin for allowed origins.
@@ -261,7 +260,15 @@ public static class ServerComposition
 
             rpc.Run(context => context.WebSockets.IsWebSocketRequest ? ws.HandleAsync(context) : http.HandleAsync(context));
         });
-        // The pages in wwwroot (copied next to the server's binaries), e.g. /invite_register.html; after /rpc, which never serves a file.
+
+        // Everything else (metrics, health, OpenRPC, pages, 404s) gets the headers its content type calls for.
+        app.UseSecurityHeaders();
+        app.UseRpcOperations();
+        app.UseRouting();
+        // Built here, at start-up, so a contract the generator cannot describe fails the start, not a later call.
+        var openRpc = app.Services.GetRequiredService<Dispatch.OpenRpc.OpenRpcDocument>();
+        app.MapGet("/openrpc.json", () => Results.Bytes(openRpc.Utf8, "application/json"));
+        // The pages in wwwroot (copied next to the server's binaries), e.g. /invite_register.html.
         app.UseStaticFiles();
         return app;
     }

@@ -13,8 +13,15 @@ public sealed class RequestOrigin
 
     private string? addressKey;
 
-    /// <summary>The key per-address limits count this origin under (<see cref="Security.AddressKey"/>), worked out once.</summary>
-    public string AddressKey => addressKey ??= Security.AddressKey.Of(ClientAddress);
+    /// <summary>
+    /// The key per-address limits count this origin under (<see cref="Security.AddressKey"/>): given by a transport that
+    /// has the parsed address, or worked out once from <see cref="ClientAddress"/>.
+    /// </summary>
+    public string AddressKey
+    {
+        get => addressKey ??= Security.AddressKey.Of(ClientAddress);
+        init => addressKey = value;
+    }
 
     public string? UserAgent { get; init; }
 

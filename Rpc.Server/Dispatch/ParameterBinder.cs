@@ -17,10 +17,8 @@ public static class ParameterBinder
         {
             foreach (var property in named.EnumerateObject())
             {
-                if (!method.ParametersByName.TryGetValue(property.Name, out var parameter))
-                {
-                    throw RpcException.InvalidParams($"unknown parameter '{property.Name}'; {method.Name} takes {Describe(method)}");
-                }
+                var parameter = Named(method, property)
+                    ?? throw RpcException.InvalidParams($"unknown parameter '{property.Name}'; {method.Name} takes {Describe(method)}");
 
                 args[parameter.Position] = Convert(parameter, property.Value);
                 bound[parameter.Position] = true;
@@ -61,6 +59,20 @@ public static class ParameterBinder
         }
 
         return args;
+    }
+
+    // Compared as UTF-8, so a call does not allocate its parameter names as strings; methods take a handful.
+    private static RpcParameter? Named(RpcMethod method, JsonProperty property)
+    {
+        for (var p = 0; p < method.Parameters.Count; p++)
+        {
+            if (property.NameEquals(method.Parameters[p].WireNameUtf8))
+            {
+                return method.Parameters[p];
+            }
+        }
+
+        return null;
     }
 
     private static object? Convert(RpcParameter parameter, JsonElement value)

@@ -46,12 +46,13 @@ public sealed class RpcDispatcher(
             return true;
         }
 
-        using var call = CallTelemetry.Start(methods.TryGet(methodName!, out _) ? methodName! : CallTelemetry.UnknownMethod, origin.Connection is not null);
+        var known = methods.TryGet(methodName!, out var method);
+        using var call = CallTelemetry.Start(known ? method.Name : CallTelemetry.UnknownMethod, origin.Connection is not null);
         var context = new CallContext { Origin = origin, Hashes = hashes, Token = auth ?? origin.BearerToken ?? origin.Connection?.Token };
         try
         {
-            var result = await InvokeAsync(methodName!, parameters, context, call, cancellationToken).ConfigureAwait(false);
-            security.Succeeded(methodName!, context.Caller?.UserId, origin.ClientAddress, result.Value);
+            var value = await InvokeAsync(known ? method : null, methodName!, parameters, context, call, cancellationToken).ConfigureAwait(false);
+            security.Succeeded(methodName!, context.Caller?.UserId, origin.ClientAddress, value);
             if (!hasId)
             {
                 return false;
@@ -62,7 +63,7 @@ public sealed class RpcDispatcher(
             writer.WritePropertyName("id"u8);
             id.WriteTo(writer);
             writer.WritePropertyName("result"u8);
-            JsonSerializer.Serialize(writer, result.Value, result.Type, RpcJson.Options);
+            JsonSerializer.Serialize(writer, value, method.ResultTypeInfo);
             writer.WriteEndObject();
             return true;
         }
@@ -140,9 +141,10 @@ public sealed class RpcDispatcher(
         return true;
     }
 
-    private async ValueTask<(object? Value, Type Type)> InvokeAsync(string methodName, JsonElement? parameters, CallContext context, CallTelemetry call, CancellationToken cancellationToken)
+    /// <summary>Runs <paramref name="method"/> (null when <paramref name="methodName"/> names none) and returns its result.</summary>
+    private async ValueTask<object?> InvokeAsync(RpcMethod? method, string methodName, JsonElement? parameters, CallContext context, CallTelemetry call, CancellationToken cancellationToken)
     {
-        if (!methods.TryGet(methodName, out var method))
+        if (method is null)
         {
             // Echo at most 100 characters of the name, so a megabyte of method name does not come back whole.
             var shown = methodName.Length > 100 ? methodName[..100] + "…" : methodName;
@@ -180,7 +182,7 @@ public sealed class RpcDispatcher(
             throw RpcException.App(ErrorData.AlreadyIdentified);
         }
 
-        return (value, method.ResultType);
+        return value;
     }
 
     private static string? ValidateEnvelope(JsonElement request, out string? method, out JsonElement? parameters, out string? auth)

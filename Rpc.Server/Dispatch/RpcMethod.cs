@@ -14,22 +14,36 @@ public sealed class RpcMethod
 
     public required IReadOnlyList<RpcParameter> Parameters { get; init; }
 
-    /// <summary>Wire parameter names to their position, for binding named params.</summary>
+    /// <summary>The parameters by wire name.</summary>
     public required IReadOnlyDictionary<string, RpcParameter> ParametersByName { get; init; }
 
     public required Type ResultType { get; init; }
+
+    /// <summary>How the result is written: resolved once, not looked up on every call.</summary>
+    public required System.Text.Json.Serialization.Metadata.JsonTypeInfo ResultTypeInfo { get; init; }
 
     /// <summary>The contract interface's member, whose doc comments describe the method in the OpenRPC document.</summary>
     public required System.Reflection.MethodInfo Method { get; init; }
 
     /// <summary>Runs the method on its service with bound arguments and returns its boxed result.</summary>
-    public required Func<object?[], CancellationToken, Task<object?>> Invoke { get; init; }
+    public required Func<object?[], CancellationToken, ValueTask<object?>> Invoke { get; init; }
 }
 
 /// <summary>A parameter of a wire method, with what binding needs to know.</summary>
 public sealed class RpcParameter
 {
-    public required string WireName { get; init; }
+    public required string WireName
+    {
+        get;
+        init
+        {
+            field = value;
+            WireNameUtf8 = System.Text.Encoding.UTF8.GetBytes(value);
+        }
+    }
+
+    /// <summary><see cref="WireName"/> in UTF-8, as params objects are read.</summary>
+    public byte[] WireNameUtf8 { get; private init; } = [];
 
     public required int Position { get; init; }
 

@@ -125,12 +125,13 @@ public sealed class RpcMethodTable
             Parameters = parameters,
             ParametersByName = parameters.ToFrozenDictionary(p => p.WireName, StringComparer.Ordinal),
             ResultType = resultType,
+            ResultTypeInfo = RpcJson.Options.GetTypeInfo(resultType),
             Method = method,
             Invoke = CompileInvoker(method, target, resultType),
         };
     }
 
-    private static Func<object?[], CancellationToken, Task<object?>> CompileInvoker(MethodInfo method, object target, Type resultType)
+    private static Func<object?[], CancellationToken, ValueTask<object?>> CompileInvoker(MethodInfo method, object target, Type resultType)
     {
         var args = Expression.Parameter(typeof(object?[]), "args");
         var token = Expression.Parameter(typeof(CancellationToken), "cancellationToken");
@@ -141,10 +142,14 @@ public sealed class RpcMethodTable
         var call = Expression.Call(Expression.Constant(target, method.DeclaringType!), method, callArgs);
         var box = typeof(RpcMethodTable).GetMethod(nameof(BoxResult), BindingFlags.NonPublic | BindingFlags.Static)!.MakeGenericMethod(resultType);
         var body = Expression.Call(box, call);
-        return Expression.Lambda<Func<object?[], CancellationToken, Task<object?>>>(body, args, token).Compile();
+        return Expression.Lambda<Func<object?[], CancellationToken, ValueTask<object?>>>(body, args, token).Compile();
     }
 
-    private static async Task<object?> BoxResult<T>(Task<T> task) => await task.ConfigureAwait(false);
+    // A method that finished synchronously (a cached answer, say) is boxed without an async state machine.
+    private static ValueTask<object?> BoxResult<T>(Task<T> task) =>
+        task.IsCompletedSuccessfully ? new ValueTask<object?>(task.Result) : AwaitResult(task);
+
+    private static async ValueTask<object?> AwaitResult<T>(Task<T> task) => await task.ConfigureAwait(false);
 }
 
 /// <summary>A service registered with the dispatcher: the contract interface and the object implementing it.</summary>

@@ -16,6 +16,17 @@ public static class AddressKey
             return address ?? "unknown";
         }
 
+        return ip.AddressFamily != AddressFamily.InterNetworkV6 && IsWrittenAs(ip, address) ? address : Of(ip);
+    }
+
+    /// <summary>The key of a parsed address; an IPv4 address's is its own (cached) text, so a connection's requests share one string.</summary>
+    public static string Of(IPAddress? ip)
+    {
+        if (ip is null)
+        {
+            return "unknown";
+        }
+
         if (ip.IsIPv4MappedToIPv6)
         {
             return ip.MapToIPv4().ToString();
@@ -23,7 +34,7 @@ public static class AddressKey
 
         if (ip.AddressFamily != AddressFamily.InterNetworkV6)
         {
-            return IsWrittenAs(ip, address) ? address : ip.ToString();
+            return ip.ToString();
         }
 
         var bytes = ip.GetAddressBytes();

@@ -24,6 +24,7 @@ public sealed class ConnectionAdmission(IOptions<ConnectionLimitsOptions> option
     private readonly Dictionary<string, int> perAddress = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> refused = new(StringComparer.Ordinal);
     private readonly Lock gate = new();
+    private int refusedCount;
 
     /// <summary>Open connections counted for <paramref name="address"/> now.</summary>
     public int OpenFrom(string address)
@@ -49,6 +50,7 @@ public sealed class ConnectionAdmission(IOptions<ConnectionLimitsOptions> option
         if (!admitted)
         {
             refused[connection.ConnectionId] = 0;
+            Interlocked.Increment(ref refusedCount);
         }
 
         try
@@ -64,18 +66,20 @@ public sealed class ConnectionAdmission(IOptions<ConnectionLimitsOptions> option
             else
             {
                 refused.TryRemove(connection.ConnectionId, out _);
+                Interlocked.Decrement(ref refusedCount);
             }
         }
     }
 
     /// <summary>HTTP middleware: answers every request on a connection beyond the address's limit with 429 and closes it.</summary>
     public Task RefuseExcessAsync(HttpContext context, RequestDelegate next) =>
-        !refused.ContainsKey(context.Connection.Id) ? next(context) : RefuseAsync(context);
+        Volatile.Read(ref refusedCount) == 0 || !refused.ContainsKey(context.Connection.Id) ? next(context) : RefuseAsync(context);
 
     private async Task RefuseAsync(HttpContext context)
     {
         var errors = context.RequestServices.GetRequiredService<RpcErrorWriter>();
         context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+        SecurityHeaders.SetJson(context.Response);
         context.Response.Headers.Connection = "close";
         context.Response.ContentType = "application/json; charset=utf-8";
         var body = errors.Standalone(RpcErrorCodes.InvalidRequest, ErrorData.TooManyHttpConnectionsFromAddress, RequestOriginFactory.From(context).Culture);

@@ -52,14 +52,16 @@ public sealed class HttpRpcEndpoint(RpcProcessor processor, RpcErrorWriter error
             return;
         }
 
+        // Read once: Kestrel takes a lock on every read of RequestAborted.
+        var aborted = context.RequestAborted;
         var reader = request.BodyReader;
-        var first = await reader.ReadAsync(context.RequestAborted).ConfigureAwait(false);
+        var first = await reader.ReadAsync(aborted).ConfigureAwait(false);
         if (first.IsCompleted && first.Buffer.Length <= maxBytes && first.Buffer.Length == request.ContentLength)
         {
             // The usual case: the whole declared body arrived in one read; answered from Kestrel's own buffer, no copy.
             try
             {
-                await AnswerAsync(context, first.Buffer, origin).ConfigureAwait(false);
+                await AnswerAsync(context, first.Buffer, origin, aborted).ConfigureAwait(false);
             }
             finally
             {
@@ -72,7 +74,7 @@ public sealed class HttpRpcEndpoint(RpcProcessor processor, RpcErrorWriter error
         var body = PooledBuffers.RentSequence();
         try
         {
-            if (!await ReadBodyAsync(reader, first, body, context.RequestAborted).ConfigureAwait(false))
+            if (!await ReadBodyAsync(reader, first, body, aborted).ConfigureAwait(false))
             {
                 await DrainAsync(context).ConfigureAwait(false);
                 await RefuseAsync(response, StatusCodes.Status413PayloadTooLarge, $"request body larger than {maxBytes} bytes", origin).ConfigureAwait(false);
@@ -85,7 +87,7 @@ public sealed class HttpRpcEndpoint(RpcProcessor processor, RpcErrorWriter error
                 return;
             }
 
-            await AnswerAsync(context, body.AsReadOnlySequence, origin).ConfigureAwait(false);
+            await AnswerAsync(context, body.AsReadOnlySequence, origin, aborted).ConfigureAwait(false);
         }
         finally
         {
@@ -93,13 +95,13 @@ public sealed class HttpRpcEndpoint(RpcProcessor processor, RpcErrorWriter error
         }
     }
 
-    private async Task AnswerAsync(HttpContext context, ReadOnlySequence<byte> body, RequestOrigin origin)
+    private async Task AnswerAsync(HttpContext context, ReadOnlySequence<byte> body, RequestOrigin origin, CancellationToken aborted)
     {
         var response = context.Response;
         var reply = PooledBuffers.RentSequence();
         try
         {
-            var replied = await processor.ProcessAsync(body, origin, reply, context.RequestAborted).ConfigureAwait(false);
+            var replied = await processor.ProcessAsync(body, origin, reply, aborted).ConfigureAwait(false);
             if (origin.RetryAfterSeconds is { } seconds)
             {
                 response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -120,7 +122,7 @@ public sealed class HttpRpcEndpoint(RpcProcessor processor, RpcErrorWriter error
                 output.Write(segment.Span);
             }
 
-            await output.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+            await output.FlushAsync(aborted).ConfigureAwait(false);
         }
         finally
         {
@@ -217,7 +219,13 @@ public sealed class HttpRpcEndpoint(RpcProcessor processor, RpcErrorWriter error
             return false;
         }
 
-        var mediaType = contentType.Split(';')[0].Trim();
+        var mediaType = contentType.AsSpan();
+        if (mediaType.IndexOf(';') is var end and >= 0)
+        {
+            mediaType = mediaType[..end];
+        }
+
+        mediaType = mediaType.Trim();
         return mediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
             || mediaType.Equals("application/json-rpc", StringComparison.OrdinalIgnoreCase)
             || mediaType.Equals("application/jsonrequest", StringComparison.OrdinalIgnoreCase);

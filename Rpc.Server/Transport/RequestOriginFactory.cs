@@ -16,10 +16,12 @@ public static class RequestOriginFactory
         }
 
         var userAgent = request.Headers.UserAgent.ToString();
+        var ip = context.Connection.RemoteIpAddress;
         return new RequestOrigin
         {
             Culture = LanguageNegotiator.Negotiate(request.QueryString.HasValue ? request.Query["lang"] : default, request.Headers.AcceptLanguage),
             ClientAddress = ClientAddressOf(context),
+            AddressKey = Security.AddressKey.Of(ip),
             UserAgent = userAgent.Length == 0 ? null : userAgent[..Math.Min(userAgent.Length, 512)],
             BearerToken = bearer,
             Connection = connection,

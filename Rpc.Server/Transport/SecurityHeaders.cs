@@ -15,21 +15,41 @@ public static class SecurityHeaders
     /// <summary>The policy of every other response (JSON has nothing to load).</summary>
     public const string DefaultPolicy = "default-src 'none'; frame-ancestors 'none'";
 
+    /// <summary>
+    /// Middleware for responses of any type: the policy is chosen by the Content-Type the response starts with.
+    /// </summary>
     public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app) =>
         app.Use((context, next) =>
         {
-            var response = context.Response;
-            response.OnStarting(static state =>
+            context.Response.OnStarting(static state =>
             {
                 var response = (HttpResponse)state;
-                var headers = response.Headers;
-                headers.XContentTypeOptions = "nosniff";
-                headers["Referrer-Policy"] = "no-referrer";
-                headers.XFrameOptions = "DENY";
                 var html = response.ContentType?.StartsWith("text/html", StringComparison.OrdinalIgnoreCase) == true;
-                headers.ContentSecurityPolicy = html ? HtmlPolicy : DefaultPolicy;
+                Set(response.Headers, html ? HtmlPolicy : DefaultPolicy);
                 return Task.CompletedTask;
-            }, response);
+            }, context.Response);
             return next(context);
         });
+
+    /// <summary>
+    /// Middleware for a branch that never answers HTML (<c>/rpc</c>): the headers are set as the request arrives,
+    /// without a callback at the start of every response.
+    /// </summary>
+    public static IApplicationBuilder UseJsonSecurityHeaders(this IApplicationBuilder app) =>
+        app.Use((context, next) =>
+        {
+            SetJson(context.Response);
+            return next(context);
+        });
+
+    /// <summary>The headers of a response that is not HTML, set before it starts.</summary>
+    public static void SetJson(HttpResponse response) => Set(response.Headers, DefaultPolicy);
+
+    private static void Set(IHeaderDictionary headers, string policy)
+    {
+        headers.XContentTypeOptions = "nosniff";
+        headers["Referrer-Policy"] = "no-referrer";
+        headers.XFrameOptions = "DENY";
+        headers.ContentSecurityPolicy = policy;
+    }
 }

@@ -241,8 +241,13 @@ public sealed class AddressKeyTests
     [TestCase("2001:db8:1:2::1", "2001:db8:1:2::/64")]
     [TestCase("::1", "::/64")]
     [TestCase(null, "unknown")]
-    public void Of_GroupsIpv6ByPrefix_AndIpv4ByAddress(string? address, string expected) =>
+    public void Of_GroupsIpv6ByPrefix_AndIpv4ByAddress(string? address, string expected)
+    {
         Assert.That(Rpc.Server.Security.AddressKey.Of(address), Is.EqualTo(expected));
+        // The transports key a parsed address (the connection's) the same way.
+        var parsed = address is null ? null : System.Net.IPAddress.Parse(address);
+        Assert.That(Rpc.Server.Security.AddressKey.Of(parsed), Is.EqualTo(expected));
+    }
 
     [Test]
     public void Limiter_AddressesInOneIpv6Prefix_ShareTheAddressBucket()

@@ -28,14 +28,37 @@ public sealed class SecurityHeadersTests
         Assert.That(refused.StatusCode, Is.EqualTo(HttpStatusCode.MethodNotAllowed));
         AssertCommonHeaders(refused);
 
+        using var unsupported = await server.Http.PostAsync("/rpc", new StringContent("x", System.Text.Encoding.UTF8, "text/plain"));
+        Assert.That(unsupported.StatusCode, Is.EqualTo(HttpStatusCode.UnsupportedMediaType));
+        AssertCommonHeaders(unsupported);
+        Assert.That(unsupported.Headers.GetValues("Content-Security-Policy").Single(), Is.EqualTo(SecurityHeaders.DefaultPolicy));
+
         using var missing = await server.Http.GetAsync("/no-such-page");
         Assert.That(missing.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
         AssertCommonHeaders(missing);
+        Assert.That(missing.Headers.GetValues("Content-Security-Policy").Single(), Is.EqualTo(SecurityHeaders.DefaultPolicy));
+
+        using var openRpc = await server.Http.GetAsync("/openrpc.json");
+        AssertCommonHeaders(openRpc);
+    }
+
+    [Test]
+    public async Task ServedPage_GetsTheHtmlPolicy_AndItsScriptTheDefault()
+    {
+        var server = SharedServer.Instance;
+        using var page = await server.Http.GetAsync("/invite_register.html");
+        Assert.That(page.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        AssertCommonHeaders(page);
+        Assert.That(page.Headers.GetValues("Content-Security-Policy").Single(), Is.EqualTo(SecurityHeaders.HtmlPolicy));
+
+        using var script = await server.Http.GetAsync("/invite_register.js");
+        AssertCommonHeaders(script);
+        Assert.That(script.Headers.GetValues("Content-Security-Policy").Single(), Is.EqualTo(SecurityHeaders.DefaultPolicy));
     }
 
     /// <summary>
-    /// No HTML page exists yet; this serves one through the same middleware (registered first, as
-    /// MapRpcEndpoints does, so static files added later get it too) and checks the page policy.
+    /// Serves a page through the same middleware (MapRpcEndpoints registers it ahead of everything but
+    /// /rpc, so static files and any page added later get it) and checks the page policy.
     /// </summary>
     [Test]
     public async Task HtmlResponse_GetsStrictContentSecurityPolicy()
