@@ -258,6 +258,7 @@ public static class BenchRun
 
             notes.Add("Ratio: measured / ceiling for throughput, and measured / target for latency and memory. \"driver\" is the load driver's own CPU (cores busy), \"server\" the measured process's.");
             notes.Add("The bench server runs with the default settings except logging at Warning and very high login rate limits (every request comes from 127.0.0.1).");
+            notes.Add("The ceiling runs on the server's runtime settings (the thread pool's workers do not spin before they sleep, Rpc.Server.csproj), so its ratios measure the server's code; the setting took about 12 % off both processes' CPU per HTTP call.");
             notes.Add("`users.check` answers are cached by default (`Accounts:CheckCacheSeconds`, 5 s): the throughput, batch and half-load rows repeat the same names, so they measure the cached path; the scale rows run with the cache off, so they measure the index look-up.");
             return await table.WriteReportAsync(
                 "Benchmark results",

@@ -18,8 +18,11 @@ namespace Rpc.Server;
 /// </summary>
 public static class OperationsComposition
 {
-    /// <summary>The meters exported besides the server's own: .NET runtime, Kestrel and ASP.NET Core hosting.</summary>
-    private static readonly string[] PlatformMeters = ["System.Runtime", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Hosting"];
+    /// <summary>The meters exported besides the server's own: the .NET runtime and Kestrel's connections.</summary>
+    private static readonly string[] PlatformMeters = ["System.Runtime", "Microsoft.AspNetCore.Server.Kestrel"];
+
+    /// <summary>ASP.NET Core's per-request meter, exported when <see cref="MetricsOptions.HttpRequests"/> is on.</summary>
+    private const string HostingMeter = "Microsoft.AspNetCore.Hosting";
 
     public static IServiceCollection AddRpcOperations(this IServiceCollection services, IConfiguration configuration)
     {
@@ -71,12 +74,18 @@ public static class OperationsComposition
         }
 
         var telemetry = configuration.GetSection(TelemetryOptions.Section).Get<TelemetryOptions>() ?? new TelemetryOptions();
+        var metricsOptions = configuration.GetSection(MetricsOptions.Section).Get<MetricsOptions>() ?? new MetricsOptions();
         var otlp = telemetry.OtlpEndpoint is { Length: > 0 } || configuration["OTEL_EXPORTER_OTLP_ENDPOINT"] is { Length: > 0 };
         services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("rpc-server", serviceVersion: ServerVersion.Informational))
             .WithMetrics(metrics =>
             {
                 metrics.AddMeter(ServerMetrics.MeterName).AddMeter(PlatformMeters).AddPrometheusExporter();
+                if (metricsOptions.HttpRequests)
+                {
+                    metrics.AddMeter(HostingMeter);
+                }
+
                 if (otlp)
                 {
                     metrics.AddOtlpExporter(o => ConfigureOtlp(o, telemetry, "v1/metrics"));

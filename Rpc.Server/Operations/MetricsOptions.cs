@@ -13,6 +13,14 @@ public sealed class MetricsOptions
     /// <summary>Client addresses or CIDR ranges allowed to scrape; others get 403. Empty: loopback only.</summary>
     public string[] AllowedNetworks { get; set; } = [];
 
+    /// <summary>
+    /// Also export ASP.NET Core's per-request <c>http.server.*</c> metrics (every HTTP request's duration by status
+    /// and route, requests in flight). Off by default: each JSON-RPC call is already counted in
+    /// <c>rpc.server.call.duration</c> and each HTTP refusal in <c>rpc.http.refusals</c>, and the duplicate costs every
+    /// call about 2 % more CPU (issue #18).
+    /// </summary>
+    public bool HttpRequests { get; set; }
+
     /// <summary>The networks in effect.</summary>
     public string[] EffectiveAllowedNetworks => AllowedNetworks.Length == 0 ? Loopback : AllowedNetworks;
 }

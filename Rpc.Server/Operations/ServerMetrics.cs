@@ -33,6 +33,7 @@ public static class ServerMetrics
     private static readonly Histogram<double> PacingWait = Meter.CreateHistogram(
         "rpc.pacing.wait", "s", "time a message waited for its client address's pace (Rpc:PacedBytesPerSecondPerAddress)",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
+    private static readonly Counter<long> HttpRefusals = Meter.CreateCounter<long>("rpc.http.refusals", "{response}", "HTTP requests refused before any JSON-RPC call ran, by status code: 405, 413, 415 and 429 of /rpc, and the 429 of a connection past its address's limit");
     private static readonly Counter<long> DatabaseBusy = Meter.CreateCounter<long>("rpc.database.busy_errors", "{error}", "calls answered 'database busy or unavailable'");
     // Counted in two fields and read at each collection: an Add on a counter looks its labels up on every call, and
     // users.check is the hottest anonymous call (issue #18).
@@ -83,6 +84,9 @@ public static class ServerMetrics
 
     /// <summary>A limit refused a request; <paramref name="limiter"/> names it (snake_case, from a fixed set).</summary>
     public static void RateLimited(string limiter) => RateLimitRefusals.Add(1, new KeyValuePair<string, object?>("limiter", limiter));
+
+    /// <summary>An HTTP request to <c>/rpc</c> was answered with <paramref name="status"/> before any call ran.</summary>
+    public static void HttpRefused(int status) => HttpRefusals.Add(1, new KeyValuePair<string, object?>("http.response.status_code", status));
 
     public static void HashQueued() => HashQueue.Add(1);
 

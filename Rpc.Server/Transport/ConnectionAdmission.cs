@@ -78,6 +78,7 @@ public sealed class ConnectionAdmission(IOptions<ConnectionLimitsOptions> option
     private async Task RefuseAsync(HttpContext context)
     {
         var errors = context.RequestServices.GetRequiredService<RpcErrorWriter>();
+        Operations.ServerMetrics.HttpRefused(StatusCodes.Status429TooManyRequests);
         context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
         SecurityHeaders.SetJson(context.Response);
         context.Response.Headers.Connection = "close";

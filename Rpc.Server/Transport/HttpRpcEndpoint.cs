@@ -233,6 +233,7 @@ public sealed class HttpRpcEndpoint(RpcProcessor processor, RpcErrorWriter error
 
     private async Task RefuseAsync(HttpResponse response, int status, string data, RequestOrigin origin)
     {
+        Operations.ServerMetrics.HttpRefused(status);
         response.StatusCode = status;
         response.ContentType = "application/json; charset=utf-8";
         await response.Body.WriteAsync(errors.Standalone(RpcErrorCodes.InvalidRequest, data, origin.Culture)).ConfigureAwait(false);

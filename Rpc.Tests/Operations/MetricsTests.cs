@@ -34,6 +34,11 @@ public sealed class MetricsTests
         }
 
         await Post("""{"jsonrpc":"2.0","method":"users.create","params":{"username":"metrics1","password":"correct horse battery"},"id":1}""");
+        using (var refused = await server.Http.PostAsync(rpc, new StringContent("{}", Encoding.UTF8, "text/plain")))
+        {
+            Assert.That(refused.StatusCode, Is.EqualTo(HttpStatusCode.UnsupportedMediaType));
+        }
+
         await Post("""{"jsonrpc":"2.0","method":"users.check","params":["metrics1"],"id":2}""");
         await Post("""{"jsonrpc":"2.0","method":"users.check","params":["metrics1"],"id":3}""");
         for (var i = 0; i < 3; i++)
@@ -57,6 +62,9 @@ public sealed class MetricsTests
         Assert.That(Sample(text, "rpc_server_call_duration_seconds_count", "rpc_method=\"users.auth\"", "rpc_outcome=\"error\"", "rpc_transport=\"http\""), Is.EqualTo("3"));
         Assert.That(Sample(text, "rpc_server_call_duration_seconds_bucket", "rpc_method=\"users.create\"", "le=\"+Inf\""), Is.EqualTo("1"));
         Assert.That(Sample(text, "rpc_rate_limit_refusals_total", "limiter=\"login\""), Is.EqualTo("1"));
+        Assert.That(Sample(text, "rpc_http_refusals_total", "http_response_status_code=\"415\""), Is.EqualTo("1"));
+        // ASP.NET Core's per-request metrics are off unless Metrics:HttpRequests turns them on (see the next test).
+        Assert.That(Sample(text, "http_server_request_duration_seconds_count"), Is.Null);
         // Process-wide counts (other tests' servers share the meter): this test made at least one of each.
         Assert.That(long.Parse(Sample(text, "rpc_users_check_cache_lookups_total", "result=\"hit\"") ?? "0", System.Globalization.CultureInfo.InvariantCulture), Is.GreaterThanOrEqualTo(1));
         Assert.That(long.Parse(Sample(text, "rpc_users_check_cache_lookups_total", "result=\"miss\"") ?? "0", System.Globalization.CultureInfo.InvariantCulture), Is.GreaterThanOrEqualTo(1));
@@ -65,7 +73,7 @@ public sealed class MetricsTests
         {
             "rpc_gateway_sessions_attached", "rpc_gateway_events_sent_total", "rpc_gateway_events_dropped_total",
             "rpc_gateway_slow_consumer_closes_total", "rpc_passwords_hash_queue_length", "rpc_passwords_hash_queue_wait_seconds_count",
-            "rpc_database_busy_errors_total", "kestrel_active_connections", "http_server_request_duration_seconds_count",
+            "rpc_database_busy_errors_total", "kestrel_active_connections",
             "dotnet_gc_collections_total", "dotnet_process_cpu_time_seconds_total", "target_info",
         })
         {
@@ -80,6 +88,17 @@ public sealed class MetricsTests
         Assert.That(exitCode, Is.EqualTo(0).Or.EqualTo(3), report);
         var findings = report.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.That(findings.Where(line => !(line.StartsWith("dotnet_", StringComparison.Ordinal) && line.Contains("_count\" suffix", StringComparison.Ordinal))), Is.Empty, report);
+    }
+
+    [Test]
+    public async Task Metrics_HttpRequestsOn_ExportsAspNetCoreRequestDurations()
+    {
+        await using var server = await RpcTestServer.StartAsync(new Dictionary<string, string?> { ["Metrics:HttpRequests"] = "true" });
+        using (await server.PostAsync("""{"jsonrpc":"2.0","method":"users.check","params":["x"],"id":1}""")) { }
+        // Recorded as the request ends, which may be just after the client has its reply.
+        var text = "";
+        await Eventually.WaitUntilAsync(async () =>
+            Sample(text = await server.Http.GetStringAsync("/metrics"), "http_server_request_duration_seconds_count", "http_response_status_code=\"200\"") is not null);
     }
 
     [Test]
