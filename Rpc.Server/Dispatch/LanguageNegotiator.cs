@@ -22,6 +22,13 @@ public static class LanguageNegotiator
     /// <summary>The languages error messages exist in, by their culture names.</summary>
     public static IReadOnlyList<string> Supported { get; } = [English.Name, Chinese.Name, French.Name, Turkish.Name];
 
+    // A browser sends the same Accept-Language on every request: its answer is remembered rather than parsed again
+    // (a parse allocates a value per range). Bounded: past the count the table starts over; long headers are not kept.
+    private const int MaxRememberedHeaders = 1024;
+    private const int MaxRememberedHeaderLength = 256;
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, CultureInfo> ByHeader = new(StringComparer.Ordinal);
+    private static int remembered;
+
     public static CultureInfo Negotiate(string? queryLanguage, string? acceptLanguage)
     {
         if (!string.IsNullOrWhiteSpace(queryLanguage) && Match(queryLanguage.Trim()) is { } fromQuery)
@@ -29,8 +36,35 @@ public static class LanguageNegotiator
             return fromQuery;
         }
 
-        if (string.IsNullOrWhiteSpace(acceptLanguage)
-            || !StringWithQualityHeaderValue.TryParseList([acceptLanguage], out var ranges))
+        if (string.IsNullOrWhiteSpace(acceptLanguage))
+        {
+            return NoPreference;
+        }
+
+        if (acceptLanguage.Length > MaxRememberedHeaderLength)
+        {
+            return FromAcceptLanguage(acceptLanguage);
+        }
+
+        if (ByHeader.TryGetValue(acceptLanguage, out var known))
+        {
+            return known;
+        }
+
+        var culture = FromAcceptLanguage(acceptLanguage);
+        if (ByHeader.TryAdd(acceptLanguage, culture) && Interlocked.Increment(ref remembered) > MaxRememberedHeaders)
+        {
+            // The count is kept here because ConcurrentDictionary.Count takes every lock of the table.
+            ByHeader.Clear();
+            Interlocked.Exchange(ref remembered, 0);
+        }
+
+        return culture;
+    }
+
+    private static CultureInfo FromAcceptLanguage(string acceptLanguage)
+    {
+        if (!StringWithQualityHeaderValue.TryParseList([acceptLanguage], out var ranges))
         {
             return NoPreference;
         }

@@ -54,6 +54,30 @@ public sealed class LocalizationTests
     public void Negotiate_PicksSupportedLanguage_OrNoPreference(string header, string expected)
     {
         Assert.That(LanguageNegotiator.Negotiate(null, header).Name, Is.EqualTo(expected));
+        Assert.That(LanguageNegotiator.Negotiate(null, header).Name, Is.EqualTo(expected), "the remembered answer is the same");
+        Assert.That(LanguageNegotiator.Negotiate("tr", header).Name, Is.EqualTo("tr"), "?lang= still wins over a remembered header");
+    }
+
+    [Test]
+    public void Negotiate_ManyDistinctHeaders_EachAnsweredByItsOwnRanges()
+    {
+        // More distinct headers than the negotiator remembers, each twice: the table starts over without mixing answers.
+        for (var round = 0; round < 2; round++)
+        {
+            for (var i = 0; i < 3000; i++)
+            {
+                var (header, expected) = (i % 3) switch
+                {
+                    0 => ($"fr;q=0.{1 + (i % 9)}, x-{i}", "fr"),
+                    1 => ($"tr, x-{i};q=0.5", "tr"),
+                    _ => ($"de-{i}", ""),
+                };
+                Assert.That(LanguageNegotiator.Negotiate(null, header).Name, Is.EqualTo(expected), header);
+            }
+        }
+
+        var longHeader = "de, " + string.Join(", ", Enumerable.Range(0, 60).Select(i => $"x-{i};q=0.1")) + ", zh-CN;q=0.9";
+        Assert.That(LanguageNegotiator.Negotiate(null, longHeader).Name, Is.EqualTo("zh-Hans"), "a header too long to remember is still parsed");
     }
 
     [TestCase(null, null, "内部错误")]
