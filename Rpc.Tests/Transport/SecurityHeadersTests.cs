@@ -16,30 +16,27 @@ public sealed class SecurityHeadersTests
         Assert.That(response.Headers.GetValues("X-Frame-Options"), Is.EqualTo(new[] { "DENY" }));
     }
 
+    private static void AssertHeaders(HttpResponseMessage response, HttpStatusCode status, string policy)
+    {
+        Assert.That(response.StatusCode, Is.EqualTo(status), response.RequestMessage?.RequestUri?.ToString());
+        AssertCommonHeaders(response);
+        Assert.That(response.Headers.GetValues("Content-Security-Policy").Single(), Is.EqualTo(policy), response.RequestMessage?.RequestUri?.ToString());
+    }
+
     [Test]
     public async Task RpcResponses_CarrySecurityHeaders_OnSuccessAndRefusal()
     {
         var server = SharedServer.Instance;
         using var ok = await server.PostAsync("""{"jsonrpc":"2.0","method":"users.check","params":["x"],"id":1}""");
-        AssertCommonHeaders(ok);
-        Assert.That(ok.Headers.GetValues("Content-Security-Policy").Single(), Is.EqualTo(SecurityHeaders.DefaultPolicy));
-
+        AssertHeaders(ok, HttpStatusCode.OK, SecurityHeaders.DefaultPolicy);
         using var refused = await server.Http.GetAsync("/rpc");
-        Assert.That(refused.StatusCode, Is.EqualTo(HttpStatusCode.MethodNotAllowed));
-        AssertCommonHeaders(refused);
-
+        AssertHeaders(refused, HttpStatusCode.MethodNotAllowed, SecurityHeaders.DefaultPolicy);
         using var unsupported = await server.Http.PostAsync("/rpc", new StringContent("x", System.Text.Encoding.UTF8, "text/plain"));
-        Assert.That(unsupported.StatusCode, Is.EqualTo(HttpStatusCode.UnsupportedMediaType));
-        AssertCommonHeaders(unsupported);
-        Assert.That(unsupported.Headers.GetValues("Content-Security-Policy").Single(), Is.EqualTo(SecurityHeaders.DefaultPolicy));
-
+        AssertHeaders(unsupported, HttpStatusCode.UnsupportedMediaType, SecurityHeaders.DefaultPolicy);
         using var missing = await server.Http.GetAsync("/no-such-page");
-        Assert.That(missing.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
-        AssertCommonHeaders(missing);
-        Assert.That(missing.Headers.GetValues("Content-Security-Policy").Single(), Is.EqualTo(SecurityHeaders.DefaultPolicy));
-
+        AssertHeaders(missing, HttpStatusCode.NotFound, SecurityHeaders.DefaultPolicy);
         using var openRpc = await server.Http.GetAsync("/openrpc.json");
-        AssertCommonHeaders(openRpc);
+        AssertHeaders(openRpc, HttpStatusCode.OK, SecurityHeaders.DefaultPolicy);
     }
 
     [Test]
@@ -47,13 +44,9 @@ public sealed class SecurityHeadersTests
     {
         var server = SharedServer.Instance;
         using var page = await server.Http.GetAsync("/invite_register.html");
-        Assert.That(page.StatusCode, Is.EqualTo(HttpStatusCode.OK));
-        AssertCommonHeaders(page);
-        Assert.That(page.Headers.GetValues("Content-Security-Policy").Single(), Is.EqualTo(SecurityHeaders.HtmlPolicy));
-
+        AssertHeaders(page, HttpStatusCode.OK, SecurityHeaders.HtmlPolicy);
         using var script = await server.Http.GetAsync("/invite_register.js");
-        AssertCommonHeaders(script);
-        Assert.That(script.Headers.GetValues("Content-Security-Policy").Single(), Is.EqualTo(SecurityHeaders.DefaultPolicy));
+        AssertHeaders(script, HttpStatusCode.OK, SecurityHeaders.DefaultPolicy);
     }
 
     /// <summary>
