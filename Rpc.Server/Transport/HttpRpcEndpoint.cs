@@ -236,6 +236,8 @@ public sealed class HttpRpcEndpoint(RpcProcessor processor, RpcErrorWriter error
         Operations.ServerMetrics.HttpRefused(status);
         response.StatusCode = status;
         response.ContentType = "application/json; charset=utf-8";
-        await response.Body.WriteAsync(errors.Standalone(RpcErrorCodes.InvalidRequest, data, origin.Culture)).ConfigureAwait(false);
+        var body = errors.Standalone(RpcErrorCodes.InvalidRequest, data, origin.Culture);
+        response.ContentLength = body.Length;
+        await response.Body.WriteAsync(body).ConfigureAwait(false);
     }
 }

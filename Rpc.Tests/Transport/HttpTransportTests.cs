@@ -40,6 +40,9 @@ public sealed class HttpTransportTests
     {
         using var response = await Server.PostAsync("""{"jsonrpc":"2.0","method":"users.check","params":["x"],"id":1}""", contentType);
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.UnsupportedMediaType));
+        // A refusal is one small JSON body with its length, not a chunked stream.
+        Assert.That(response.Headers.TransferEncodingChunked, Is.Not.True);
+        Assert.That(response.Content.Headers.ContentLength, Is.EqualTo((await response.Content.ReadAsByteArrayAsync()).Length));
         var error = await ErrorBodyAsync(response);
         Assert.That(error.GetProperty("data").GetString(), Does.Contain("application/json"));
     }
