@@ -16,11 +16,12 @@ public static class RequestOriginFactory
         }
 
         var userAgent = request.Headers.UserAgent.ToString();
-        var ip = context.Connection.RemoteIpAddress;
+        // Mapped once: an IPv4 client's address and key are then the same cached string of one IPAddress.
+        var ip = ClientIp(context);
         return new RequestOrigin
         {
             Culture = LanguageNegotiator.Negotiate(request.QueryString.HasValue ? request.Query["lang"] : default, request.Headers.AcceptLanguage),
-            ClientAddress = ClientAddressOf(context),
+            ClientAddress = ip?.ToString(),
             AddressKey = Security.AddressKey.Of(ip),
             UserAgent = userAgent.Length == 0 ? null : userAgent[..Math.Min(userAgent.Length, 512)],
             BearerToken = bearer,
@@ -33,6 +34,8 @@ public static class RequestOriginFactory
     /// <c>ASPNETCORE_HTTP_PORTS</c> binds) an IPv4 client arrives as <c>::ffff:a.b.c.d</c> and is written
     /// <c>a.b.c.d</c>, as fail2ban and operators expect.
     /// </summary>
-    public static string? ClientAddressOf(HttpContext context) =>
-        context.Connection.RemoteIpAddress is { } ip ? (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString() : null;
+    public static string? ClientAddressOf(HttpContext context) => ClientIp(context)?.ToString();
+
+    private static System.Net.IPAddress? ClientIp(HttpContext context) =>
+        context.Connection.RemoteIpAddress is { IsIPv4MappedToIPv6: true } mapped ? mapped.MapToIPv4() : context.Connection.RemoteIpAddress;
 }
