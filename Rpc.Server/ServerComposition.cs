@@ -242,7 +242,7 @@ public static class ServerComposition
         var cors = app.Services.GetRequiredService<OriginPolicy>().Enabled;
         // /rpc next and on its own branch: every call skips the routing and the middleware of pages, metrics and
         // health, and since it never answers HTML its security headers are set as it arrives (issue #18).
-        app.Map("/rpc", rpc =>
+        app.MapWhen(IsRpcPath, rpc =>
         {
             rpc.UseJsonSecurityHeaders();
             // Only for requests that ask to upgrade: the WebSocket middleware costs every plain POST an allocation.
@@ -271,5 +271,20 @@ public static class ServerComposition
         // The pages in wwwroot (copied next to the server's binaries), e.g. /invite_register.html.
         app.UseStaticFiles();
         return app;
+    }
+
+    /// <summary>
+    /// <c>/rpc</c>, with or without a trailing slash, in any case (as a route would match it). Tested directly, not
+    /// with Map: Map's branch is an async step that rewrites PathBase and Path around every call (issue #18).
+    /// </summary>
+    public static bool IsRpcPath(HttpContext context)
+    {
+        var path = context.Request.Path.Value.AsSpan();
+        if (path.Length == 5 && path[4] == '/')
+        {
+            path = path[..4];
+        }
+
+        return path.Equals("/rpc", StringComparison.OrdinalIgnoreCase);
     }
 }

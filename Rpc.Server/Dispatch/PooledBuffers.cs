@@ -7,8 +7,8 @@ using Nerdbank.Streams;
 namespace Rpc.Server.Dispatch;
 
 /// <summary>
-/// The buffers and JSON writers every call would otherwise allocate (issue #18): a reply's writer and an HTTP
-/// body's or reply's <see cref="Sequence{T}"/>, rented per message and returned when it is answered.
+/// The buffers and JSON writers every call would otherwise allocate (issue #18): a reply's writer, an HTTP
+/// body's <see cref="Sequence{T}"/> and an HTTP reply's contiguous buffer, rented per message and returned when it is answered.
 /// </summary>
 public static class PooledBuffers
 {
@@ -25,6 +25,12 @@ public static class PooledBuffers
     private static readonly ObjectPool<Sequence<byte>> Sequences =
         new DefaultObjectPool<Sequence<byte>>(new SequencePolicy(), Environment.ProcessorCount * 16);
 
+    // A reply buffer keeps its array while pooled (no ArrayPool round trip per call); one grown past this is dropped.
+    private const int MaxPooledReplyBytes = 16 * 1024;
+
+    private static readonly ObjectPool<ArrayBufferWriter<byte>> Replies =
+        new DefaultObjectPool<ArrayBufferWriter<byte>>(new ReplyPolicy(), Environment.ProcessorCount * 16);
+
     private static readonly ObjectPool<Utf8JsonWriter> Writers =
         new DefaultObjectPool<Utf8JsonWriter>(new WriterPolicy(), Environment.ProcessorCount * 16);
 
@@ -32,6 +38,11 @@ public static class PooledBuffers
     public static Sequence<byte> RentSequence() => Sequences.Get();
 
     public static void Return(Sequence<byte> sequence) => Sequences.Return(sequence);
+
+    /// <summary>An empty contiguous buffer for a reply written out in one piece.</summary>
+    public static ArrayBufferWriter<byte> RentReply() => Replies.Get();
+
+    public static void Return(ArrayBufferWriter<byte> reply) => Replies.Return(reply);
 
     /// <summary>A writer writing to <paramref name="output"/>; flush it before returning it.</summary>
     public static Utf8JsonWriter RentWriter(IBufferWriter<byte> output)
@@ -52,6 +63,18 @@ public static class PooledBuffers
             var keep = sequence.Length <= MaxPooledSequenceBytes;
             sequence.Reset();
             return keep;
+        }
+    }
+
+    private sealed class ReplyPolicy : IPooledObjectPolicy<ArrayBufferWriter<byte>>
+    {
+        public ArrayBufferWriter<byte> Create() => new(256);
+
+        public bool Return(ArrayBufferWriter<byte> reply)
+        {
+            // Not cleared: the next reply overwrites what it uses and reads nothing it did not write.
+            reply.ResetWrittenCount();
+            return reply.Capacity <= MaxPooledReplyBytes;
         }
     }
 

@@ -98,7 +98,7 @@ public sealed class HttpRpcEndpoint(RpcProcessor processor, RpcErrorWriter error
     private async Task AnswerAsync(HttpContext context, ReadOnlySequence<byte> body, RequestOrigin origin, CancellationToken aborted)
     {
         var response = context.Response;
-        var reply = PooledBuffers.RentSequence();
+        var reply = PooledBuffers.RentReply();
         try
         {
             var replied = await processor.ProcessAsync(body, origin, reply, aborted).ConfigureAwait(false);
@@ -115,14 +115,10 @@ public sealed class HttpRpcEndpoint(RpcProcessor processor, RpcErrorWriter error
 
             response.StatusCode = StatusCodes.Status200OK;
             response.ContentType = "application/json; charset=utf-8";
-            response.ContentLength = reply.Length;
-            var output = response.BodyWriter;
-            foreach (var segment in reply.AsReadOnlySequence)
-            {
-                output.Write(segment.Span);
-            }
-
-            await output.FlushAsync(aborted).ConfigureAwait(false);
+            response.ContentLength = reply.WrittenCount;
+            // One write of the whole reply: Kestrel puts the headers and the body in its output together. (Writing
+            // through GetSpan/Advance before the response starts stages the body in extra blocks and copies it.)
+            await response.BodyWriter.WriteAsync(reply.WrittenMemory, aborted).ConfigureAwait(false);
         }
         finally
         {

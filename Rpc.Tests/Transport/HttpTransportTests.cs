@@ -54,6 +54,26 @@ public sealed class HttpTransportTests
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
     }
 
+    [TestCase("/rpc/")]
+    [TestCase("/RPC")]
+    public async Task TrailingSlashAndCase_ReachTheEndpoint(string path)
+    {
+        using var content = new StringContent("""{"jsonrpc":"2.0","method":"users.check","params":["x"],"id":1}""", Encoding.UTF8, "application/json");
+        using var response = await Server.Http.PostAsync(path, content);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.That(body.RootElement.GetProperty("result").ValueKind, Is.EqualTo(JsonValueKind.False));
+    }
+
+    [TestCase("/rpc/users.check")]
+    [TestCase("/rpcx")]
+    public async Task PathsBelowOrBesideRpc_Are404(string path)
+    {
+        using var content = new StringContent("""{"jsonrpc":"2.0","method":"users.check","params":["x"],"id":1}""", Encoding.UTF8, "application/json");
+        using var response = await Server.Http.PostAsync(path, content);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+    }
+
     [Test]
     public async Task OversizedBody_Is413_WithJsonRpcError()
     {
