@@ -39,20 +39,22 @@ public sealed class RpcDispatcher(
         }
 
         JsonElement? replyId = hasId ? id : null;
-        var envelopeError = ValidateEnvelope(request, out var methodName, out var parameters, out var auth);
+        var envelopeError = ValidateEnvelope(request, out var methodElement, out var parameters, out var auth);
         if (envelopeError is not null)
         {
             errors.Write(writer, replyId, RpcErrorCodes.InvalidRequest, envelopeError, origin.Culture);
             return true;
         }
 
-        var known = methods.TryGet(methodName!, out var method);
-        using var call = CallTelemetry.Start(known ? method.Name : CallTelemetry.UnknownMethod, origin.Connection is not null);
+        var known = TryFind(methodElement, out var method);
+        // A known method's name is its registered string; only an unknown name is decoded, for its error.
+        var methodName = known ? method.Name : methodElement.GetString()!;
+        using var call = CallTelemetry.Start(known ? methodName : CallTelemetry.UnknownMethod, origin.Connection is not null);
         var context = new CallContext { Origin = origin, Hashes = hashes, Token = auth ?? origin.BearerToken ?? origin.Connection?.Token };
         try
         {
-            var value = await InvokeAsync(known ? method : null, methodName!, parameters, context, call, cancellationToken).ConfigureAwait(false);
-            security.Succeeded(methodName!, context.Caller?.UserId, origin.ClientAddress, value);
+            var value = await InvokeAsync(known ? method : null, methodName, parameters, context, call, cancellationToken).ConfigureAwait(false);
+            security.Succeeded(methodName, context.Caller?.UserId, origin.ClientAddress, value);
             if (!hasId)
             {
                 return false;
@@ -71,7 +73,7 @@ public sealed class RpcDispatcher(
         {
             var (code, data) = e is ServiceException service ? (RpcException.CodeOf(service.Kind), service.ErrorData) : (((RpcException)e).Code, ((RpcException)e).ErrorData);
             call.Failed(code, CallTelemetry.KindOf(code));
-            security.Failed(methodName!, context.Caller?.UserId, origin.ClientAddress, data);
+            security.Failed(methodName, context.Caller?.UserId, origin.ClientAddress, data);
             if (ErrorData.RetryAfterSeconds(data) is { } seconds)
             {
                 origin.NoteRetryAfter(seconds);
@@ -185,9 +187,18 @@ public sealed class RpcDispatcher(
         return value;
     }
 
-    private static string? ValidateEnvelope(JsonElement request, out string? method, out JsonElement? parameters, out string? auth)
+    /// <summary>The method <paramref name="name"/> (a JSON string) names, looked up from its UTF-8 bytes.</summary>
+    private bool TryFind(JsonElement name, out RpcMethod method)
     {
-        method = null;
+        // The raw value of a string is its quoted JSON text; a name with escapes takes the decoding path.
+        var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(name);
+        raw = raw[1..^1];
+        return raw.Contains((byte)'\\') ? methods.TryGet(name.GetString()!, out method) : methods.TryGet(raw, out method);
+    }
+
+    private static string? ValidateEnvelope(JsonElement request, out JsonElement method, out JsonElement? parameters, out string? auth)
+    {
+        method = default;
         parameters = null;
         auth = null;
         if (!request.TryGetProperty("jsonrpc"u8, out var version) || version.ValueKind != JsonValueKind.String || !version.ValueEquals("2.0"u8))
@@ -221,7 +232,7 @@ public sealed class RpcDispatcher(
             auth = token.GetString();
         }
 
-        method = name.GetString();
+        method = name;
         return null;
     }
 }

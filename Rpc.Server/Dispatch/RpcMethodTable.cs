@@ -14,6 +14,8 @@ namespace Rpc.Server.Dispatch;
 public sealed class RpcMethodTable
 {
     private readonly FrozenDictionary<string, RpcMethod> methods;
+    private readonly FrozenDictionary<string, RpcMethod>.AlternateLookup<ReadOnlySpan<char>> byChars;
+    private readonly int longestName;
 
     public RpcMethodTable(IEnumerable<RpcService> services)
     {
@@ -33,11 +35,29 @@ public sealed class RpcMethodTable
         }
 
         methods = all.ToFrozenDictionary(StringComparer.Ordinal);
+        byChars = methods.GetAlternateLookup<ReadOnlySpan<char>>();
+        longestName = methods.Keys.Max(k => k.Length);
     }
 
     public IEnumerable<RpcMethod> All => methods.Values;
 
     public bool TryGet(string name, out RpcMethod method) => methods.TryGetValue(name, out method!);
+
+    /// <summary>
+    /// The method named by the UTF-8 bytes <paramref name="utf8Name"/> (unescaped), without making a string of them:
+    /// every registered name is ASCII, so a longer or non-ASCII name is none of them.
+    /// </summary>
+    public bool TryGet(ReadOnlySpan<byte> utf8Name, out RpcMethod method)
+    {
+        Span<char> chars = stackalloc char[longestName];
+        if (utf8Name.Length > longestName || System.Text.Ascii.ToUtf16(utf8Name, chars, out var length) != System.Buffers.OperationStatus.Done)
+        {
+            method = null!;
+            return false;
+        }
+
+        return byChars.TryGetValue(chars[..length], out method!);
+    }
 
     /// <summary>
     /// The registered name closest to a mistyped <paramref name="name"/> (case aside, at most two letters

@@ -95,6 +95,22 @@ public sealed class ProtocolConformanceTests(TransportKind transport)
         Assert.That(response.GetProperty("error").GetProperty("data").GetString(), Is.EqualTo(data));
     }
 
+    [TestCase("users\\u002echeck")]
+    [TestCase("\\u0075sers.check")]
+    public async Task MethodName_WithJsonEscapes_IsTheSameMethod(string escaped)
+    {
+        var response = await client.SendJsonAsync($$"""{"jsonrpc":"2.0","method":"{{escaped}}","params":["nobody-here"],"id":1}""");
+        Assert.That(response.GetProperty("result").ValueKind, Is.EqualTo(JsonValueKind.False));
+    }
+
+    [TestCase("users.chéck", "method 'users.chéck' does not exist; did you mean 'users.check'?")]
+    public async Task MethodName_NonAscii_IsNotFound(string method, string data)
+    {
+        var response = await client.SendJsonAsync($$"""{"jsonrpc":"2.0","method":"{{method}}","id":"1"}""");
+        AssertError(response, -32601, JsonDocument.Parse("\"1\"").RootElement);
+        Assert.That(response.GetProperty("error").GetProperty("data").GetString(), Is.EqualTo(data));
+    }
+
     [Test]
     public async Task UnknownMethod_HugeName_IsEchoedShortened()
     {
