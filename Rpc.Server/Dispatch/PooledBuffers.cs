@@ -22,17 +22,23 @@ public static class PooledBuffers
     // A sequence that grew past this (a large batch) goes back to the GC rather than pinning its segments in the pool.
     private const long MaxPooledSequenceBytes = 64 * 1024;
 
+    // A reply buffer keeps its array while cached (no ArrayPool round trip per call); one grown past this is dropped.
+    private const int MaxCachedReplyBytes = 16 * 1024;
+
+    // A returned writer points here, so it holds no reference to the buffer it last wrote to.
+    private static readonly IBufferWriter<byte> Nowhere = new ArrayBufferWriter<byte>(1);
+
+    // One reply buffer and one writer per thread, as System.Text.Json caches its own writers: a request takes them
+    // and gives them back without the shared pool's interlocked exchanges and queue (issue #18). Given back on
+    // another thread after an await, they land in that thread's slot; a full slot lets the older one go.
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? cachedReply;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? cachedWriter;
+
     private static readonly ObjectPool<Sequence<byte>> Sequences =
         new DefaultObjectPool<Sequence<byte>>(new SequencePolicy(), Environment.ProcessorCount * 16);
-
-    // A reply buffer keeps its array while pooled (no ArrayPool round trip per call); one grown past this is dropped.
-    private const int MaxPooledReplyBytes = 16 * 1024;
-
-    private static readonly ObjectPool<ArrayBufferWriter<byte>> Replies =
-        new DefaultObjectPool<ArrayBufferWriter<byte>>(new ReplyPolicy(), Environment.ProcessorCount * 16);
-
-    private static readonly ObjectPool<Utf8JsonWriter> Writers =
-        new DefaultObjectPool<Utf8JsonWriter>(new WriterPolicy(), Environment.ProcessorCount * 16);
 
     /// <summary>An empty sequence drawing its segments from <see cref="ArrayPool{T}.Shared"/>.</summary>
     public static Sequence<byte> RentSequence() => Sequences.Get();
@@ -40,19 +46,37 @@ public static class PooledBuffers
     public static void Return(Sequence<byte> sequence) => Sequences.Return(sequence);
 
     /// <summary>An empty contiguous buffer for a reply written out in one piece.</summary>
-    public static ArrayBufferWriter<byte> RentReply() => Replies.Get();
+    public static ArrayBufferWriter<byte> RentReply()
+    {
+        var reply = cachedReply ?? new ArrayBufferWriter<byte>(256);
+        cachedReply = null;
+        return reply;
+    }
 
-    public static void Return(ArrayBufferWriter<byte> reply) => Replies.Return(reply);
+    public static void Return(ArrayBufferWriter<byte> reply)
+    {
+        if (reply.Capacity <= MaxCachedReplyBytes)
+        {
+            // Not cleared: the next reply overwrites what it uses and reads nothing it did not write.
+            reply.ResetWrittenCount();
+            cachedReply = reply;
+        }
+    }
 
     /// <summary>A writer writing to <paramref name="output"/>; flush it before returning it.</summary>
     public static Utf8JsonWriter RentWriter(IBufferWriter<byte> output)
     {
-        var writer = Writers.Get();
+        var writer = cachedWriter ?? new Utf8JsonWriter(Nowhere, WriterOptions);
+        cachedWriter = null;
         writer.Reset(output);
         return writer;
     }
 
-    public static void Return(Utf8JsonWriter writer) => Writers.Return(writer);
+    public static void Return(Utf8JsonWriter writer)
+    {
+        writer.Reset(Nowhere);
+        cachedWriter = writer;
+    }
 
     private sealed class SequencePolicy : IPooledObjectPolicy<Sequence<byte>>
     {
@@ -63,32 +87,6 @@ public static class PooledBuffers
             var keep = sequence.Length <= MaxPooledSequenceBytes;
             sequence.Reset();
             return keep;
-        }
-    }
-
-    private sealed class ReplyPolicy : IPooledObjectPolicy<ArrayBufferWriter<byte>>
-    {
-        public ArrayBufferWriter<byte> Create() => new(256);
-
-        public bool Return(ArrayBufferWriter<byte> reply)
-        {
-            // Not cleared: the next reply overwrites what it uses and reads nothing it did not write.
-            reply.ResetWrittenCount();
-            return reply.Capacity <= MaxPooledReplyBytes;
-        }
-    }
-
-    private sealed class WriterPolicy : IPooledObjectPolicy<Utf8JsonWriter>
-    {
-        // A returned writer points here, so it holds no reference to the buffer it last wrote to.
-        private static readonly IBufferWriter<byte> Nowhere = new ArrayBufferWriter<byte>(1);
-
-        public Utf8JsonWriter Create() => new(Nowhere, WriterOptions);
-
-        public bool Return(Utf8JsonWriter writer)
-        {
-            writer.Reset(Nowhere);
-            return true;
         }
     }
 }

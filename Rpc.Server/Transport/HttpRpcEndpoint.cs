@@ -47,7 +47,8 @@ public sealed class HttpRpcEndpoint(RpcProcessor processor, RpcErrorWriter error
         // The declared length waits for its turn before the body is read, so a paced body waits in TCP, not in memory.
         var address = origin.AddressKey;
         var declared = request.ContentLength ?? 0;
-        if (!await WaitTurnAsync(context, address, declared, origin).ConfigureAwait(false))
+        var paced = pacer.MaxWait is not null;
+        if (paced && !await WaitTurnAsync(context, address, declared, origin).ConfigureAwait(false))
         {
             return;
         }
@@ -82,7 +83,7 @@ public sealed class HttpRpcEndpoint(RpcProcessor processor, RpcErrorWriter error
             }
 
             // A body without a Content-Length (chunked) is counted once read.
-            if (body.Length > declared && !await WaitTurnAsync(context, address, body.Length - declared, origin, overhead: false).ConfigureAwait(false))
+            if (paced && body.Length > declared && !await WaitTurnAsync(context, address, body.Length - declared, origin, overhead: false).ConfigureAwait(false))
             {
                 return;
             }
