@@ -261,6 +261,12 @@ public static class ServerComposition
             rpc.Run(context => context.WebSockets.IsWebSocketRequest ? ws.HandleAsync(context) : http.HandleAsync(context));
         });
 
+        app.MapWhen(IsBelowRpcPath, below =>
+        {
+            below.UseJsonSecurityHeaders();
+            below.Run(http.NotFoundAsync);
+        });
+
         // Everything else (metrics, health, OpenRPC, pages, 404s) gets the headers its content type calls for.
         app.UseSecurityHeaders();
         app.UseRpcOperations();
@@ -287,4 +293,8 @@ public static class ServerComposition
 
         return path.Equals("/rpc", StringComparison.OrdinalIgnoreCase);
     }
+
+    /// <summary>A path below <c>/rpc/</c>, such as <c>/rpc/users.check</c>: answered 404 with a hint, not as a call.</summary>
+    public static bool IsBelowRpcPath(HttpContext context) =>
+        context.Request.Path.Value is { Length: > 5 } path && path.StartsWith("/rpc/", StringComparison.OrdinalIgnoreCase);
 }

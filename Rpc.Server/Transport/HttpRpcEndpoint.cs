@@ -11,7 +11,8 @@ namespace Rpc.Server.Transport;
 
 /// <summary>
 /// <c>POST /rpc</c>: one request or a batch per body. 200 with the reply, 204 when the body held only
-/// notifications; 405, 413 and 415 with a JSON-RPC error body for what HTTP itself refuses. A reply
+/// notifications; 405, 413 and 415 with a JSON-RPC error body for what HTTP itself refuses, and 404 with one for a path
+/// below <c>/rpc/</c> (the REST habit of naming the method in the path). A reply
 /// holding a rate-limit error carries <c>Retry-After</c> (seconds, the longest of a batch). A body waits for its
 /// address's pace (<see cref="AddressPacer"/>) before it runs, or is refused with 429 and <c>Retry-After</c>.
 /// </summary>
@@ -207,6 +208,19 @@ public sealed class HttpRpcEndpoint(RpcProcessor processor, RpcErrorWriter error
         catch (Exception e) when (e is BadHttpRequestException or IOException or OperationCanceledException)
         {
         }
+    }
+
+    /// <summary>
+    /// A request to a path below <c>/rpc/</c>: 404 with a JSON-RPC error that says where calls go, since a client
+    /// written from REST documentation puts the method in the path.
+    /// </summary>
+    public Task NotFoundAsync(HttpContext context)
+    {
+        var path = context.Request.Path.Value ?? "";
+        var shown = path.Length > 100 ? path[..100] + "…" : path;
+        return RefuseAsync(context.Response, StatusCodes.Status404NotFound,
+            $$"""no JSON-RPC endpoint at {{shown}}: POST to /rpc with the method in the body, e.g. {"jsonrpc":"2.0","method":"users.check","params":["alice"],"id":1}""",
+            RequestOriginFactory.From(context));
     }
 
     private static bool IsJson(string? contentType)

@@ -65,13 +65,25 @@ public sealed class HttpTransportTests
         Assert.That(body.RootElement.GetProperty("result").ValueKind, Is.EqualTo(JsonValueKind.False));
     }
 
-    [TestCase("/rpc/users.check")]
-    [TestCase("/rpcx")]
-    public async Task PathsBelowOrBesideRpc_Are404(string path)
+    [Test]
+    public async Task PathBesideRpc_Is404()
     {
         using var content = new StringContent("""{"jsonrpc":"2.0","method":"users.check","params":["x"],"id":1}""", Encoding.UTF8, "application/json");
+        using var response = await Server.Http.PostAsync("/rpcx", content);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+    }
+
+    [TestCase("/rpc/users.check")]
+    [TestCase("/RPC/users/check")]
+    public async Task PathBelowRpc_Is404_WithAHintWhereCallsGo(string path)
+    {
+        using var content = new StringContent("""{"username":"x"}""", Encoding.UTF8, "application/json");
         using var response = await Server.Http.PostAsync(path, content);
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+        Assert.That(response.Content.Headers.ContentLength, Is.EqualTo((await response.Content.ReadAsByteArrayAsync()).Length));
+        var error = await ErrorBodyAsync(response);
+        Assert.That(error.GetProperty("code").GetInt32(), Is.EqualTo(-32600));
+        Assert.That(error.GetProperty("data").GetString(), Does.StartWith($"no JSON-RPC endpoint at {path}: POST to /rpc with the method in the body"));
     }
 
     [Test]
