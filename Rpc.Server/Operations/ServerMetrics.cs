@@ -33,7 +33,7 @@ public static class ServerMetrics
     private static readonly Histogram<double> PacingWait = Meter.CreateHistogram(
         "rpc.pacing.wait", "s", "time a message waited for its client address's pace (Rpc:PacedBytesPerSecondPerAddress)",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
-    private static readonly Counter<long> HttpRefusals = Meter.CreateCounter<long>("rpc.http.refusals", "{response}", "HTTP requests refused before any JSON-RPC call ran, by status code: 404 below /rpc/, 405, 413, 415 and 429 of /rpc, and the 429 of a connection past its address's limit");
+    private static readonly Counter<long> HttpRefusals = Meter.CreateCounter<long>("rpc.http.refusals", "{response}", "HTTP requests refused before any JSON-RPC call ran, by status code: 404 below /rpc/, 405, 413, 415 and 429 of /rpc, the 429 of a connection past its address's limit, and a refused WebSocket upgrade (401, 403, 429, 503)");
     private static readonly Counter<long> DatabaseBusy = Meter.CreateCounter<long>("rpc.database.busy_errors", "{error}", "calls answered 'database busy or unavailable'");
     // Counted in two fields and read at each collection: an Add on a counter looks its labels up on every call, and
     // users.check is the hottest anonymous call (issue #18).

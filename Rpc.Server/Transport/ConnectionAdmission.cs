@@ -75,17 +75,11 @@ public sealed class ConnectionAdmission(IOptions<ConnectionLimitsOptions> option
     public Task RefuseExcessAsync(HttpContext context, RequestDelegate next) =>
         Volatile.Read(ref refusedCount) == 0 || !refused.ContainsKey(context.Connection.Id) ? next(context) : RefuseAsync(context);
 
-    private async Task RefuseAsync(HttpContext context)
+    private static Task RefuseAsync(HttpContext context)
     {
-        var errors = context.RequestServices.GetRequiredService<RpcErrorWriter>();
-        Operations.ServerMetrics.HttpRefused(StatusCodes.Status429TooManyRequests);
-        context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
-        SecurityHeaders.SetJson(context.Response);
         context.Response.Headers.Connection = "close";
-        context.Response.ContentType = "application/json; charset=utf-8";
-        var body = errors.Standalone(RpcErrorCodes.InvalidRequest, ErrorData.TooManyHttpConnectionsFromAddress, RequestOriginFactory.From(context).Culture);
-        context.Response.ContentLength = body.Length;
-        await context.Response.Body.WriteAsync(body).ConfigureAwait(false);
+        return HttpRefusal.WriteAsync(context.Response, context.RequestServices.GetRequiredService<RpcErrorWriter>(),
+            StatusCodes.Status429TooManyRequests, ErrorData.TooManyHttpConnectionsFromAddress, RequestOriginFactory.From(context).Culture);
     }
 
     private bool TryAdmit(string address)

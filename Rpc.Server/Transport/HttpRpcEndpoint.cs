@@ -242,13 +242,6 @@ public sealed class HttpRpcEndpoint(RpcProcessor processor, RpcErrorWriter error
             || mediaType.Equals("application/jsonrequest", StringComparison.OrdinalIgnoreCase);
     }
 
-    private async Task RefuseAsync(HttpResponse response, int status, string data, RequestOrigin origin)
-    {
-        Operations.ServerMetrics.HttpRefused(status);
-        response.StatusCode = status;
-        response.ContentType = "application/json; charset=utf-8";
-        var body = errors.Standalone(RpcErrorCodes.InvalidRequest, data, origin.Culture);
-        response.ContentLength = body.Length;
-        await response.Body.WriteAsync(body).ConfigureAwait(false);
-    }
+    private Task RefuseAsync(HttpResponse response, int status, string data, RequestOrigin origin) =>
+        HttpRefusal.WriteAsync(response, errors, status, data, origin.Culture);
 }

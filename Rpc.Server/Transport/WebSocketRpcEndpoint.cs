@@ -108,10 +108,6 @@ public sealed class WebSocketRpcEndpoint(
         }
     }
 
-    private async Task RefuseAsync(HttpContext context, int status, int code, string data)
-    {
-        context.Response.StatusCode = status;
-        context.Response.ContentType = "application/json; charset=utf-8";
-        await context.Response.Body.WriteAsync(errors.Standalone(code, data, RequestOriginFactory.From(context).Culture)).ConfigureAwait(false);
-    }
+    private Task RefuseAsync(HttpContext context, int status, int code, string data) =>
+        HttpRefusal.WriteAsync(context.Response, errors, status, data, RequestOriginFactory.From(context).Culture, code);
 }

@@ -80,7 +80,12 @@ public sealed class ConnectionLimitsTests
         request.Headers.Add("Sec-WebSocket-Key", Convert.ToBase64String(new byte[16]));
         using var response = await server.Http.SendAsync(request);
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
-        var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        // Refused as every other /rpc refusal is: one small JSON body with its length and the JSON security headers.
+        var bytes = await response.Content.ReadAsByteArrayAsync();
+        Assert.That(response.Headers.TransferEncodingChunked, Is.Not.True);
+        Assert.That(response.Content.Headers.ContentLength, Is.EqualTo(bytes.Length));
+        Assert.That(response.Headers.GetValues("X-Content-Type-Options"), Is.EqualTo(new[] { "nosniff" }));
+        var body = System.Text.Json.JsonDocument.Parse(bytes).RootElement;
         Assert.That(body.GetProperty("error").GetProperty("code").GetInt32(), Is.EqualTo(-32600));
         Assert.That(body.GetProperty("error").GetProperty("data").GetString(), Is.EqualTo("too many WebSocket connections on the server; retry later"));
     }
