@@ -261,11 +261,8 @@ public static class ServerComposition
             rpc.Run(context => context.WebSockets.IsWebSocketRequest ? ws.HandleAsync(context) : http.HandleAsync(context));
         });
 
-        app.MapWhen(IsBelowRpcPath, below =>
-        {
-            below.UseJsonSecurityHeaders();
-            below.Run(http.NotFoundAsync);
-        });
+        // The refusal sets its own headers, as every refusal does.
+        app.MapWhen(IsBelowRpcPath, below => below.Run(http.NotFoundAsync));
 
         // Everything else (metrics, health, OpenRPC, pages, 404s) gets the headers its content type calls for.
         app.UseSecurityHeaders();

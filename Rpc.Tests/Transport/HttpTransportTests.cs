@@ -81,6 +81,7 @@ public sealed class HttpTransportTests
         using var response = await Server.Http.PostAsync(path, content);
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
         Assert.That(response.Content.Headers.ContentLength, Is.EqualTo((await response.Content.ReadAsByteArrayAsync()).Length));
+        Assert.That(response.Headers.GetValues("X-Content-Type-Options"), Is.EqualTo(new[] { "nosniff" }));
         var error = await ErrorBodyAsync(response);
         Assert.That(error.GetProperty("code").GetInt32(), Is.EqualTo(-32600));
         Assert.That(error.GetProperty("data").GetString(), Does.StartWith($"no JSON-RPC endpoint at {path}: POST to /rpc with the method in the body"));
